@@ -1,0 +1,42 @@
+// SIP-018 structured-data hashing for BitStream states (PROTOCOL.md §2):
+// sha256("SIP018" ‖ sha256(consensus(domain)) ‖ sha256(consensus(state))).
+// Byte-identical to the contract's `get-state-hash`; tested against it.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { Cl, serializeCVBytes } from '@stacks/transactions';
+import { stateToClarity, type ChannelState } from './state.js';
+
+const SIP018_PREFIX = new Uint8Array([0x53, 0x49, 0x50, 0x30, 0x31, 0x38]);
+
+export interface Domain {
+  /** the channel contract's principal, e.g. ST1….bitstream */
+  readonly contract: string;
+  /** the chain id (1 mainnet, 0x80000000 testnet/devnet/simnet) */
+  readonly chainId: number;
+}
+
+/** The SIP-018 domain tuple: {name: contract principal, version: "1", chain-id}. */
+export function domainToClarity(domain: Domain) {
+  return Cl.tuple({
+    name: Cl.stringAscii(domain.contract),
+    version: Cl.stringAscii('1'),
+    'chain-id': Cl.uint(domain.chainId),
+  });
+}
+
+export function domainHash(domain: Domain): Uint8Array {
+  return sha256(serializeCVBytes(domainToClarity(domain)));
+}
+
+/** The consensus bytes of a state's tuple. */
+export function encodeState(state: ChannelState): Uint8Array {
+  return serializeCVBytes(stateToClarity(state));
+}
+
+/** The 32-byte hash both participants sign for `state` under `domain`. */
+export function stateHash(state: ChannelState, domainHashBytes: Uint8Array): Uint8Array {
+  const msg = new Uint8Array(6 + 32 + 32);
+  msg.set(SIP018_PREFIX, 0);
+  msg.set(domainHashBytes, 6);
+  msg.set(sha256(encodeState(state)), 38);
+  return sha256(msg);
+}

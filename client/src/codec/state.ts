@@ -1,0 +1,71 @@
+// The off-chain state of PROTOCOL.md §3 and its Clarity tuple. This module owns the
+// shape of a state; hashing lives in sip018.ts. It does no I/O.
+import { Cl, type ClarityValue, type TupleCV } from '@stacks/transactions';
+
+/** PROTOCOL §3 `action`: what a state may be used for on-chain. */
+export const Action = { Transfer: 0, Close: 1, Deposit: 2, Withdraw: 3 } as const;
+export type Action = (typeof Action)[keyof typeof Action];
+
+/** Most HTLCs one state may carry: the contract's `(list 8 …)`. */
+export const MAX_HTLCS = 8;
+export const MAX_UINT128 = (1n << 128n) - 1n;
+
+export interface Htlc {
+  /** sha256 of the secret, 32 bytes */
+  readonly hash: Uint8Array;
+  readonly amount: bigint;
+  /** burn height by which the secret must be revealed on-chain */
+  readonly expiry: bigint;
+  /** true when participant-a offers it (pays b on reveal) */
+  readonly offeredByA: boolean;
+}
+
+export interface ChannelState {
+  readonly channelId: Uint8Array;
+  readonly nonce: bigint;
+  readonly balanceA: bigint;
+  readonly balanceB: bigint;
+  readonly htlcs: readonly Htlc[];
+  readonly action: Action;
+  /** depositor / withdrawer (a Stacks principal), null for transfer and close */
+  readonly actor: string | null;
+  /** deposit / withdraw amount, 0n otherwise */
+  readonly amount: bigint;
+}
+
+/** The state as the Clarity tuple the contract hashes and checks. */
+export function stateToClarity(state: ChannelState): TupleCV {
+  return Cl.tuple({
+    'channel-id': Cl.buffer(state.channelId),
+    nonce: Cl.uint(state.nonce),
+    'balance-a': Cl.uint(state.balanceA),
+    'balance-b': Cl.uint(state.balanceB),
+    htlcs: Cl.list(
+      state.htlcs.map((h) =>
+        Cl.tuple({
+          hash: Cl.buffer(h.hash),
+          amount: Cl.uint(h.amount),
+          expiry: Cl.uint(h.expiry),
+          'offered-by-a': Cl.bool(h.offeredByA),
+        }),
+      ),
+    ),
+    action: Cl.uint(state.action),
+    actor: state.actor === null ? Cl.none() : Cl.some(Cl.principal(state.actor)),
+    amount: Cl.uint(state.amount),
+  });
+}
+
+/** Sum of the HTLC amounts of a state. */
+export function htlcTotal(state: Pick<ChannelState, 'htlcs'>): bigint {
+  let sum = 0n;
+  for (const h of state.htlcs) sum += h.amount;
+  return sum;
+}
+
+/** Everything the state splits: balances plus HTLCs. */
+export function stateTotal(state: ChannelState): bigint {
+  return state.balanceA + state.balanceB + htlcTotal(state);
+}
+
+export type { ClarityValue };

@@ -1,0 +1,261 @@
+// Shared helpers for the contract suites: devnet accounts and keys, state building and
+// signing with the client's own codec (so every contract test is also a codec test),
+// typed wrappers around the channel contract's functions, and the error table.
+import { createHash } from 'node:crypto';
+import { Cl, cvToValue, type ClarityValue } from '@stacks/transactions';
+import { expect } from 'vitest';
+import { Action, type ChannelState, type Htlc } from '../../client/src/codec/state.js';
+import { stateToClarity } from '../../client/src/codec/state.js';
+import { domainHash, stateHash } from '../../client/src/codec/sip018.js';
+import { signHash, publicKeyOf } from '../../client/src/crypto/noble.js';
+
+export { Action };
+export type { ChannelState, Htlc };
+
+const accounts = simnet.getAccounts();
+export const deployer = accounts.get('deployer')!;
+export const alice = accounts.get('wallet_1')!;
+export const bob = accounts.get('wallet_2')!;
+export const carol = accounts.get('wallet_3')!;
+export const mallory = accounts.get('wallet_4')!;
+
+/** Devnet private keys (settings/Devnet.toml, public test keys). */
+export const keys: Record<string, Uint8Array> = {
+  [deployer]: hex('753b7cc01a1a2e86221266a154af739463fce51219d97e4f856cd7200c3bd2a6'),
+  [alice]: hex('7287ba251d44a4d3fd9276c88ce34c5c52a038955511cccaf77e61068649c178'),
+  [bob]: hex('530d9f61984c888536871c6573073bdfc0058896dc1adfe9a6a10dfacadc2091'),
+  [carol]: hex('d655b2523bcd65e34889725c73064feb17ceb796831c0e111ba1a552b0f31b39'),
+  [mallory]: hex('f9d7206a47f14d2870c163ebab4bf3e70d18f5d14ce1031f3902fbbc894fe4c7'),
+};
+
+export const CHANNEL = `${deployer}.bitstream`;
+export const CHANNEL_2 = `${deployer}.bitstream-2`;
+export const REGISTRY = `${deployer}.secret-registry`;
+export const TEST_TOKEN = `${deployer}.test-token`;
+export const SBTC = `${deployer}.sbtc-token`;
+export const SIMNET_CHAIN_ID = 0x80000000;
+export const MAX_UINT = (1n << 128n) - 1n;
+export const WINDOW = 6n;
+
+/** Every error constant of the channel contract and the registry, by name. */
+export const ERR = {
+  NOT_PARTICIPANT: 100, NOT_ACTOR: 101, SELF_CHANNEL: 102,
+  UNKNOWN_CHANNEL: 200, NOT_OPEN: 201, NOT_CLOSING: 202, NOT_CLOSED: 203,
+  WINDOW_OPEN: 204, WINDOW_ENDED: 205, BAD_WINDOW: 206,
+  SIGNATURE_A: 300, SIGNATURE_B: 301, HIGH_S: 302, RECOVERY_ID: 303,
+  STALE_NONCE: 304, WRONG_ACTION: 305, BAD_SIGNER_KEY: 306,
+  ZERO_AMOUNT: 400, SUM_MISMATCH: 401, WRONG_TOKEN: 402, AMOUNT_EXCEEDS_TOTAL: 403, AMOUNT_OVERFLOW: 404,
+  HTLC_INDEX: 500, HTLC_SETTLED: 501, HTLC_PENDING: 502, ALREADY_REVEALED: 550,
+} as const;
+
+export function hex(s: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(s, 'hex'));
+}
+export function toHex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}
+
+export type Token = string | null; // contract principal of a SIP-010 token, null for STX
+const tokenArg = (token: Token) => (token === null ? Cl.none() : Cl.some(Cl.principal(token)));
+
+export interface Channel {
+  id: Uint8Array;
+  a: string;
+  b: string;
+  token: Token;
+  contract: string;
+}
+
+export interface Signed {
+  state: ChannelState;
+  sigA: Uint8Array;
+  sigB: Uint8Array;
+}
+
+export function domainHashOf(contract = CHANNEL, chainId = SIMNET_CHAIN_ID): Uint8Array {
+  return domainHash({ contract, chainId });
+}
+
+/** Sign `state` as both participants with their own keys (or given keys). */
+export function sign(
+  ch: Channel,
+  state: ChannelState,
+  opts: { keyA?: Uint8Array; keyB?: Uint8Array; contract?: string; chainId?: number } = {},
+): Signed {
+  const h = stateHash(state, domainHashOf(opts.contract ?? ch.contract, opts.chainId));
+  return {
+    state,
+    sigA: signHash(h, opts.keyA ?? keys[ch.a]!),
+    sigB: signHash(h, opts.keyB ?? keys[ch.b]!),
+  };
+}
+
+export function state(ch: Channel, fields: Partial<ChannelState> & { nonce: bigint; balanceA: bigint; balanceB: bigint }): ChannelState {
+  return { channelId: ch.id, htlcs: [], action: Action.Transfer, actor: null, amount: 0n, ...fields };
+}
+
+/** Open a channel from `a` to `b` and return it (fails the test if the call fails). */
+export function open(
+  a: string,
+  b: string,
+  amount: bigint,
+  opts: { token?: Token; window?: bigint; signer?: Uint8Array; contract?: string } = {},
+): Channel {
+  const token = opts.token ?? null;
+  const contract = opts.contract ?? CHANNEL;
+  const r = callCreate(a, b, amount, { ...opts, contract, token });
+  expect(r.result.type, 'create-channel must succeed').toBe('ok');
+  const id = (r.result as { value: { value: string } }).value.value;
+  return { id: hex(id), a, b, token, contract };
+}
+
+export function callCreate(
+  a: string,
+  b: string,
+  amount: bigint,
+  opts: { token?: Token; window?: bigint; signer?: Uint8Array; contract?: string } = {},
+) {
+  return simnet.callPublicFn(
+    opts.contract ?? CHANNEL,
+    'create-channel',
+    [
+      Cl.principal(b),
+      tokenArg(opts.token ?? null),
+      Cl.uint(amount),
+      Cl.uint(opts.window ?? WINDOW),
+      opts.signer ? Cl.some(Cl.buffer(opts.signer)) : Cl.none(),
+    ],
+    a,
+  );
+}
+
+const signedArgs = (s: Signed): ClarityValue[] => [stateToClarity(s.state), Cl.buffer(s.sigA), Cl.buffer(s.sigB)];
+
+/** Call a state-taking function of the channel contract. */
+export function callWithState(
+  fn: 'fund-channel' | 'update-balance' | 'withdraw' | 'close-channel' | 'initiate-dispute' | 'challenge',
+  ch: Channel,
+  s: Signed,
+  caller: string,
+  opts: { token?: Token; signer?: Uint8Array; contract?: string } = {},
+) {
+  const args = signedArgs(s);
+  const token = opts.token === undefined ? ch.token : opts.token;
+  if (fn === 'fund-channel') args.push(tokenArg(token), opts.signer ? Cl.some(Cl.buffer(opts.signer)) : Cl.none());
+  if (fn === 'withdraw' || fn === 'close-channel') args.push(tokenArg(token));
+  return simnet.callPublicFn(opts.contract ?? ch.contract, fn, args, caller);
+}
+
+export function callId(
+  fn: 'emergency-close' | 'resolve',
+  ch: Channel,
+  caller: string,
+  opts: { token?: Token; contract?: string } = {},
+) {
+  const args: ClarityValue[] = [Cl.buffer(ch.id)];
+  if (fn === 'resolve') args.push(tokenArg(opts.token === undefined ? ch.token : opts.token));
+  return simnet.callPublicFn(opts.contract ?? ch.contract, fn, args, caller);
+}
+
+export function callSettle(ch: Channel, index: number, caller: string, token?: Token) {
+  return simnet.callPublicFn(
+    ch.contract,
+    'settle-htlc',
+    [Cl.buffer(ch.id), Cl.uint(index), tokenArg(token === undefined ? ch.token : token)],
+    caller,
+  );
+}
+
+export function reveal(secret: Uint8Array, caller = carol) {
+  return simnet.callPublicFn(REGISTRY, 'reveal-secret', [Cl.buffer(secret)], caller);
+}
+
+export function verify(ch: Channel, s: Signed, contract = ch.contract) {
+  return simnet.callReadOnlyFn(contract, 'verify-payment', signedArgs(s), alice).result;
+}
+
+export interface ChannelRecord {
+  'participant-a': string;
+  'participant-b': string;
+  token: string | null;
+  window: bigint;
+  total: bigint;
+  status: bigint;
+  nonce: bigint;
+  'balance-a': bigint;
+  'balance-b': bigint;
+  htlcs: { hash: string; amount: bigint; expiry: bigint; 'offered-by-a': boolean }[];
+  closer: string | null;
+  'deadline-burn': bigint;
+  'deadline-tenure': bigint;
+  cheater: string | null;
+}
+
+/** The channel record decoded to plain values (bigints for uints). */
+export function record(ch: Channel): ChannelRecord | null {
+  const r = simnet.callReadOnlyFn(ch.contract, 'get-channel', [Cl.buffer(ch.id)], alice).result;
+  if (r.type === 'none') return null;
+  return plain(r) as ChannelRecord;
+}
+
+/** cvToValue, deeply, with uints as bigints and optionals as value-or-null. */
+export function plain(cv: ClarityValue): unknown {
+  switch (cv.type) {
+    case 'uint':
+    case 'int':
+      return BigInt(cv.value);
+    case 'none':
+      return null;
+    case 'some':
+    case 'ok':
+    case 'err':
+      return plain(cv.value);
+    case 'tuple':
+      return Object.fromEntries(Object.entries(cv.value).map(([k, v]) => [k, plain(v)]));
+    case 'list':
+      return cv.value.map(plain);
+    case 'buffer':
+      return cv.value;
+    default:
+      return cvToValue(cv);
+  }
+}
+
+export const Status = { Open: 0n, Closing: 1n, Closed: 2n } as const;
+
+export function stxBalance(who: string): bigint {
+  return simnet.getAssetsMap().get('STX')?.get(who) ?? 0n;
+}
+
+export function tokenBalance(token: string, who: string): bigint {
+  const name = token.endsWith('sbtc-token') ? 'sbtc-token' : 'test-token';
+  return simnet.getAssetsMap().get(`.${token.split('.')[1]}.${name}`)?.get(who) ?? 0n;
+}
+
+/** Balance of `who` in the channel's token. */
+export function balanceOf(ch: Pick<Channel, 'token'>, who: string): bigint {
+  return ch.token === null ? stxBalance(who) : tokenBalance(ch.token, who);
+}
+
+export function mint(token: string, amount: bigint, who: string) {
+  const r = simnet.callPublicFn(token, 'faucet', [Cl.uint(amount), Cl.principal(who)], who);
+  expect(r.result).toBeOk(Cl.bool(true));
+}
+
+/** The single print event of a call, decoded. */
+export function printEvent(events: { event: string; data: { value?: ClarityValue } }[]): Record<string, unknown> {
+  const prints = events.filter((e) => e.event === 'print_event');
+  expect(prints).toHaveLength(1);
+  return plain(prints[0]!.data.value!) as Record<string, unknown>;
+}
+
+export function expectErr(result: ClarityValue, code: number) {
+  expect(result).toBeErr(Cl.uint(code));
+}
+
+export function secretPair(seed: number): { secret: Uint8Array; hash: Uint8Array } {
+  const secret = new Uint8Array(32).fill(seed);
+  return { secret, hash: new Uint8Array(createHash('sha256').update(secret).digest()) };
+}
+
+export { publicKeyOf, signHash, stateHash, domainHash, stateToClarity };

@@ -1,0 +1,20 @@
+/// <reference types="vitest" />
+import { defineConfig } from 'vitest/config';
+import { vitestSetupFilePath, getClarinetVitestsArgv } from '@stacks/clarinet-sdk/vitest';
+
+// vitest-environment-clarinet boots one simnet per test file from Clarinet.toml and
+// exposes it as the global `simnet`; `vitest run -- --costs` adds the cost report.
+export default defineConfig({
+  test: {
+    environment: 'clarinet',
+    pool: 'forks',
+    poolOptions: { forks: { singleFork: true } },
+    setupFiles: [vitestSetupFilePath],
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    environmentOptions: {
+      clarinet: { ...getClarinetVitestsArgv() },
+    },
+  },
+});
