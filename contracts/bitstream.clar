@@ -358,8 +358,7 @@
       (revealed (contract-call? .secret-registry get-reveal-height (get hash htlc)))
       (to-receiver (match revealed height (<= height (get expiry htlc)) false))
       (offered-by-a (get offered-by-a htlc))
-      (payee (if (is-eq to-receiver offered-by-a) (get participant-b ch) (get participant-a ch)))
-      (updated (merge ch { total: (- (get total ch) (get amount htlc)) })))
+      (payee (if (is-eq to-receiver offered-by-a) (get participant-b ch) (get participant-a ch))))
     ;; HTLCs pay out only once the final state is fixed
     (asserts! (is-eq (get status ch) STATUS-CLOSED) ERR-NOT-CLOSED)
     ;; each HTLC pays once
@@ -368,10 +367,12 @@
     (asserts! (or to-receiver (> burn-block-height (get expiry htlc))) ERR-HTLC-PENDING)
     (try! (check-token ch token))
     (try! (pay-out token (get token ch) (get amount htlc) payee))
-    (map-set channels id updated)
-    (print (merge updated {
-      event: "settle-htlc", channel-id: id, index: index, payee: payee,
-      amount: (get amount htlc), preimage-revealed: to-receiver }))
+    ;; only now, with this HTLC known unpaid, does its amount leave the escrow
+    (let ((updated (merge ch { total: (- (get total ch) (get amount htlc)) })))
+      (map-set channels id updated)
+      (print (merge updated {
+        event: "settle-htlc", channel-id: id, index: index, payee: payee,
+        amount: (get amount htlc), preimage-revealed: to-receiver })))
     (ok payee)))
 
 ;; ---------------------------------------------------------------------------------

@@ -259,3 +259,36 @@ export function secretPair(seed: number): { secret: Uint8Array; hash: Uint8Array
 }
 
 export { publicKeyOf, signHash, stateHash, domainHash, stateToClarity };
+
+/** The malleated twin of a low-S signature: S' = n - S, recovery id flipped. */
+export function highS(sig: Uint8Array): Uint8Array {
+  const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+  const s = BigInt('0x' + toHex(sig.subarray(32, 64)));
+  const out = Uint8Array.from(sig);
+  out.set(hex((n - s).toString(16).padStart(64, '0')), 32);
+  out[64] = sig[64]! ^ 1;
+  return out;
+}
+
+/** A channel where `a` escrowed `amountA` and `b` funded `amountB` with a co-signed deposit state (nonce 1). */
+export function fundedChannel(
+  a: string,
+  b: string,
+  amountA: bigint,
+  amountB: bigint,
+  opts: { token?: Token; window?: bigint; contract?: string } = {},
+): { ch: Channel; funding: Signed } {
+  if (opts.token) {
+    mint(opts.token, amountA, a);
+    mint(opts.token, amountB, b);
+  }
+  const ch = open(a, b, amountA, opts);
+  const funding = sign(ch, state(ch, { nonce: 1n, balanceA: amountA, balanceB: amountB, action: Action.Deposit, actor: b, amount: amountB }));
+  const r = callWithState('fund-channel', ch, funding, b);
+  expect(r.result).toBeOk(Cl.uint(1));
+  return { ch, funding };
+}
+
+export function burnHeight(): bigint {
+  return BigInt(simnet.burnBlockHeight);
+}
