@@ -1,5 +1,5 @@
 ;; bitstream: two-party payment channels in STX or any SIP-010 token (sBTC included),
-;; enforcing to/shared/PROTOCOL.md version 1.
+;; enforcing shared/PROTOCOL.md version 1.
 ;;
 ;; A channel escrows one token between participant-a (its creator) and participant-b.
 ;; The two sign SIP-018 states off-chain; the contract accepts a state only when it is
@@ -11,6 +11,11 @@
 ;;
 ;; Sections: constants, error codes, data, public functions, read-only functions,
 ;; private functions (the sBTC contracts' order).
+;;
+;; Cost notes: every byte of this file is read on every call, and a private function
+;; type-checks its arguments at a cost that grows with their declared type, so large
+;; values (a state, an HTLC list) cross at most one private boundary per call, and
+;; HTLC lists live in their own map, read and written only when a channel has HTLCs.
 
 (use-trait sip-010 .sip-010-trait.sip-010-trait)
 
@@ -27,6 +32,8 @@
     name: (unwrap-panic (to-ascii? current-contract)),
     version: "1",
     chain-id: chain-id }))))
+;; What every signed hash starts with: "SIP018" || sha256(domain).
+(define-constant SIGNING-PREFIX (concat SIP018-PREFIX DOMAIN-HASH))
 ;; Half the secp256k1 group order: a signature whose S exceeds it is the malleated twin
 ;; of a valid one. The simnet's recover accepts both, so the contract checks (I7).
 (define-constant SECP256K1-HALF-ORDER 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0)
@@ -116,24 +123,18 @@
 ;; Channels created so far; each new channel takes the next value as its `seq`.
 (define-data-var channel-count uint u0)
 
-;; The channel record. While open, nonce/balances/htlcs are the last on-chain checkpoint
-;; (nonce = floor); once closing or closed, they are the closing state. `total` is what
-;; the contract holds for the channel right now.
+;; The channel record. While open, nonce and balances are the last on-chain checkpoint
+;; (nonce = floor); once closing or closed, the closing state. `total` is what the
+;; contract holds for the channel right now; `htlc-count` how many HTLCs that state has
+;; (their list is in `channel-htlcs`).
 (define-map channels (buff 32) {
-  participant-a: principal,
-  participant-b: principal,
-  token: (optional principal),
-  window: uint,
-  total: uint,
-  status: uint,
-  nonce: uint,
-  balance-a: uint,
-  balance-b: uint,
-  htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
-  closer: (optional principal),
-  deadline-burn: uint,
-  deadline-tenure: uint,
+  participant-a: principal, participant-b: principal, token: (optional principal),
+  window: uint, total: uint, status: uint, nonce: uint, balance-a: uint, balance-b: uint,
+  htlc-count: uint, closer: (optional principal), deadline-burn: uint, deadline-tenure: uint,
   cheater: (optional principal) })
+
+;; The HTLCs of a channel's checkpoint or closing state, when it has any.
+(define-map channel-htlcs (buff 32) (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }))
 
 ;; Append-only signer keys a participant authorised for a channel (PROTOCOL section 1).
 (define-map signers { channel-id: (buff 32), owner: principal, key: (buff 33) } bool)
@@ -149,8 +150,8 @@
 ;; ---------------------------------------------------------------------------------
 
 ;; Open a channel with `participant-b` in `token` (none = STX), escrowing the caller's
-;; `amount`. The caller becomes participant-a; `signer` optionally authorises a key
-;; (a session key) to sign states for the caller. Anyone may call. Returns the id.
+;; `amount`; the caller becomes participant-a. `signer` optionally authorises a key (a
+;; session key) to sign for the caller. Anyone may call. Returns the channel id.
 (define-public (create-channel
     (participant-b principal)
     (token (optional <sip-010>))
@@ -160,12 +161,7 @@
   (let (
       (seq (var-get channel-count))
       (token-id (token-principal token))
-      (id (channel-id-of tx-sender participant-b token-id seq))
-      (ch {
-        participant-a: tx-sender, participant-b: participant-b, token: token-id,
-        window: window, total: amount, status: STATUS-OPEN, nonce: u0,
-        balance-a: amount, balance-b: u0, htlcs: (list),
-        closer: none, deadline-burn: u0, deadline-tenure: u0, cheater: none }))
+      (id (channel-id-of tx-sender participant-b token-id seq)))
     ;; two different participants
     (asserts! (not (is-eq tx-sender participant-b)) ERR-SELF-CHANNEL)
     ;; the window is within the contract's bounds
@@ -173,10 +169,14 @@
     ;; the creator escrows something
     (asserts! (> amount u0) ERR-ZERO-AMOUNT)
     (try! (add-signer-key id tx-sender signer))
-    (try! (pay-in token amount))
+    (try! (pay-in token token-id amount))
     (var-set channel-count (+ seq u1))
-    (map-set channels id ch)
-    (emit "create-channel" id ch)
+    (save "create-channel" id {
+        participant-a: tx-sender, participant-b: participant-b, token: token-id,
+        window: window, total: amount, status: STATUS-OPEN, nonce: u0,
+        balance-a: amount, balance-b: u0, htlc-count: u0,
+        closer: none, deadline-burn: u0, deadline-tenure: u0, cheater: none }
+      none)
     (ok id)))
 
 ;; Deposit into an open channel with a co-signed `deposit` state whose actor is the
@@ -195,16 +195,21 @@
       (amount (get amount state)))
     ;; the depositor is the state's actor and a participant
     (asserts! (is-eq (some tx-sender) (get actor state)) ERR-NOT-ACTOR)
-    (try! (check-participant ch))
+    (try! (check-participant (get participant-a ch) (get participant-b ch)))
     ;; a deposit moves something
     (asserts! (> amount u0) ERR-ZERO-AMOUNT)
     ;; the escrow cannot overflow
     (asserts! (<= amount (- MAX-UINT (get total ch))) ERR-AMOUNT-OVERFLOW)
-    (try! (check-token ch token))
-    (try! (validate-state ch state sig-a sig-b ACTION-DEPOSIT (+ (get total ch) amount) (+ (get nonce ch) u1)))
+    (try! (check-token (get token ch) token))
+    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b ACTION-DEPOSIT (+ (get total ch) amount) (+ (get nonce ch) u1)))
     (try! (add-signer-key id tx-sender signer))
-    (try! (pay-in token amount))
-    (ok (checkpoint "fund-channel" ch state (+ (get total ch) amount)))))
+    (try! (pay-in token (get token ch) amount))
+    (save "fund-channel" (get channel-id state)
+      (merge ch {
+        total: (+ (get total ch) amount), nonce: (get nonce state), balance-a: (get balance-a state),
+        balance-b: (get balance-b state), htlc-count: (len (get htlcs state)) })
+      (some (get htlcs state)))
+    (ok (get nonce state))))
 
 ;; Store a co-signed `transfer` state on-chain without closing: moves the floor so no
 ;; older state can be used again. Caller: a participant.
@@ -215,9 +220,14 @@
     (sig-a (buff 65))
     (sig-b (buff 65)))
   (let ((ch (try! (get-open-channel (get channel-id state)))))
-    (try! (check-participant ch))
-    (try! (validate-state ch state sig-a sig-b ACTION-TRANSFER (get total ch) (+ (get nonce ch) u1)))
-    (ok (checkpoint "update-balance" ch state (get total ch)))))
+    (try! (check-participant (get participant-a ch) (get participant-b ch)))
+    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b ACTION-TRANSFER (get total ch) (+ (get nonce ch) u1)))
+    (save "update-balance" (get channel-id state)
+      (merge ch {
+        total: (get total ch), nonce: (get nonce state), balance-a: (get balance-a state),
+        balance-b: (get balance-b state), htlc-count: (len (get htlcs state)) })
+      (some (get htlcs state)))
+    (ok (get nonce state))))
 
 ;; Take `amount` of the caller's balance out of an open channel with a co-signed
 ;; `withdraw` state whose actor is the caller. Moves the floor. Caller: the actor.
@@ -233,21 +243,27 @@
       (amount (get amount state)))
     ;; the withdrawer is the state's actor and a participant
     (asserts! (is-eq (some tx-sender) (get actor state)) ERR-NOT-ACTOR)
-    (try! (check-participant ch))
+    (try! (check-participant (get participant-a ch) (get participant-b ch)))
     ;; a withdrawal moves something
     (asserts! (> amount u0) ERR-ZERO-AMOUNT)
     ;; no more than the escrow
     (asserts! (<= amount (get total ch)) ERR-AMOUNT-EXCEEDS-TOTAL)
-    (try! (check-token ch token))
-    (try! (validate-state ch state sig-a sig-b ACTION-WITHDRAW (- (get total ch) amount) (+ (get nonce ch) u1)))
+    (try! (check-token (get token ch) token))
+    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b ACTION-WITHDRAW (- (get total ch) amount) (+ (get nonce ch) u1)))
     (try! (pay-out token (get token ch) amount tx-sender))
-    (ok (checkpoint "withdraw" ch state (- (get total ch) amount)))))
+    (save "withdraw" (get channel-id state)
+      (merge ch {
+        total: (- (get total ch) amount), nonce: (get nonce state), balance-a: (get balance-a state),
+        balance-b: (get balance-b state), htlc-count: (len (get htlcs state)) })
+      (some (get htlcs state)))
+    (ok (get nonce state))))
 
 ;; Authorise another key to sign states for the caller in this open channel. Keys are
-;; append-only: a key once authorised stays valid (PROTOCOL section 1). Caller: a participant.
+;; append-only: a key once authorised stays valid (PROTOCOL section 1).
+;; Caller: a participant.
 (define-public (add-signer (id (buff 32)) (key (buff 33)))
   (let ((ch (try! (get-open-channel id))))
-    (try! (check-participant ch))
+    (try! (check-participant (get participant-a ch) (get participant-b ch)))
     (try! (add-signer-key id tx-sender (some key)))
     (print {event: "add-signer", channel-id: id, owner: tx-sender, key: key})
     (ok true)))
@@ -261,17 +277,23 @@
     (sig-a (buff 65))
     (sig-b (buff 65))
     (token (optional <sip-010>)))
-  (let ((ch (try! (get-open-channel (get channel-id state)))))
-    (try! (check-participant ch))
-    (try! (check-token ch token))
-    (try! (validate-state ch state sig-a sig-b ACTION-CLOSE (get total ch) (get nonce ch)))
-    (try! (pay-out token (get token ch) (get balance-a state) (get participant-a ch)))
-    (try! (pay-out token (get token ch) (get balance-b state) (get participant-b ch)))
-    (ok (finalise "close-channel" (get channel-id state)
+  (let (
+      (ch (try! (get-open-channel (get channel-id state))))
+      (balance-a (get balance-a state))
+      (balance-b (get balance-b state)))
+    (try! (check-participant (get participant-a ch) (get participant-b ch)))
+    (try! (check-token (get token ch) token))
+    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b ACTION-CLOSE (get total ch) (get nonce ch)))
+    (try! (pay-out token (get token ch) balance-a (get participant-a ch)))
+    (try! (pay-out token (get token ch) balance-b (get participant-b ch)))
+    (save "close-channel" (get channel-id state)
       (merge ch {
-        status: STATUS-CLOSED, nonce: (get nonce state),
-        balance-a: (get balance-a state), balance-b: (get balance-b state),
-        htlcs: (get htlcs state), closer: (some tx-sender) })))))
+        status: STATUS-CLOSED, nonce: (get nonce state), balance-a: balance-a, balance-b: balance-b,
+        ;; only the HTLCs stay escrowed
+        total: (- (get total ch) (+ balance-a balance-b)),
+        htlc-count: (len (get htlcs state)), closer: (some tx-sender) })
+      (some (get htlcs state)))
+    (ok (get nonce state))))
 
 ;; Unilateral close with the newest co-signed `transfer` or `close` state the caller
 ;; holds; starts the dispute window. Caller: a participant.
@@ -282,20 +304,23 @@
     (sig-a (buff 65))
     (sig-b (buff 65)))
   (let ((ch (try! (get-open-channel (get channel-id state)))))
-    (try! (check-participant ch))
-    (try! (validate-state ch state sig-a sig-b (closing-action state) (get total ch) (get nonce ch)))
-    (ok (start-window "initiate-dispute" (get channel-id state)
-      (merge ch {
-        nonce: (get nonce state), balance-a: (get balance-a state),
-        balance-b: (get balance-b state), htlcs: (get htlcs state) })))))
+    (try! (check-participant (get participant-a ch) (get participant-b ch)))
+    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b (closing-action (get action state)) (get total ch) (get nonce ch)))
+    (save "initiate-dispute" (get channel-id state)
+      (closing (merge ch {
+        nonce: (get nonce state), balance-a: (get balance-a state), balance-b: (get balance-b state),
+        htlc-count: (len (get htlcs state)) }))
+      (some (get htlcs state)))
+    (ok (+ burn-block-height (get window ch)))))
 
 ;; Unilateral close from the last on-chain checkpoint (the implicit state, PROTOCOL
 ;; section 6.4) when the counterparty never signed or vanished; starts the window.
 ;; Caller: a participant.
 (define-public (emergency-close (id (buff 32)))
   (let ((ch (try! (get-open-channel id))))
-    (try! (check-participant ch))
-    (ok (start-window "emergency-close" id ch))))
+    (try! (check-participant (get participant-a ch) (get participant-b ch)))
+    (save "emergency-close" id (closing ch) none)
+    (ok (+ burn-block-height (get window ch)))))
 
 ;; During the window, replace the closing state with a co-signed `transfer` or `close`
 ;; state of higher nonce. If that state lowers the closer's balance, the closer used a
@@ -310,22 +335,22 @@
   (let (
       (id (get channel-id state))
       (ch (unwrap! (map-get? channels id) ERR-UNKNOWN-CHANNEL))
-      (closer (unwrap! (get closer ch) ERR-NOT-CLOSING))
+      (closer (default-to tx-sender (get closer ch)))
       (closer-is-a (is-eq closer (get participant-a ch)))
       (closer-before (if closer-is-a (get balance-a ch) (get balance-b ch)))
-      (closer-after (if closer-is-a (get balance-a state) (get balance-b state)))
-      (updated (merge ch {
-        nonce: (get nonce state), balance-a: (get balance-a state),
-        balance-b: (get balance-b state), htlcs: (get htlcs state),
-        ;; once a cheater, always: a later challenge cannot clear the mark
-        cheater: (if (< closer-after closer-before) (some closer) (get cheater ch)) })))
+      (closer-after (if closer-is-a (get balance-a state) (get balance-b state))))
     ;; only a channel in its window can be challenged
     (asserts! (is-eq (get status ch) STATUS-CLOSING) ERR-NOT-CLOSING)
     ;; the window is still running
-    (asserts! (not (window-ended ch)) ERR-WINDOW-ENDED)
-    (try! (validate-state ch state sig-a sig-b (closing-action state) (get total ch) (+ (get nonce ch) u1)))
-    (map-set channels id updated)
-    (emit "challenge" id updated)
+    (asserts! (not (window-ended (get deadline-burn ch) (get deadline-tenure ch))) ERR-WINDOW-ENDED)
+    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b (closing-action (get action state)) (get total ch) (+ (get nonce ch) u1)))
+    (save "challenge" id
+      (merge ch {
+        nonce: (get nonce state), balance-a: (get balance-a state), balance-b: (get balance-b state),
+        htlc-count: (len (get htlcs state)),
+        ;; once a cheater, always: a later challenge cannot clear the mark
+        cheater: (if (< closer-after closer-before) (some closer) (get cheater ch)) })
+      (some (get htlcs state)))
     (ok (get nonce state))))
 
 ;; After the window: pay the closing state's balances (the cheater's to the other
@@ -337,16 +362,16 @@
       (a (get participant-a ch))
       (b (get participant-b ch))
       (both (+ (get balance-a ch) (get balance-b ch)))
-      (pays-a (if (is-eq cheater (some b)) both (if (is-eq cheater (some a)) u0 (get balance-a ch))))
-      (pays-b (- both pays-a)))
+      (pays-a (if (is-eq cheater (some b)) both (if (is-eq cheater (some a)) u0 (get balance-a ch)))))
     ;; only a channel in its window can be resolved
     (asserts! (is-eq (get status ch) STATUS-CLOSING) ERR-NOT-CLOSING)
     ;; the window has ended in burn blocks and in tenures
-    (asserts! (window-ended ch) ERR-WINDOW-OPEN)
-    (try! (check-token ch token))
+    (asserts! (window-ended (get deadline-burn ch) (get deadline-tenure ch)) ERR-WINDOW-OPEN)
+    (try! (check-token (get token ch) token))
     (try! (pay-out token (get token ch) pays-a a))
-    (try! (pay-out token (get token ch) pays-b b))
-    (ok (finalise "resolve" id (merge ch { status: STATUS-CLOSED })))))
+    (try! (pay-out token (get token ch) (- both pays-a) b))
+    (save "resolve" id (merge ch { status: STATUS-CLOSED, total: (- (get total ch) both) }) none)
+    (ok (get nonce ch))))
 
 ;; After finalisation, pay HTLC `index` of the final state: to its receiver if the
 ;; secret was revealed on-chain by its expiry, back to its offerer once the expiry has
@@ -354,33 +379,34 @@
 (define-public (settle-htlc (id (buff 32)) (index uint) (token (optional <sip-010>)))
   (let (
       (ch (unwrap! (map-get? channels id) ERR-UNKNOWN-CHANNEL))
-      (htlc (unwrap! (element-at? (get htlcs ch) index) ERR-HTLC-INDEX))
+      (htlcs (default-to (list) (map-get? channel-htlcs id)))
+      (htlc (unwrap! (element-at? htlcs index) ERR-HTLC-INDEX))
+      (amount (get amount htlc))
       (revealed (contract-call? .secret-registry get-reveal-height (get hash htlc)))
       (to-receiver (match revealed height (<= height (get expiry htlc)) false))
-      (offered-by-a (get offered-by-a htlc))
-      (payee (if (is-eq to-receiver offered-by-a) (get participant-b ch) (get participant-a ch))))
+      (payee (if (is-eq to-receiver (get offered-by-a htlc)) (get participant-b ch) (get participant-a ch))))
     ;; HTLCs pay out only once the final state is fixed
     (asserts! (is-eq (get status ch) STATUS-CLOSED) ERR-NOT-CLOSED)
     ;; each HTLC pays once
     (asserts! (map-insert htlc-settled { channel-id: id, index: index } true) ERR-HTLC-SETTLED)
     ;; revealed by expiry pays the receiver; otherwise wait for the expiry to pass
     (asserts! (or to-receiver (> burn-block-height (get expiry htlc))) ERR-HTLC-PENDING)
-    (try! (check-token ch token))
-    (try! (pay-out token (get token ch) (get amount htlc) payee))
-    ;; only now, with this HTLC known unpaid, does its amount leave the escrow
-    (let ((updated (merge ch { total: (- (get total ch) (get amount htlc)) })))
+    (try! (check-token (get token ch) token))
+    (try! (pay-out token (get token ch) amount payee))
+    ;; the HTLC is known unpaid (checked above), so its amount is still in `total`
+    (let ((updated (merge ch { total: (- (get total ch) amount) })))
       (map-set channels id updated)
       (print (merge updated {
-        event: "settle-htlc", channel-id: id, index: index, payee: payee,
-        amount: (get amount htlc), preimage-revealed: to-receiver })))
+        event: "settle-htlc", channel-id: id, htlcs: htlcs, penalty: (is-some (get cheater ch)),
+        index: index, payee: payee, amount: amount, preimage-revealed: to-receiver })))
     (ok payee)))
 
 ;; ---------------------------------------------------------------------------------
 ;; Read-only functions
 ;; ---------------------------------------------------------------------------------
 
-;; Is `state` with these signatures valid for its channel now, and what does it pay
-;; whom? Checks exactly what the matching public function would (PROTOCOL section 3).
+;; Is `state` with these signatures valid for its open channel now, and what does it
+;; pay whom? Checks exactly what the matching public function would (PROTOCOL section 3).
 (define-read-only (verify-payment
     (state { channel-id: (buff 32), nonce: uint, balance-a: uint, balance-b: uint,
              htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
@@ -398,22 +424,23 @@
     ;; the escrow the state must add up to, without overflow or underflow
     (asserts! (or (not (is-eq action ACTION-DEPOSIT)) (<= amount (- MAX-UINT total))) ERR-AMOUNT-OVERFLOW)
     (asserts! (or (not (is-eq action ACTION-WITHDRAW)) (<= amount total)) ERR-AMOUNT-EXCEEDS-TOTAL)
-    (try! (validate-state ch state sig-a sig-b action
+    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b action
       (if (is-eq action ACTION-DEPOSIT) (+ total amount)
         (if (is-eq action ACTION-WITHDRAW) (- total amount) total))
       ;; operations that move the floor need a nonce above it; closes may sit on it
-      (if (or (is-eq action ACTION-TRANSFER) (is-eq action ACTION-CLOSE)) floor (+ floor u1))))
+      (if (<= action ACTION-CLOSE) floor (+ floor u1))))
     (ok {
       participant-a: (get participant-a ch), pays-a: (get balance-a state),
       participant-b: (get participant-b ch), pays-b: (get balance-b state),
-      htlc-total: (htlc-sum (get htlcs state)) })))
+      htlc-total: (fold add-htlc (get htlcs state) u0) })))
 
 ;; The SIP-018 hash a signer signs for `state` under this deployment's domain.
 (define-read-only (get-state-hash
     (state { channel-id: (buff 32), nonce: uint, balance-a: uint, balance-b: uint,
              htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
              action: uint, actor: (optional principal), amount: uint }))
-  (state-hash state))
+  ;; the same expression as in validate-state (kept inline there: see cost notes)
+  (sha256 (concat SIGNING-PREFIX (sha256 (unwrap-panic (to-consensus-buff? state))))))
 
 ;; sha256 of this deployment's SIP-018 domain.
 (define-read-only (get-domain-hash) DOMAIN-HASH)
@@ -426,9 +453,11 @@
 (define-read-only (get-next-channel-id (a principal) (b principal) (token (optional principal)))
   (channel-id-of a b token (var-get channel-count)))
 
-;; The channel record, if any.
+;; The channel record with its HTLC list, if any.
 (define-read-only (get-channel (id (buff 32)))
-  (map-get? channels id))
+  (match (map-get? channels id)
+    ch (some (merge ch { htlcs: (default-to (list) (map-get? channel-htlcs id)) }))
+    none))
 
 ;; Has `owner` authorised `key` to sign for it in channel `id`?
 (define-read-only (is-authorised-signer (id (buff 32)) (owner principal) (key (buff 33)))
@@ -444,7 +473,7 @@
 
 ;; Has the window of a closing channel ended (burn blocks and tenures both)?
 (define-read-only (is-window-ended (id (buff 32)))
-  (match (map-get? channels id) ch (window-ended ch) false))
+  (match (map-get? channels id) ch (window-ended (get deadline-burn ch) (get deadline-tenure ch)) false))
 
 ;; ---------------------------------------------------------------------------------
 ;; Private functions
@@ -452,11 +481,8 @@
 
 ;; The one place a state is judged (STYLE rule 1): action, nonce, sum, both signatures.
 (define-private (validate-state
-    (ch { participant-a: principal, participant-b: principal, token: (optional principal),
-          window: uint, total: uint, status: uint, nonce: uint, balance-a: uint, balance-b: uint,
-          htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
-          closer: (optional principal), deadline-burn: uint, deadline-tenure: uint,
-          cheater: (optional principal) })
+    (a principal)
+    (b principal)
     (state { channel-id: (buff 32), nonce: uint, balance-a: uint, balance-b: uint,
              htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
              action: uint, actor: (optional principal), amount: uint })
@@ -467,30 +493,24 @@
     (min-nonce uint))
   (let (
       (id (get channel-id state))
-      (hash (state-hash state)))
+      ;; SIP-018: sha256("SIP018" || sha256(domain) || sha256(consensus(state)))
+      (hash (sha256 (concat SIGNING-PREFIX (sha256 (unwrap-panic (to-consensus-buff? state)))))))
     ;; the action matches the function (a transfer state never closes at once)
     (asserts! (is-eq (get action state) action) ERR-WRONG-ACTION)
     ;; nothing below the floor (or the closing nonce) is ever accepted again (I2)
     (asserts! (>= (get nonce state) min-nonce) ERR-STALE-NONCE)
-    ;; balances plus HTLCs are exactly the escrow (I1)
-    (asserts! (is-eq (fold sub-htlc (get htlcs state)
-                (sub-checked (get balance-b state) (sub-checked (get balance-a state) (some expected-total))))
+    ;; balances plus HTLCs are exactly the escrow (I1), with no overflow on the way
+    (asserts! (is-eq (let ((rest (sub-checked (get balance-b state) (sub-checked (get balance-a state) (some expected-total)))))
+                       ;; folding even an empty list costs, and most states carry no HTLC
+                       (if (is-eq (len (get htlcs state)) u0) rest (fold sub-htlc (get htlcs state) rest)))
               (some u0)) ERR-SUM-MISMATCH)
     ;; one signature by a signer of each participant
-    (asserts! (try! (signed-by id (get participant-a ch) hash sig-a)) ERR-SIGNATURE-A)
-    (asserts! (try! (signed-by id (get participant-b ch) hash sig-b)) ERR-SIGNATURE-B)
+    (asserts! (try! (signed-by id a hash sig-a)) ERR-SIGNATURE-A)
+    (asserts! (try! (signed-by id b hash sig-b)) ERR-SIGNATURE-B)
     (ok true)))
 
-;; SIP-018: sha256("SIP018"  ||  sha256(domain)  ||  sha256(consensus(state))).
-(define-private (state-hash
-    (state { channel-id: (buff 32), nonce: uint, balance-a: uint, balance-b: uint,
-             htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
-             action: uint, actor: (optional principal), amount: uint }))
-  (sha256 (concat (concat SIP018-PREFIX DOMAIN-HASH)
-    (sha256 (unwrap-panic (to-consensus-buff? state))))))
-
-;; Is `sig` (65 bytes, R || S || V) a signature of `hash` by a signer of `owner` in channel
-;; `id`? Malleated forms are errors, not just "no" (I7).
+;; Is `sig` (65 bytes, R || S || V) a signature of `hash` by a signer of `owner` in
+;; channel `id`? Malleated forms are errors, not just "no" (I7).
 (define-private (signed-by (id (buff 32)) (owner principal) (hash (buff 32)) (sig (buff 65)))
   (begin
     ;; low S only: the high-S twin of a valid signature is refused
@@ -531,37 +551,23 @@
     (asserts! (is-eq (get status ch) STATUS-OPEN) ERR-NOT-OPEN)
     (ok ch)))
 
-(define-private (check-participant
-    (ch { participant-a: principal, participant-b: principal, token: (optional principal),
-          window: uint, total: uint, status: uint, nonce: uint, balance-a: uint, balance-b: uint,
-          htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
-          closer: (optional principal), deadline-burn: uint, deadline-tenure: uint,
-          cheater: (optional principal) }))
+(define-private (check-participant (a principal) (b principal))
   (begin
     ;; only the channel's two participants act on it here
-    (asserts! (or (is-eq tx-sender (get participant-a ch)) (is-eq tx-sender (get participant-b ch))) ERR-NOT-PARTICIPANT)
+    (asserts! (or (is-eq tx-sender a) (is-eq tx-sender b)) ERR-NOT-PARTICIPANT)
     (ok true)))
 
 ;; The token argument must be the channel's own token (PROTOCOL section 6.1).
-(define-private (check-token
-    (ch { participant-a: principal, participant-b: principal, token: (optional principal),
-          window: uint, total: uint, status: uint, nonce: uint, balance-a: uint, balance-b: uint,
-          htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
-          closer: (optional principal), deadline-burn: uint, deadline-tenure: uint,
-          cheater: (optional principal) })
-    (token (optional <sip-010>)))
+(define-private (check-token (token-id (optional principal)) (token (optional <sip-010>)))
   (begin
     ;; never transfer a token the channel does not hold
-    (asserts! (is-eq (token-principal token) (get token ch)) ERR-WRONG-TOKEN)
+    (asserts! (is-eq (token-principal token) token-id) ERR-WRONG-TOKEN)
     (ok true)))
 
 ;; A unilateral close accepts `transfer` and `close` states; anything else is refused
 ;; as the `transfer` action it is not.
-(define-private (closing-action
-    (state { channel-id: (buff 32), nonce: uint, balance-a: uint, balance-b: uint,
-             htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
-             action: uint, actor: (optional principal), amount: uint }))
-  (if (is-eq (get action state) ACTION-CLOSE) ACTION-CLOSE ACTION-TRANSFER))
+(define-private (closing-action (action uint))
+  (if (is-eq action ACTION-CLOSE) ACTION-CLOSE ACTION-TRANSFER))
 
 ;; Subtract without underflow: none once the amounts exceed what remains.
 (define-private (sub-checked (amount uint) (remaining (optional uint)))
@@ -570,77 +576,50 @@
 (define-private (sub-htlc
     (htlc { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool })
     (remaining (optional uint)))
-  (sub-checked (get amount htlc) remaining))
+  (match remaining r (if (<= (get amount htlc) r) (some (- r (get amount htlc))) none) none))
 
 (define-private (add-htlc (htlc { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }) (sum uint))
   (+ sum (get amount htlc)))
 
-(define-private (htlc-sum (htlcs (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool })))
-  (fold add-htlc htlcs u0))
+;; Has the window ended? Both clocks: burn blocks passing without Stacks tenures (a
+;; stalled Stacks chain, when no one could answer) do not end it.
+(define-private (window-ended (deadline-burn uint) (deadline-tenure uint))
+  (and (>= burn-block-height deadline-burn) (>= tenure-height deadline-tenure)))
 
-(define-private (window-ended
+;; `ch` entering the dispute window, closed by the caller.
+(define-private (closing
     (ch { participant-a: principal, participant-b: principal, token: (optional principal),
           window: uint, total: uint, status: uint, nonce: uint, balance-a: uint, balance-b: uint,
-          htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
-          closer: (optional principal), deadline-burn: uint, deadline-tenure: uint,
+          htlc-count: uint, closer: (optional principal), deadline-burn: uint, deadline-tenure: uint,
           cheater: (optional principal) }))
-  ;; both clocks: burn blocks without tenures (a stalled Stacks chain) cannot end it
-  (and (>= burn-block-height (get deadline-burn ch)) (>= tenure-height (get deadline-tenure ch))))
+  (merge ch {
+    status: STATUS-CLOSING, closer: (some tx-sender),
+    deadline-burn: (+ burn-block-height (get window ch)),
+    deadline-tenure: (+ tenure-height (get window ch)) }))
 
-;; Store an accepted deposit/transfer/withdraw state as the new checkpoint and floor.
-(define-private (checkpoint
+;; Write a channel record and, when given, its HTLC list (skipping the write of an empty
+;; list over an empty one); print the one complete post-state event watchtowers and
+;; indexers read. The only place channels are written.
+(define-private (save
     (event (string-ascii 20))
+    (id (buff 32))
     (ch { participant-a: principal, participant-b: principal, token: (optional principal),
           window: uint, total: uint, status: uint, nonce: uint, balance-a: uint, balance-b: uint,
-          htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
-          closer: (optional principal), deadline-burn: uint, deadline-tenure: uint,
+          htlc-count: uint, closer: (optional principal), deadline-burn: uint, deadline-tenure: uint,
           cheater: (optional principal) })
-    (state { channel-id: (buff 32), nonce: uint, balance-a: uint, balance-b: uint,
-             htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
-             action: uint, actor: (optional principal), amount: uint })
-    (total uint))
-  (let ((updated (merge ch {
-      total: total, nonce: (get nonce state), balance-a: (get balance-a state),
-      balance-b: (get balance-b state), htlcs: (get htlcs state) })))
-    (map-set channels (get channel-id state) updated)
-    (emit event (get channel-id state) updated)
-    (get nonce state)))
+    (htlcs (optional (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }))))
+  (let (
+      (stored (default-to (list) (map-get? channel-htlcs id)))
+      (current (default-to stored htlcs)))
+    (map-set channels id ch)
+    (if (is-eq current stored) true
+      (if (is-eq (len current) u0) (map-delete channel-htlcs id) (map-set channel-htlcs id current)))
+    (print (merge ch { event: event, channel-id: id, htlcs: current, penalty: (is-some (get cheater ch)) }))))
 
-;; Enter the dispute window with `ch`'s state, closed by the caller.
-(define-private (start-window
-    (event (string-ascii 20))
-    (id (buff 32))
-    (ch { participant-a: principal, participant-b: principal, token: (optional principal),
-          window: uint, total: uint, status: uint, nonce: uint, balance-a: uint, balance-b: uint,
-          htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
-          closer: (optional principal), deadline-burn: uint, deadline-tenure: uint,
-          cheater: (optional principal) }))
-  (let ((updated (merge ch {
-      status: STATUS-CLOSING, closer: (some tx-sender),
-      deadline-burn: (+ burn-block-height (get window ch)),
-      deadline-tenure: (+ tenure-height (get window ch)) })))
-    (map-set channels id updated)
-    (emit event id updated)
-    (get deadline-burn updated)))
-
-;; Record a finalised channel: only its HTLCs remain escrowed.
-(define-private (finalise
-    (event (string-ascii 20))
-    (id (buff 32))
-    (ch { participant-a: principal, participant-b: principal, token: (optional principal),
-          window: uint, total: uint, status: uint, nonce: uint, balance-a: uint, balance-b: uint,
-          htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
-          closer: (optional principal), deadline-burn: uint, deadline-tenure: uint,
-          cheater: (optional principal) }))
-  (let ((updated (merge ch { total: (htlc-sum (get htlcs ch)) })))
-    (map-set channels id updated)
-    (emit event id updated)
-    (get nonce updated)))
-
-;; Escrow `amount` from the caller.
-(define-private (pay-in (token (optional <sip-010>)) (amount uint))
+;; Escrow `amount` of `token` from the caller.
+(define-private (pay-in (token (optional <sip-010>)) (token-id (optional principal)) (amount uint))
   (begin
-    (map-set escrowed (token-principal token) (+ (get-escrowed (token-principal token)) amount))
+    (map-set escrowed token-id (+ (get-escrowed token-id) amount))
     (match token t
       (contract-call? t transfer amount tx-sender current-contract none)
       (stx-transfer? amount tx-sender current-contract))))
@@ -657,14 +636,3 @@
           (try! (contract-call? t transfer amount tx-sender to none)))
         (as-contract? ((with-stx amount))
           (try! (stx-transfer? amount tx-sender to)))))))
-
-;; One complete post-state event per state change, for watchtowers and indexers.
-(define-private (emit
-    (event (string-ascii 20))
-    (id (buff 32))
-    (ch { participant-a: principal, participant-b: principal, token: (optional principal),
-          window: uint, total: uint, status: uint, nonce: uint, balance-a: uint, balance-b: uint,
-          htlcs: (list 8 { hash: (buff 32), amount: uint, expiry: uint, offered-by-a: bool }),
-          closer: (optional principal), deadline-burn: uint, deadline-tenure: uint,
-          cheater: (optional principal) }))
-  (print (merge ch { event: event, channel-id: id, penalty: (is-some (get cheater ch)) })))

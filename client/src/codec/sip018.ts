@@ -1,9 +1,10 @@
-// SIP-018 structured-data hashing for BitStream states (PROTOCOL.md §2):
+// SIP-018 structured-data hashing for BitStream states (PROTOCOL §2):
 // sha256("SIP018" ‖ sha256(consensus(domain)) ‖ sha256(consensus(state))).
 // Byte-identical to the contract's `get-state-hash`; tested against it.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { Cl, serializeCVBytes } from '@stacks/transactions';
-import { stateToClarity, type ChannelState } from './state.js';
+import { encodeStateConsensus } from './consensus.js';
+import type { ChannelState } from './state.js';
 
 const SIP018_PREFIX = new Uint8Array([0x53, 0x49, 0x50, 0x30, 0x31, 0x38]);
 
@@ -23,13 +24,26 @@ export function domainToClarity(domain: Domain) {
   });
 }
 
+// a client signs under one or two domains all its life: hash each once
+const domainHashes = new Map<string, Uint8Array>();
+
 export function domainHash(domain: Domain): Uint8Array {
-  return sha256(serializeCVBytes(domainToClarity(domain)));
+  const key = `${domain.contract}|${domain.chainId}`;
+  let h = domainHashes.get(key);
+  if (h === undefined) {
+    h = sha256(serializeCVBytes(domainToClarity(domain)));
+    if (domainHashes.size >= 64) domainHashes.clear();
+    domainHashes.set(key, h);
+  }
+  return Uint8Array.from(h);
 }
 
-/** The consensus bytes of a state's tuple. */
+/**
+ * The consensus bytes of a state's tuple (what `to-consensus-buff?` gives the contract).
+ * Validates the state's ranges first: StateCodecError if it does not fit the tuple type.
+ */
 export function encodeState(state: ChannelState): Uint8Array {
-  return serializeCVBytes(stateToClarity(state));
+  return encodeStateConsensus(state);
 }
 
 /** The 32-byte hash both participants sign for `state` under `domain`. */

@@ -9,7 +9,9 @@ export interface Signer {
   readonly publicKey: Uint8Array | null;
   /**
    * Sign a state under a domain. Wallet signers show the state to a person and need
-   * the structured data; key signers only use its hash.
+   * the structured data; key signers only use its hash. `hash` must be
+   * stateHash(state, domainHash(domain)). Resolves to 65 bytes R‖S‖V with S low and
+   * V ∈ {0,1}; rejects with a BitStreamError (e.g. WalletRejectedError) otherwise.
    */
   signState(state: ChannelState, domain: Domain, hash: Uint8Array): Promise<Uint8Array>;
 }

@@ -1,0 +1,31 @@
+// Post-conditions the builders attach. Stacks post-conditions constrain only what a
+// principal SENDS (amount out of that principal, per asset), never who receives it, so
+// every bound here is "principal P sends exactly N of asset X": the payer of a deposit,
+// or the channel contract for a payout. Where a payout goes is the contract's rule, not
+// something a post-condition can check. No I/O.
+import { Pc } from '@stacks/transactions';
+import type { ExactPostCondition } from './call.js';
+import { assetNameOf } from './tokens.js';
+import { principal, uint128 } from './validate.js';
+
+/** The asset a channel moves: STX, or one fungible token by contract and asset name. */
+export type ChannelAsset =
+  | { readonly kind: 'stx' }
+  | { readonly kind: 'ft'; readonly token: `${string}.${string}`; readonly assetName: string };
+
+/** The channel's asset: STX for a null token, else the token's fungible asset. */
+export function channelAsset(token: string | null, assetName?: string): ChannelAsset {
+  if (token === null) return { kind: 'stx' };
+  return { kind: 'ft', token: token as `${string}.${string}`, assetName: assetNameOf(token, assetName) };
+}
+
+/**
+ * `sender` sends exactly `amount` of `asset`. Nothing for a zero amount: the contract
+ * skips zero transfers, and deny mode with no post-condition already says "nothing moves".
+ */
+export function sendsExactly(sender: string, asset: ChannelAsset, amount: bigint): ExactPostCondition[] {
+  uint128(amount, 'amount');
+  if (amount === 0n) return [];
+  const from = Pc.principal(principal(sender, 'sender')).willSendEq(amount);
+  return [asset.kind === 'stx' ? from.ustx() : from.ft(asset.token, asset.assetName)];
+}

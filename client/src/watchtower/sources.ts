@@ -1,0 +1,27 @@
+// What a watchtower is given to work with, as the smallest interfaces that do: the
+// newest fully signed state per channel (a store, or anything shaped like one) and the
+// secrets it may reveal. The watchtower reads them; it never writes to them.
+import type { SignedState } from '../chain/signed.js';
+
+export interface SignedStateSource {
+  /** the newest fully signed state of the channel, or null if none is held */
+  latest(channelId: Uint8Array): SignedState | null;
+  /**
+   * The newest fully signed `transfer` or `close` state, if the store can tell. Only
+   * those can answer a close: when the newest state is a deposit or withdraw not yet
+   * submitted, the one before it is what a challenge needs. Without this method the
+   * watchtower can only use `latest`.
+   */
+  latestClosable?(channelId: Uint8Array): SignedState | null;
+}
+
+export interface SecretSource {
+  /** the 32-byte preimage of `hash`, if the owner knows it */
+  secretFor(hash: Uint8Array): Uint8Array | null;
+}
+
+/** The chain's clocks now. Without a tenure height, only burn blocks are compared. */
+export interface ChainTime {
+  readonly burnHeight: bigint;
+  readonly tenureHeight?: bigint;
+}
