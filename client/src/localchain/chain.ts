@@ -1,0 +1,222 @@
+// The local chain: one simnet and everything around it (journal, accounts, mempool,
+// block producer), the clocks that mine blocks, and the one lock every operation takes,
+// so that HTTP requests, clock ticks and a post-condition rebuild never interleave on
+// the simnet. Routes call these methods; nothing else touches the parts. No HTTP here.
+import type { Simnet } from '@stacks/clarinet-sdk';
+import { hexToCV, serializeCV, type ClarityAbiFunction, type ClarityValue } from '@stacks/transactions';
+import { Accounts, canonicalPrincipal } from './accounts.js';
+import { decodeTransaction, transactionBytes, TESTNET_CHAIN_ID } from './decode-tx.js';
+import { LocalChainError } from './errors.js';
+import { Journal } from './journal.js';
+import { Mempool, type PendingTx } from './mempool.js';
+import { BlockProducer, type MinedTx } from './producer.js';
+
+export interface LocalChainOptions {
+  /** a simnet to run on (tests pass vitest's global one); its session is reset at start */
+  readonly simnet?: Simnet;
+  /** Clarinet.toml of the project to deploy (default ./Clarinet.toml, from the cwd) */
+  readonly manifestPath?: string;
+  /** mine waiting transactions every this many ms; 0 = only on demand (default 1000) */
+  readonly blockIntervalMs?: number;
+  /** mine one burn block every this many ms; 0 = only on demand (default 2000) */
+  readonly burnBlockIntervalMs?: number;
+  /** the chain id transactions must carry (default testnet, 0x80000000) */
+  readonly chainId?: number;
+  readonly log?: (line: string) => void;
+}
+
+export type TransactionView = ({ readonly pending: PendingTx } | { readonly mined: MinedTx }) & { readonly abi: ClarityAbiFunction | undefined };
+
+export interface Heights {
+  readonly stacks: number;
+  readonly burn: number;
+  readonly tenure: number;
+}
+
+export class LocalChain {
+  readonly chainId: number;
+  private readonly accounts: Accounts;
+  private readonly mempool: Mempool;
+  private readonly producer: BlockProducer;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+
+  private constructor(
+    private readonly journal: Journal,
+    private readonly opts: LocalChainOptions,
+  ) {
+    this.chainId = opts.chainId ?? TESTNET_CHAIN_ID;
+    this.accounts = new Accounts(journal.simnet);
+    this.mempool = new Mempool(journal.simnet, this.accounts);
+    this.producer = new BlockProducer(journal, this.accounts, this.mempool);
+  }
+
+  /** Boot the simnet (or reset the given one) and start the block clocks. */
+  static async start(opts: LocalChainOptions = {}): Promise<LocalChain> {
+    const manifestPath = opts.manifestPath ?? './Clarinet.toml';
+    let simnet = opts.simnet;
+    if (simnet === undefined) {
+      const { initSimnet } = await import('@stacks/clarinet-sdk');
+      simnet = await initSimnet(manifestPath);
+    }
+    const journal = new Journal(simnet, manifestPath);
+    // The journal must hold the whole history (a rebuild replays it from genesis), so an
+    // injected simnet starts over; a freshly booted one is already at genesis.
+    if (opts.simnet !== undefined) await journal.reset();
+    const chain = new LocalChain(journal, opts);
+    chain.startClocks(opts.blockIntervalMs ?? 1000, opts.burnBlockIntervalMs ?? 2000);
+    return chain;
+  }
+
+  get simnet(): Simnet {
+    return this.journal.simnet;
+  }
+
+  /** Run `fn` alone on the chain: the lock every operation takes. */
+  exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (this.stopped) return Promise.reject(new LocalChainError('LOCALCHAIN_STOPPED', 'the local chain is stopped'));
+    const result = this.tail.then(fn);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** POST /v2/transactions: decode, verify, admit; the txid, or a MempoolRejection. */
+  submit(body: Uint8Array, contentType: string | undefined): Promise<string> {
+    return this.exclusive(() => {
+      const tx = decodeTransaction(transactionBytes(body, contentType), this.chainId);
+      this.mempool.admit(tx, Math.floor(Date.now() / 1000));
+      this.opts.log?.(`admitted ${tx.txid} ${tx.payload.kind} from ${tx.origin} nonce ${tx.nonce}`);
+      return tx.txid;
+    });
+  }
+
+  /** Mine waiting transactions, then `blocks` empty Stacks blocks and `burnBlocks` burn blocks. */
+  mine(blocks = 0, burnBlocks = 0): Promise<MinedTx[]> {
+    return this.exclusive(async () => {
+      const mined = await this.producer.mineMempool();
+      this.producer.mineStacksBlocks(blocks);
+      this.producer.mineBurnBlocks(burnBlocks);
+      for (const m of mined) this.opts.log?.(`mined ${m.tx.txid} in block ${m.blockHeight}: ${m.status}${m.vmError ? ` (${m.vmError})` : ''}`);
+      return mined;
+    });
+  }
+
+  heights(): Promise<Heights> {
+    return this.exclusive(() => {
+      const tenure = this.simnet.execute('tenure-height').result;
+      return {
+        stacks: this.simnet.blockHeight,
+        burn: this.simnet.burnBlockHeight,
+        tenure: tenure.type === 'uint' ? Number(tenure.value) : this.simnet.burnBlockHeight,
+      };
+    });
+  }
+
+  account(principal: string): Promise<{ stx: bigint; nonce: bigint; feesPaid: bigint; pending: readonly PendingTx[] }> {
+    return this.exclusive(() => {
+      const who = canonicalPrincipal(principal);
+      return { stx: this.accounts.stx(who), nonce: this.accounts.nonce(who), feesPaid: this.accounts.feesPaid(who), pending: this.mempool.pendingOf(who) };
+    });
+  }
+
+  holdings(principal: string) {
+    return this.exclusive(() => this.accounts.holdings(principal));
+  }
+
+  /**
+   * A transaction by id (hex, with or without 0x): waiting, mined, or unknown; with the
+   * ABI of the function it calls, read under the lock (a rebuild may be under way).
+   */
+  transaction(txid: string): Promise<TransactionView | null> {
+    const id = txid.toLowerCase().replace(/^0x/, '');
+    return this.exclusive(() => {
+      const pending = this.mempool.find(id);
+      const record = pending === undefined ? this.producer.receipt(id) : undefined;
+      const tx = pending?.tx ?? record?.tx;
+      if (tx === undefined) return null;
+      const abi = tx.payload.kind === 'contract_call' ? this.functionAbi(tx.payload.contractId, tx.payload.functionName) : undefined;
+      return pending !== undefined ? { pending, abi } : { mined: record!, abi };
+    });
+  }
+
+  private functionAbi(contractId: string, fn: string): ClarityAbiFunction | undefined {
+    const f = this.simnet.getContractsInterfaces().get(contractId)?.functions.find((x) => x.name === fn);
+    return f as unknown as ClarityAbiFunction | undefined;
+  }
+
+  contractInterface(contractId: string) {
+    return this.exclusive(() => this.simnet.getContractsInterfaces().get(contractId) ?? null);
+  }
+
+  contractSource(contractId: string): Promise<string | null> {
+    return this.exclusive(() => this.simnet.getContractSource(contractId) ?? null);
+  }
+
+  /** Evaluate a read-only function; its value, or why it could not run. */
+  callReadOnly(contractId: string, fn: string, sender: string, argsHex: readonly string[]): Promise<{ okay: true; result: string } | { okay: false; cause: string }> {
+    return this.exclusive(() => {
+      const args = argsHex.map(cvFromHex);
+      try {
+        const r = this.simnet.callReadOnlyFn(contractId, fn, args, canonicalPrincipal(sender));
+        return { okay: true as const, result: `0x${serializeCV(r.result).replace(/^0x/, '')}` };
+      } catch (e) {
+        return { okay: false as const, cause: e instanceof Error ? e.message : String(e) };
+      }
+    });
+  }
+
+  mapEntry(contractId: string, map: string, keyHex: string): Promise<string> {
+    return this.exclusive(() => {
+      const key = cvFromHex(keyHex);
+      return hex(notFound(() => this.simnet.getMapEntry(contractId, map, key), `no map ${map} in ${contractId}`));
+    });
+  }
+
+  dataVar(contractId: string, name: string): Promise<string> {
+    return this.exclusive(() => hex(notFound(() => this.simnet.getDataVar(contractId, name), `no data var ${name} in ${contractId}`)));
+  }
+
+  /** Stop the clocks and wait for the operation in flight. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+    const last = this.tail;
+    this.stopped = true;
+    await last;
+  }
+
+  private startClocks(blockMs: number, burnMs: number): void {
+    const tick = (what: string, fn: () => Promise<unknown>) => () => {
+      if (this.stopped) return;
+      fn().catch((e: unknown) => this.opts.log?.(`${what} failed: ${e instanceof Error ? e.message : String(e)}`));
+    };
+    if (blockMs > 0) {
+      this.timers.push(setInterval(tick('block', () => (this.mempool.size > 0 ? this.mine() : Promise.resolve([]))), blockMs));
+    }
+    if (burnMs > 0) {
+      this.timers.push(setInterval(tick('burn block', () => this.exclusive(() => this.producer.mineBurnBlocks(1))), burnMs));
+    }
+    for (const t of this.timers) t.unref();
+  }
+}
+
+function cvFromHex(h: string): ClarityValue {
+  try {
+    return hexToCV(h);
+  } catch (cause) {
+    throw new LocalChainError('LOCALCHAIN_BAD_REQUEST', `not a serialized Clarity value: ${h.slice(0, 80)}`, { cause });
+  }
+}
+
+function notFound<T>(read: () => T, message: string): T {
+  try {
+    return read();
+  } catch (cause) {
+    throw new LocalChainError('LOCALCHAIN_NOT_FOUND', message, { cause });
+  }
+}
+
+function hex(cv: ClarityValue): string {
+  return `0x${serializeCV(cv).replace(/^0x/, '')}`;
+}

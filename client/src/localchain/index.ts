@@ -1,0 +1,10 @@
+// The local chain's public entry: an HTTP server that speaks the subset of the Stacks
+// node and API that @stacks/transactions, @stacks/network and wallets use, running the
+// project's contracts on the clarinet-sdk simnet. Start it with `startLocalChain`; the
+// parts (decoding, post-conditions, mempool, journal, producer) are internal.
+export { startLocalChain, type StartOptions, type RunningChain } from './server.js';
+export { LocalChain, type LocalChainOptions, type Heights } from './chain.js';
+export { MempoolRejection, LocalChainError, type RejectionReason, type RejectionBody, type LocalChainErrorCode } from './errors.js';
+export { decodeTransaction, transactionBytes, TESTNET_CHAIN_ID, type DecodedTx, type TxPayload } from './decode-tx.js';
+export { AssetMap, checkPostConditions, type ChainEvent, type Verdict } from './post-conditions.js';
+export type { MinedTx, MinedStatus } from './producer.js';

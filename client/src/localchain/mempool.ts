@@ -1,0 +1,129 @@
+// The mempool: admission of decoded transactions against chain state, in the node's
+// order and vocabulary (nonce, fee, funds, then the payload: contract and function
+// exist, arguments fit the ABI, a deploy's name is free), and the queue of admitted
+// transactions waiting for a block. Nonces must be consecutive: a transaction carries
+// exactly the origin's next nonce, counting its transactions already waiting here.
+// It reads the simnet and never writes to it (blocks are the producer's job).
+import type { Simnet } from '@stacks/clarinet-sdk';
+import { PostConditionType, validateContractCall, type ContractCallPayload, type ClarityAbi } from '@stacks/transactions';
+import type { Accounts } from './accounts.js';
+import type { DecodedTx } from './decode-tx.js';
+import { MempoolRejection, u128Hex } from './errors.js';
+
+/** Minimum fee rate of a node's mempool: 1 µSTX per byte of the transaction. */
+export const MIN_FEE_RATE = 1n;
+
+export interface PendingTx {
+  readonly tx: DecodedTx;
+  /** unix seconds, for the API's receipt_time */
+  readonly receivedAt: number;
+}
+
+export class Mempool {
+  private readonly queue: PendingTx[] = [];
+
+  constructor(
+    private readonly simnet: Simnet,
+    private readonly accounts: Accounts,
+  ) {}
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  find(txid: string): PendingTx | undefined {
+    return this.queue.find((p) => p.tx.txid === txid);
+  }
+
+  /** Transactions of `principal` waiting here. */
+  pendingOf(principal: string): readonly PendingTx[] {
+    return this.queue.filter((p) => p.tx.origin === principal);
+  }
+
+  /** Admit `tx` or throw the node's rejection. Re-posting a waiting transaction is a no-op. */
+  admit(tx: DecodedTx, now: number): void {
+    if (this.find(tx.txid) !== undefined) return;
+    this.checkNonce(tx);
+    this.checkFee(tx);
+    this.checkFunds(tx);
+    this.checkPayload(tx);
+    this.queue.push({ tx, receivedAt: now });
+  }
+
+  /** Hand every waiting transaction to the block producer, oldest first. */
+  drain(): PendingTx[] {
+    return this.queue.splice(0, this.queue.length);
+  }
+
+  private checkNonce(tx: DecodedTx): void {
+    const waiting = this.pendingOf(tx.origin);
+    if (waiting.some((p) => p.tx.nonce === tx.nonce)) {
+      throw new MempoolRejection('ConflictingNonceInMempool', { message: `nonce ${tx.nonce} is already used by a waiting transaction` }, tx.txid);
+    }
+    const expected = this.accounts.nonce(tx.origin) + BigInt(waiting.length);
+    if (tx.nonce !== expected) {
+      throw new MempoolRejection('BadNonce', { expected: Number(expected), actual: Number(tx.nonce), principal: tx.origin, is_origin: true }, tx.txid);
+    }
+  }
+
+  private checkFee(tx: DecodedTx): void {
+    const minimum = BigInt(tx.raw.length) * MIN_FEE_RATE;
+    if (tx.fee < minimum) {
+      throw new MempoolRejection('FeeTooLow', { expected: Number(minimum), actual: Number(tx.fee) }, tx.txid);
+    }
+  }
+
+  /** The fee (and a transfer's amount) must be covered by what the waiting transactions leave. */
+  private checkFunds(tx: DecodedTx): void {
+    const committed = this.pendingOf(tx.origin).reduce((sum, p) => sum + spend(p.tx), 0n);
+    const available = this.accounts.stx(tx.origin) - committed;
+    const needed = spend(tx);
+    if (available < needed) {
+      throw new MempoolRejection('NotEnoughFunds', { expected: u128Hex(needed), actual: u128Hex(available > 0n ? available : 0n) }, tx.txid);
+    }
+  }
+
+  private checkPayload(tx: DecodedTx): void {
+    const reject = (reason: ConstructorParameters<typeof MempoolRejection>[0], data: Record<string, string>): never => {
+      throw new MempoolRejection(reason, data, tx.txid);
+    };
+    if (tx.postConditions.some((pc) => pc.conditionType === PostConditionType.Staking || pc.conditionType === PostConditionType.PoX)) {
+      reject('ServerFailureOther', { message: 'staking and PoX post-conditions need Stacks 4.0' });
+    }
+    const p = tx.payload;
+    switch (p.kind) {
+      case 'token_transfer':
+        if (p.amount <= 0n) reject('TransferAmountMustBePositive', { message: 'a transfer moves at least 1 µSTX' });
+        if (p.recipient === tx.origin) reject('TransferRecipientCannotEqualSender', { recipient: p.recipient });
+        // stacks-core: "TokenTransfer transactions do not support post-conditions"
+        if (tx.postConditions.length > 0) reject('ServerFailureOther', { message: 'STX transfers do not take post-conditions' });
+        return;
+      case 'contract_call': {
+        const iface = this.simnet.getContractsInterfaces().get(p.contractId);
+        if (iface === undefined) return reject('NoSuchContract', { message: `no contract ${p.contractId}` });
+        const fn = iface.functions.find((f) => f.name === p.functionName);
+        if (fn === undefined || fn.access !== 'public') reject('NoSuchPublicFunction', { message: `${p.contractId} has no public function ${p.functionName}` });
+        try {
+          validateContractCall(tx.wire.payload as ContractCallPayload, iface as unknown as ClarityAbi);
+        } catch (e) {
+          reject('BadFunctionArgument', { message: (e as Error).message });
+        }
+        return;
+      }
+      case 'smart_contract': {
+        const taken = this.simnet.getContractsInterfaces().has(p.contractId) ||
+          this.queue.some((q) => q.tx.payload.kind === 'smart_contract' && q.tx.payload.contractId === p.contractId);
+        if (taken) reject('ContractAlreadyExists', { contract_identifier: p.contractId });
+        if (p.clarityVersion !== null && p.clarityVersion > 4) {
+          reject('ServerFailureOther', { message: `Clarity ${p.clarityVersion} is not active in this epoch` });
+        }
+        return;
+      }
+    }
+  }
+}
+
+/** What a transaction takes from its origin's STX at most: the fee, plus a transfer's amount. */
+function spend(tx: DecodedTx): bigint {
+  return tx.fee + (tx.payload.kind === 'token_transfer' ? tx.payload.amount : 0n);
+}
