@@ -1,35 +1,39 @@
 // Prints the on-chain cost of each public function from the clarinet-sdk's
-// costs-reports.json (written by `vitest run -- --costs`): the worst and the median
-// call seen in the contract suites, per contract function.
+// costs-reports.json (written by `vitest run -- --costs`), per contract function:
+//   vite-node tests/costs/report.ts --success   after running only tests/contracts/costs.test.ts,
+//     whose calls all succeed (STX and sBTC channels): the cost of each operation;
+//   vite-node tests/costs/report.ts             after the whole contract suite: the worst
+//     and median call seen anywhere (refusals included).
 import { readFileSync } from 'node:fs';
 
-interface CostEntry {
-  contract_id: string;
-  method: string;
-  cost_result: { total: { runtime: number; read_count: number; read_length: number; write_count: number; write_length: number } };
-}
+interface Cost { runtime: number; read_count: number; read_length: number; write_count: number; write_length: number }
+interface CostEntry { contract_id: string; method: string; cost_result: { total: Cost } }
 
-const entries = JSON.parse(readFileSync(process.argv[2] ?? 'costs-reports.json', 'utf8')) as CostEntry[];
-const byFn = new Map<string, CostEntry['cost_result']['total'][]>();
+const successOnly = process.argv.includes('--success');
+const entries = (JSON.parse(readFileSync('costs-reports.json', 'utf8')) as CostEntry[])
+  .filter((e) => /\.(bitstream|secret-registry)$/.test(e.contract_id))
+  .filter((e) => !(successOnly && /^(get|is)-/.test(e.method)));
+
+const byFn = new Map<string, Cost[]>();
 for (const e of entries) {
-  const contract = e.contract_id.split('.')[1]!;
-  if (contract === 'test-token' || contract === 'sbtc-token' || contract === 'bitstream-2') continue;
-  const key = `${contract}.${e.method}`;
-  byFn.set(key, [...(byFn.get(key) ?? []), e.cost_result.total]);
+  const fn = `${e.contract_id.split('.')[1]}.${e.method}`;
+  byFn.set(fn, [...(byFn.get(fn) ?? []), e.cost_result.total]);
 }
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const max = (xs: number[]) => Math.max(...xs);
 const rows = [...byFn.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([fn, costs]) => {
-  const worst = costs.reduce((m, c) => (c.runtime > m.runtime ? c : m));
-  return {
-    function: fn,
-    calls: costs.length,
-    'runtime max': worst.runtime,
-    'runtime median': median(costs.map((c) => c.runtime)),
-    'reads (max)': worst.read_count,
-    'read bytes': worst.read_length,
-    'writes (max)': worst.write_count,
-    'write bytes': worst.write_length,
-  };
+  const runtimes = costs.map((c) => c.runtime);
+  return successOnly
+    ? {
+        function: fn,
+        'runtime (min)': Math.min(...runtimes),
+        'runtime (max)': max(runtimes),
+        reads: max(costs.map((c) => c.read_count)),
+        'read bytes': max(costs.map((c) => c.read_length)),
+        writes: max(costs.map((c) => c.write_count)),
+        'write bytes': max(costs.map((c) => c.write_length)),
+      }
+    : { function: fn, calls: costs.length, 'runtime max': max(runtimes), 'runtime median': median(runtimes) };
 });
+console.log(successOnly ? 'Success path, STX and sBTC channels (min = STX, max = sBTC where a token moves):' : 'Every call in the contract suites (successes and refusals):');
 console.table(rows);
