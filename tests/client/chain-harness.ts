@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import { Cl, hexToCV, type ClarityValue } from '@stacks/transactions';
 import {
-  assetMovesOf, checkPostConditions, contractIdOf, decodeChannelEvents, printEventsOf, simnetReadOnlyCaller,
+  AssetMap, assetMovesOf, checkPostConditions, contractIdOf, decodeChannelEvents, printEventsOf, simnetReadOnlyCaller,
   type AssetMove, type ChainContext, type ChannelEvent, type ContractCall, type SimnetEvent,
 } from '../../client/src/chain/index.js';
 import { CHANNEL, REGISTRY } from '../contracts/helpers.js';
@@ -17,23 +17,27 @@ export const ctx: ChainContext = { caller: simnetReadOnlyCaller(simnet), contrac
 
 export interface Submitted {
   readonly result: ClarityValue;
+  /** who paid whom, to assert on */
   readonly moves: AssetMove[];
+  /** what each principal sent, as the post-condition check sees it */
+  readonly assets: AssetMap;
   readonly events: ChannelEvent[];
 }
 
 /**
- * Run `call` as `sender`. The call must succeed, and its post-conditions must hold in
- * deny mode against the assets it moved: a failing post-condition, or a move no
+ * Run `call` as `sender` (the transaction's origin). The call must succeed, and its
+ * post-conditions must hold in deny mode against the assets it moved, judged by the
+ * node's rule the local chain enforces: a failing post-condition, or a move no
  * post-condition covers, fails the test (that is what a node would abort).
  */
 export function submit(call: ContractCall, sender: string): Submitted {
   const r = simnet.callPublicFn(contractIdOf(call), call.functionName, call.functionArgs, sender);
   expect(r.result.type, `${call.functionName} must succeed, got ${JSON.stringify(r.result)}`).toBe('ok');
   const events = r.events as SimnetEvent[];
-  const moves = assetMovesOf(events);
-  const verdict = checkPostConditions(moves, call.postConditions, call.postConditionMode);
+  const assets = AssetMap.fromEvents(events);
+  const verdict = checkPostConditions(assets, call.postConditions, call.postConditionMode, sender);
   expect(verdict.violations, `${call.functionName}: post-conditions vs asset events`).toEqual([]);
-  return { result: r.result, moves, events: decodeChannelEvents(printEventsOf(events), sources) };
+  return { result: r.result, moves: assetMovesOf(events), assets, events: decodeChannelEvents(printEventsOf(events), sources) };
 }
 
 /** Run `call` as `sender` expecting `(err u<code>)`; nothing may move. */

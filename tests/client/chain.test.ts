@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  Cl, PostConditionMode, cvToHex, deserializeTransaction, hexToCV, makeContractCall, type ClarityValue,
+  Cl, PostConditionMode, cvToHex, deserializeTransaction, hexToCV, makeContractCall, postConditionToWire,
+  type ClarityValue, type PostCondition,
 } from '@stacks/transactions';
 import { createNetwork } from '@stacks/network';
 import * as chain from '../../client/src/chain/index.js';
@@ -213,7 +214,7 @@ describe('sBTC dispute through the builders', () => {
     expect(rec).toMatchObject({ status: chain.ChannelStatus.Closed, total: 200n });
 
     // the stale-record resolve would have been aborted by its own post-condition
-    const stale = chain.checkPostConditions(resolved.moves, resolveBeforeChallenge.postConditions, 'deny');
+    const stale = chain.checkPostConditions(resolved.assets, resolveBeforeChallenge.postConditions, 'deny', carol);
     expect(stale.ok).toBe(false);
 
     // the HTLC (bob → alice) is pending until the secret is revealed
@@ -307,35 +308,83 @@ describe('test-token emergency close through the builders', () => {
 });
 
 describe('post-condition checker', () => {
-  const moves: chain.AssetMove[] = [
-    { asset: 'STX', sender: CHANNEL, recipient: alice, amount: 850n },
-    { asset: 'STX', sender: CHANNEL, recipient: bob, amount: 550n },
-  ];
+  // the node's rule, as the local chain's block producer enforces it; carol is the origin
+  const stxSent = (sender: string, recipient: string, amount: bigint): chain.ChainEvent =>
+    ({ event: 'stx_transfer_event', data: { sender, recipient, amount: String(amount) } });
+  const check = (events: chain.ChainEvent[], pcs: PostCondition[], mode: 'deny' | 'allow' | 'originator', origin = carol) =>
+    chain.checkPostConditions(chain.AssetMap.fromEvents(events), pcs, mode, origin);
+  const close = [stxSent(CHANNEL, alice, 850n), stxSent(CHANNEL, bob, 550n)];
+  const uncovered = (principal: string, asset: string) => `Post-condition check failure: Fungible asset ${asset} was moved by ${principal} but not checked`;
 
   it('passes the exact bound and fails one unit off either way', () => {
-    expect(chain.checkPostConditions(moves, chain.sendsExactly(CHANNEL, { kind: 'stx' }, 1400n), 'deny').ok).toBe(true);
-    expect(chain.checkPostConditions(moves, chain.sendsExactly(CHANNEL, { kind: 'stx' }, 1399n), 'deny').ok).toBe(false);
-    expect(chain.checkPostConditions(moves, chain.sendsExactly(CHANNEL, { kind: 'stx' }, 1401n), 'deny').ok).toBe(false);
+    expect(check(close, chain.sendsExactly(CHANNEL, { kind: 'stx' }, 1400n), 'deny').ok).toBe(true);
+    expect(check(close, chain.sendsExactly(CHANNEL, { kind: 'stx' }, 1399n), 'deny').ok).toBe(false);
+    expect(check(close, chain.sendsExactly(CHANNEL, { kind: 'stx' }, 1401n), 'deny').ok).toBe(false);
+  });
+
+  it('judges a builder\'s post-conditions and their wire form (what a node decodes) alike', () => {
+    for (const amount of [1399n, 1400n, 1401n]) {
+      const pcs = chain.sendsExactly(CHANNEL, { kind: 'stx' }, amount);
+      const assets = chain.AssetMap.fromEvents(close);
+      expect(chain.checkPostConditions(assets, pcs.map(postConditionToWire), 'deny', carol))
+        .toEqual(chain.checkPostConditions(assets, pcs, 'deny', carol));
+    }
   });
 
   it('fails, in deny mode, a move no post-condition covers', () => {
     // the moves of a close checked against a call that promised to move nothing
-    const v = chain.checkPostConditions(moves, [], 'deny');
+    const v = check(close, [], 'deny');
     expect(v.ok).toBe(false);
-    expect(v.violations).toHaveLength(2);
+    expect(v.violations).toEqual([uncovered(CHANNEL, 'STX')]);
+    // every uncovered (sender, asset) is reported
+    const two = check([...close, { event: 'ft_transfer_event', data: { asset_identifier: `${SBTC}::sbtc-token`, sender: alice, recipient: bob, amount: '7' } }], [], 'deny');
+    expect(two.violations).toHaveLength(2);
+    expect(two.violations).toContain(uncovered(alice, `${SBTC}::sbtc-token`));
     // a bound on another principal, or on another asset, does not cover the contract's STX
-    expect(chain.checkPostConditions(moves, chain.sendsExactly(alice, { kind: 'stx' }, 0n + 1n), 'deny').ok).toBe(false);
+    const other = check(close, chain.sendsExactly(alice, { kind: 'stx' }, 0n + 1n), 'deny');
+    expect(other.ok).toBe(false);
+    expect(other.violations).toContain(uncovered(CHANNEL, 'STX'));
     const tokenPc = chain.sendsExactly(CHANNEL, chain.channelAsset(SBTC), 1400n);
-    expect(chain.checkPostConditions(moves, tokenPc, 'deny').ok).toBe(false);
+    const token = check(close, tokenPc, 'deny');
+    expect(token.ok).toBe(false);
+    expect(token.violations).toContain(uncovered(CHANNEL, 'STX'));
     // allow mode lets uncovered moves through: which is why builders never use it
-    expect(chain.checkPostConditions(moves, [], 'allow').ok).toBe(true);
+    expect(check(close, [], 'allow').ok).toBe(true);
   });
 
   it('counts burns as sends and refuses any NFT move in deny mode', () => {
-    const burn: chain.AssetMove[] = [{ asset: 'STX', sender: alice, recipient: null, amount: 5n }];
-    expect(chain.checkPostConditions(burn, chain.sendsExactly(alice, { kind: 'stx' }, 5n), 'deny').ok).toBe(true);
-    const nft: chain.AssetMove[] = [{ asset: `${SBTC}::x`, sender: alice, recipient: bob, amount: 1n, nft: true }];
-    expect(chain.checkPostConditions(nft, [], 'deny').ok).toBe(false);
+    const burn: chain.ChainEvent[] = [{ event: 'stx_burn_event', data: { sender: alice, amount: '5' } }];
+    expect(check(burn, chain.sendsExactly(alice, { kind: 'stx' }, 5n), 'deny').ok).toBe(true);
+    expect(check(burn, chain.sendsExactly(alice, { kind: 'stx' }, 4n), 'deny').ok).toBe(false);
+    expect(check(burn, [], 'deny').ok).toBe(false);
+    const nft: chain.ChainEvent[] = [
+      { event: 'nft_transfer_event', data: { asset_identifier: `${SBTC}::x`, sender: alice, recipient: bob, raw_value: cvToHex(Cl.uint(1)) } },
+    ];
+    expect(check(nft, [], 'deny').ok).toBe(false);
+  });
+
+  it('judges NFT post-conditions by token id', () => {
+    const nft: chain.ChainEvent[] = [
+      { event: 'nft_transfer_event', data: { asset_identifier: `${SBTC}::x`, sender: alice, recipient: bob, raw_value: cvToHex(Cl.uint(1)) } },
+    ];
+    const pc = (condition: 'sent' | 'not-sent' | 'maybe-sent', id: bigint): PostCondition[] =>
+      [{ type: 'nft-postcondition', address: alice, condition, asset: `${SBTC}::x` as `${string}.${string}::${string}`, assetId: Cl.uint(id) }];
+    expect(check(nft, pc('sent', 1n), 'deny').ok).toBe(true);
+    expect(check(nft, pc('maybe-sent', 1n), 'deny').ok).toBe(true);
+    expect(check(nft, pc('not-sent', 1n), 'deny').ok).toBe(false);
+    // naming another token id neither holds ("sent") nor covers the one that moved
+    expect(check(nft, pc('sent', 2n), 'deny').violations).toHaveLength(2);
+    expect(check(nft, pc('maybe-sent', 2n), 'deny').ok).toBe(false);
+  });
+
+  it('resolves an origin post-condition to the origin, and originator mode enforces only the origin', () => {
+    const burn: chain.ChainEvent[] = [{ event: 'stx_burn_event', data: { sender: alice, amount: '5' } }];
+    const originSends5: PostCondition[] = [{ type: 'stx-postcondition', address: 'origin', condition: 'eq', amount: 5n }];
+    expect(check(burn, originSends5, 'deny', alice).ok).toBe(true);
+    expect(check(burn, originSends5, 'deny', bob).ok).toBe(false);
+    // the contract's payout is not the origin's: originator mode lets it through, not the origin's own send
+    expect(check(close, [], 'originator', alice).ok).toBe(true);
+    expect(check([...close, stxSent(alice, bob, 1n)], [], 'originator', alice).violations).toEqual([uncovered(alice, 'STX')]);
   });
 });
 

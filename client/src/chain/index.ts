@@ -1,6 +1,7 @@
 // The chain layer's public entry: contract-call builders (deny-mode post-conditions),
-// read-only readers over an injectable ReadOnlyCaller, the event decoder and the
-// contract error table. Nothing here signs, broadcasts or keeps state.
+// the node's post-condition rule that judges them, read-only readers over an injectable
+// ReadOnlyCaller, the event decoder and the contract error table. Nothing here signs,
+// broadcasts or keeps state.
 export * from './call.js';
 export * from './build-open.js';
 export * from './build-update.js';

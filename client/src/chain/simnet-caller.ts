@@ -1,11 +1,13 @@
 // The clarinet-sdk simnet as a chain for the chain layer's tests: a ReadOnlyCaller over
 // `simnet.callReadOnlyFn`, and the conversion of the events a simnet call reports (the
 // node event-observer shapes: stx_transfer_event, ft_transfer_event, print_event, …)
-// into AssetMoves and PrintEvents. It types the simnet structurally and imports nothing
-// from the SDK, so client code never depends on a dev-only package.
+// into AssetMoves (who paid whom: what the tests assert a call moved) and PrintEvents.
+// Post-conditions are judged on the events themselves (AssetMap, post-condition-check.ts),
+// not on AssetMoves. It types the simnet structurally and imports nothing from the SDK,
+// so client code never depends on a dev-only package.
 import type { ClarityValue } from '@stacks/transactions';
 import type { ReadOnlyCaller } from './read-only-caller.js';
-import type { AssetMove } from './post-condition-check.js';
+import type { ChainEvent } from './post-condition-check.js';
 import type { PrintEvent } from './events.js';
 
 /** The part of a clarinet-sdk Simnet the read-only caller uses. */
@@ -19,13 +21,20 @@ export function simnetReadOnlyCaller(simnet: SimnetLike): ReadOnlyCaller {
   };
 }
 
-/** One event as a simnet call result lists it. */
-export interface SimnetEvent {
-  readonly event: string;
-  readonly data: Readonly<Record<string, unknown>>;
+/** One event as a simnet call result lists it: the shape the post-condition check reads. */
+export type SimnetEvent = ChainEvent;
+
+/** One asset leaving a principal: a transfer (recipient set) or a burn (recipient null). */
+export interface AssetMove {
+  /** 'STX', or `<token contract>::<asset name>`; NFTs carry `nft: true` */
+  readonly asset: string;
+  readonly sender: string;
+  readonly recipient: string | null;
+  readonly amount: bigint;
+  readonly nft?: boolean;
 }
 
-const str = (data: Readonly<Record<string, unknown>>, k: string): string => {
+const str = (data: SimnetEvent['data'], k: string): string => {
   const v = data[k];
   if (typeof v !== 'string') throw new TypeError(`simnet event: ${k} is not a string`);
   return v;

@@ -10,7 +10,7 @@ import type { Accounts } from './accounts.js';
 import type { DecodedTx } from './decode-tx.js';
 import type { Journal, JournalOp } from './journal.js';
 import type { Mempool, PendingTx } from './mempool.js';
-import { AssetMap, checkPostConditions, type ChainEvent } from './post-conditions.js';
+import { AssetMap, checkPostConditions, type ChainEvent } from '../chain/post-condition-check.js';
 
 export type MinedStatus = 'success' | 'abort_by_response' | 'abort_by_post_condition' | 'dropped_problematic';
 
