@@ -97,6 +97,8 @@
 (define-constant ERR-WRONG-ACTION (err u305))
 ;; a signer key must be a 33-byte compressed secp256k1 public key
 (define-constant ERR-BAD-SIGNER-KEY (err u306))
+;; a signature must be 65 bytes: R || S || recovery id
+(define-constant ERR-SIGNATURE-LENGTH (err u307))
 
 ;; an amount that must be positive is zero
 (define-constant ERR-ZERO-AMOUNT (err u400))
@@ -513,6 +515,8 @@
 ;; channel `id`? Malleated forms are errors, not just "no" (I7).
 (define-private (signed-by (id (buff 32)) (owner principal) (hash (buff 32)) (sig (buff 65)))
   (begin
+    ;; a whole signature: a shorter buffer is an error, not a runtime abort
+    (asserts! (is-eq (len sig) u65) ERR-SIGNATURE-LENGTH)
     ;; low S only: the high-S twin of a valid signature is refused
     (asserts! (<= (unwrap-panic (slice? sig u32 u64)) SECP256K1-HALF-ORDER) ERR-HIGH-S)
     ;; recovery id 0 or 1 only

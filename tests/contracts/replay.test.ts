@@ -91,6 +91,14 @@ describe('malleability', () => {
     expectErr(callWithState('update-balance', ch, { ...s, sigA: two }, alice).result, ERR.RECOVERY_ID);
   });
 
+  it('ERR-SIGNATURE-LENGTH: a short signature is an error, not a runtime abort (found by rendezvous)', () => {
+    const { ch } = fundedChannel(alice, bob, 100n, 100n);
+    const s = sign(ch, payment(ch));
+    expectErr(callWithState('update-balance', ch, { ...s, sigA: new Uint8Array(0) }, alice).result, ERR.SIGNATURE_LENGTH);
+    expectErr(callWithState('update-balance', ch, { ...s, sigB: s.sigB.subarray(0, 64) }, alice).result, ERR.SIGNATURE_LENGTH);
+    expectErr(verify(ch, { ...s, sigA: s.sigA.subarray(0, 40) }), ERR.SIGNATURE_LENGTH);
+  });
+
   it('garbage signatures are refused with a clear error', () => {
     const { ch } = fundedChannel(alice, bob, 100n, 100n);
     const s = sign(ch, payment(ch));

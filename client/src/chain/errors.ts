@@ -48,6 +48,7 @@ export const CONTRACT_ERRORS: readonly ContractErrorEntry[] = [
     'the state\'s nonce is below the floor, or not above it where the floor must move, or not above the closing state\'s nonce in a challenge'),
   e('bitstream', 'signatures-and-nonces', 'ERR-WRONG-ACTION', 305, 'the state\'s action does not match the function'),
   e('bitstream', 'signatures-and-nonces', 'ERR-BAD-SIGNER-KEY', 306, 'a signer key must be a 33-byte compressed secp256k1 public key'),
+  e('bitstream', 'signatures-and-nonces', 'ERR-SIGNATURE-LENGTH', 307, 'a signature must be 65 bytes: R || S || recovery id'),
   e('bitstream', 'amounts-and-tokens', 'ERR-ZERO-AMOUNT', 400, 'an amount that must be positive is zero'),
   e('bitstream', 'amounts-and-tokens', 'ERR-SUM-MISMATCH', 401, 'balances plus HTLCs do not add up to the channel\'s escrow'),
   e('bitstream', 'amounts-and-tokens', 'ERR-WRONG-TOKEN', 402, 'the token argument is not the channel\'s token'),
