@@ -8,6 +8,7 @@ import { Action, type ChannelState, type Htlc } from '../../client/src/codec/sta
 import { stateToClarity } from '../../client/src/codec/state.js';
 import { domainHash, stateHash } from '../../client/src/codec/sip018.js';
 import { signHash, publicKeyOf } from '../../client/src/crypto/noble.js';
+import { DEVNET_ACCOUNTS } from '../../client/src/devnet/accounts.js';
 
 export { Action };
 export type { ChannelState, Htlc };
@@ -19,14 +20,10 @@ export const bob = accounts.get('wallet_2')!;
 export const carol = accounts.get('wallet_3')!;
 export const mallory = accounts.get('wallet_4')!;
 
-/** Devnet private keys (settings/Devnet.toml, public test keys). */
-export const keys: Record<string, Uint8Array> = {
-  [deployer]: hex('753b7cc01a1a2e86221266a154af739463fce51219d97e4f856cd7200c3bd2a6'),
-  [alice]: hex('7287ba251d44a4d3fd9276c88ce34c5c52a038955511cccaf77e61068649c178'),
-  [bob]: hex('530d9f61984c888536871c6573073bdfc0058896dc1adfe9a6a10dfacadc2091'),
-  [carol]: hex('d655b2523bcd65e34889725c73064feb17ceb796831c0e111ba1a552b0f31b39'),
-  [mallory]: hex('f9d7206a47f14d2870c163ebab4bf3e70d18f5d14ce1031f3902fbbc894fe4c7'),
-};
+/** Devnet private keys (settings/Devnet.toml, public test keys), by address. */
+export const keys: Record<string, Uint8Array> = Object.fromEntries(
+  Object.values(DEVNET_ACCOUNTS).map((a) => [a.address, a.privateKey]),
+);
 
 export const CHANNEL = `${deployer}.bitstream`;
 export const CHANNEL_2 = `${deployer}.bitstream-2`;
