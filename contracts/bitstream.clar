@@ -623,10 +623,12 @@
 ;; Escrow `amount` of `token` from the caller.
 (define-private (pay-in (token (optional <sip-010>)) (token-id (optional principal)) (amount uint))
   (begin
-    (map-set escrowed token-id (+ (get-escrowed token-id) amount))
-    (match token t
+    ;; transfer first: an amount the caller cannot pay fails here with the transfer's own
+    ;; error, before it could overflow the counter below
+    (try! (match token t
       (contract-call? t transfer amount tx-sender current-contract none)
-      (stx-transfer? amount tx-sender current-contract))))
+      (stx-transfer? amount tx-sender current-contract)))
+    (ok (map-set escrowed token-id (+ (get-escrowed token-id) amount)))))
 
 ;; Pay `amount` of the channel's token to `to`, allowing the contract to move exactly
 ;; that much of exactly that token; zero payouts are skipped (a zero transfer fails).
