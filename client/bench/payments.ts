@@ -1,0 +1,388 @@
+// Benchmark: payments through the real channel state machine with the durable SQLite
+// store (WAL, synchronous=FULL) in a temp dir, for every crypto backend installed, each
+// figure printed next to its bare bound measured in the same run:
+//   (a) one channel, unbatched, sequential: payments/s and p50/p99 latency, against
+//       1 / (2 signs + 2 verifies + 3 fsync'd commits) on the same backend and disk;
+//   (b) a hub: 100 channels at once, unbatched, durable (group commit), the 100 peers in
+//       a second process so both cores work; target ≥ 5,000 payments/s in total;
+//   (c) one channel, batched, 2,000 payments outstanding: target ≥ 100,000/s, p99 < 50 ms.
+// Run: npx vite-node client/bench/payments.ts [--quick]. Not a test: asserts nothing.
+// The peer process of (b) is this same file run with --peers.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import { BACKEND_NAMES, type BackendName, type CryptoBackend } from '../src/crypto/backend.js';
+import { loadBackend } from '../src/crypto/select.js';
+import { domainHash, stateHash } from '../src/codec/sip018.js';
+import { Channel } from '../src/channel/channel.js';
+import { backendVerifier } from '../src/channel/verify.js';
+import { SqliteStore } from '../src/store/sqlite.js';
+import { encodeMessage, type Message } from '../src/wire/messages.js';
+import type { Transport } from '../src/wire/transport.js';
+import {
+  DOMAIN, KEY_A, KEY_B, PRINCIPAL_A, PRINCIPAL_B, channelIdOf, keySigner, openPair, openingState,
+} from '../../tests/client/fixtures/peers.js';
+
+const QUICK = process.argv.includes('--quick');
+const HUB_CHANNELS = 100;
+/** group-commit window of the hub's and the peers' stores */
+const HUB_WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 2);
+const HUB_SECONDS = QUICK ? 2 : 5;
+const BATCH_SECONDS = QUICK ? 2 : 4;
+const BATCH_OUTSTANDING = 3_000;
+
+// ---------------------------------------------------------------------------------
+// Bare bounds
+// ---------------------------------------------------------------------------------
+
+function perOp(fn: (i: number) => void, minMs: number): number {
+  for (let i = 0; i < 20; i++) fn(i);
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < minMs) fn(n++);
+  return (performance.now() - start) / n;
+}
+
+/** One fsync'd commit on this disk: a WAL upsert of a state-sized row with synchronous=FULL. */
+function commitMs(dir: string): number {
+  const db = new Database(join(dir, 'fsync-probe.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v TEXT)');
+  const put = db.prepare('INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v');
+  // the row must change: SQLite skips the write (and the fsync) of an unchanged page
+  const row = 'x'.repeat(900);
+  const ms = perOp((i) => db.transaction(() => put.run(i % 16, `${row}${i}`)).immediate(), 500);
+  db.close();
+  return ms;
+}
+
+function cryptoBounds(backend: CryptoBackend) {
+  const key = KEY_A;
+  const hashes = Array.from({ length: 64 }, (_, i) => new Uint8Array(32).fill(i + 1));
+  const sigs = hashes.map((h) => backend.sign(h, key));
+  const verifier = backendVerifier(backend);
+  const keys = [backend.publicKeyOf(key)];
+  const signMs = perOp((i) => backend.sign(hashes[i % 64]!, key), 600);
+  const verifyMs = perOp((i) => verifier.verify(hashes[i % 64]!, sigs[i % 64]!, keys), 600);
+  const dh = domainHash(DOMAIN);
+  const st = openingState(channelIdOf(1), 1_000n);
+  const hashMs = perOp((i) => stateHash({ ...st, nonce: BigInt(i) }, dh), 300);
+  return { signMs, verifyMs, hashMs };
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+
+// ---------------------------------------------------------------------------------
+// (a) one channel, unbatched, sequential
+// ---------------------------------------------------------------------------------
+
+async function oneChannel(backend: CryptoBackend, dir: string, count: number) {
+  const p = await openPair({
+    backend,
+    channelId: channelIdOf(100),
+    storeA: new SqliteStore(join(dir, `a-${backend.name}.db`)),
+    storeB: new SqliteStore(join(dir, `b-${backend.name}.db`)),
+    config: { batching: false },
+  });
+  for (let i = 0; i < 10; i++) await p.a.pay(1n); // warm up
+  const lat: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    await p.a.pay(1n);
+    lat.push(performance.now() - t);
+  }
+  const secs = (performance.now() - start) / 1000;
+  p.close();
+  p.storeA.close();
+  p.storeB.close();
+  return { perSec: count / secs, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99) };
+}
+
+// ---------------------------------------------------------------------------------
+// (c) one channel, batched
+// ---------------------------------------------------------------------------------
+
+async function batched(backend: CryptoBackend, dir: string) {
+  const p = await openPair({
+    backend,
+    channelId: channelIdOf(101),
+    balanceA: 10n ** 15n,
+    storeA: new SqliteStore(join(dir, `ba-${backend.name}.db`)),
+    storeB: new SqliteStore(join(dir, `bb-${backend.name}.db`)),
+  });
+  const lat: number[] = [];
+  let done = 0;
+  let running = true;
+  let measuring = false;
+  const worker = async () => {
+    while (running) {
+      const t = performance.now();
+      await p.a.pay(1n);
+      if (measuring) {
+        lat.push(performance.now() - t);
+        done++;
+      }
+    }
+  };
+  const workers = Array.from({ length: BATCH_OUTSTANDING }, worker);
+  await new Promise((r) => setTimeout(r, 500)); // warm up
+  measuring = true;
+  const start = performance.now();
+  await new Promise((r) => setTimeout(r, BATCH_SECONDS * 1000));
+  measuring = false;
+  const secs = (performance.now() - start) / 1000;
+  running = false;
+  await Promise.all(workers);
+  const states = p.a.latest.state.nonce;
+  p.close();
+  p.storeA.close();
+  p.storeB.close();
+  return { perSec: done / secs, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), states };
+}
+
+// ---------------------------------------------------------------------------------
+// (b) a hub with 100 channels; the peers run in a second process (second core)
+// ---------------------------------------------------------------------------------
+
+/**
+ * Many channels over one line stream: "M <index> <json>" lines, written once per turn.
+ * Incoming messages are handed over one per event-loop turn, not a whole pipe chunk at
+ * once: between two messages the loop can start a group commit and take the writer
+ * thread's answers, so signing overlaps fsync instead of alternating with it.
+ */
+class Mux {
+  private buffer: string[] = [];
+  private scheduled = false;
+  private inbox: string[] = [];
+  private head = 0;
+  private draining = false;
+  readonly handlers = new Map<number, (raw: string) => void>();
+  constructor(
+    input: NodeJS.ReadableStream,
+    private readonly write: (s: string) => void,
+    onControl: (line: string) => void,
+  ) {
+    createInterface({ input }).on('line', (line) => {
+      if (line.startsWith('M ')) {
+        this.inbox.push(line);
+        if (!this.draining) {
+          this.draining = true;
+          setImmediate(() => this.deliver());
+        }
+      } else onControl(line);
+    });
+  }
+  private deliver() {
+    const line = this.inbox[this.head++]!;
+    if (this.head === this.inbox.length) {
+      this.inbox = [];
+      this.head = 0;
+    }
+    const sp = line.indexOf(' ', 2);
+    this.handlers.get(Number(line.slice(2, sp)))?.(line.slice(sp + 1));
+    if (this.head < this.inbox.length) setImmediate(() => this.deliver());
+    else this.draining = false;
+  }
+  line(s: string) {
+    this.buffer.push(s);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        const out = this.buffer.join('\n') + '\n';
+        this.buffer = [];
+        this.write(out);
+      });
+    }
+  }
+  transport(index: number): Transport {
+    return {
+      send: (m: Message) => this.line(`M ${index} ${encodeMessage(m)}`),
+      onMessage: (h) => {
+        this.handlers.set(index, h);
+        return () => this.handlers.delete(index);
+      },
+      close: () => this.handlers.delete(index),
+    };
+  }
+}
+
+function channelConfig(backend: CryptoBackend, role: 'a' | 'b', index: number, store: SqliteStore, transport: Transport) {
+  return {
+    channelId: channelIdOf(10_000 + index), role, domain: DOMAIN, participants: { a: PRINCIPAL_A, b: PRINCIPAL_B },
+    signer: keySigner(role === 'a' ? KEY_A : KEY_B, backend), verifier: backendVerifier(backend),
+    counterpartyKeys: [backend.publicKeyOf(role === 'a' ? KEY_B : KEY_A)], store, transport, window: 6n,
+    confirmations: 0, batching: false, retransmitMs: 2_000,
+  } as const;
+}
+
+async function hub(backend: CryptoBackend, dir: string) {
+  const self = fileURLToPath(import.meta.url);
+  const viteNode = createRequire(import.meta.url).resolve('vite-node/vite-node.mjs');
+  const child = spawn(process.execPath, [viteNode, self, '--peers', backend.name, dir, ...(QUICK ? ['--quick'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin!.on('error', () => undefined); // the peers exit first: late writes hit a closed pipe
+  let ready!: () => void;
+  let result!: (line: string) => void;
+  const readyP = new Promise<void>((r) => (ready = r));
+  const resultP = new Promise<string>((r) => (result = r));
+  let cpuStart = process.cpuUsage();
+  let cpuHub = 0;
+  const mux = new Mux(child.stdout!, (s) => child.stdin!.write(s), (line) => {
+    if (line === 'C ready') ready();
+    else if (line === 'C window') cpuStart = process.cpuUsage();
+    else if (line.startsWith('C result')) {
+      const used = process.cpuUsage(cpuStart);
+      cpuHub = (used.user + used.system) / 1e6;
+      result(line);
+    }
+  });
+  const store = new SqliteStore(join(dir, `hub-${backend.name}.db`), { writer: 'thread', groupWindowMs: HUB_WINDOW_MS });
+  const channels: Channel[] = [];
+  for (let i = 0; i < HUB_CHANNELS; i++) {
+    channels.push(await Channel.open(channelConfig(backend, 'b', i, store, mux.transport(i)), openingState(channelIdOf(10_000 + i), 10n ** 12n)));
+  }
+  await readyP;
+  const commits0 = store.commits;
+  mux.line('C go');
+  const line = await resultP;
+  const [, , count, secs, p50, p99, peerCommits, cpuPeers] = line.split(' ');
+  const commits = Math.max(1, store.commits - commits0);
+  const cpuPerPayment = (cpuHub + Number(cpuPeers)) / Number(count);
+  console.log(
+    `      hub commits ${commits}, peer commits ${peerCommits} in ${Number(secs).toFixed(1)} s (+0.5 s warm-up);` +
+      ` CPU used: hub ${cpuHub.toFixed(2)} s + peers ${Number(cpuPeers).toFixed(2)} s = ${f1(cpuPerPayment * 1e6)} µs per payment` +
+      ` → ${f1(2 / cpuPerPayment)}/s if both cores were ours`,
+  );
+  for (const c of channels) c.close();
+  child.kill();
+  await store.close();
+  const perSec = Number(count) / Number(secs);
+  return { perSec, p50: Number(p50), p99: Number(p99), paymentsPerCommit: Number(count) / commits };
+}
+
+/** The peer process: 100 channels paying the hub, one payment outstanding each. */
+async function peers(name: BackendName, dir: string) {
+  const backend = await loadBackend(name);
+  const store = new SqliteStore(join(dir, `peers-${name}.db`), { writer: 'thread', groupWindowMs: HUB_WINDOW_MS });
+  let go!: () => void;
+  const goP = new Promise<void>((r) => (go = r));
+  const mux = new Mux(process.stdin, (s) => process.stdout.write(s), (line) => {
+    if (line === 'C go') go();
+  });
+  const channels: Channel[] = [];
+  for (let i = 0; i < HUB_CHANNELS; i++) {
+    channels.push(await Channel.open(channelConfig(backend, 'a', i, store, mux.transport(i)), openingState(channelIdOf(10_000 + i), 10n ** 12n)));
+  }
+  mux.line('C ready');
+  await goP;
+  const commits0 = store.commits;
+  let running = true;
+  let measuring = false;
+  let count = 0;
+  const lat: number[] = [];
+  const loops = channels.map(async (c) => {
+    while (running) {
+      const t = performance.now();
+      await c.pay(1n);
+      if (measuring) {
+        count++;
+        lat.push(performance.now() - t);
+      }
+    }
+  });
+  await new Promise((r) => setTimeout(r, 500)); // warm up
+  measuring = true;
+  mux.line('C window');
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  await new Promise((r) => setTimeout(r, HUB_SECONDS * 1000));
+  measuring = false;
+  const secs = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  mux.line(`C result ${count} ${secs} ${quantile(lat, 0.5)} ${quantile(lat, 0.99)} ${store.commits - commits0} ${(cpu.user + cpu.system) / 1e6}`);
+  running = false;
+  await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 1_000))]);
+  await store.close();
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'bitstream-bench-'));
+  const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+  try {
+    console.log(`payments benchmark: ${cpus().length} cores, load average ${load()} (other processes share this machine)`);
+    const only = process.env.BENCH_BACKENDS?.split(',');
+    const parts = process.env.BENCH_PARTS ?? 'abc';
+    for (const name of BACKEND_NAMES.filter((n) => !only || only.includes(n))) {
+      let backend: CryptoBackend;
+      try {
+        backend = await loadBackend(name);
+      } catch (e) {
+        console.log(`\n[${name}] unavailable: ${(e as Error).message}`);
+        continue;
+      }
+      const b = cryptoBounds(backend);
+      console.log(`\n[${name}] ${backend.implementation}  (load average ${load()})`);
+      console.log(`  bare: sign ${f1(b.signMs * 1000)} µs, verify ${f1(b.verifyMs * 1000)} µs, state hash ${f1(b.hashMs * 1000)} µs`);
+
+      if (parts.includes('a')) {
+        // the disk is shared and its fsync time drifts: probe it right before and after
+        const before = commitMs(dir);
+        const count = name === 'noble' ? (QUICK ? 60 : 200) : QUICK ? 500 : 1_500;
+        const a = await oneChannel(backend, dir, count);
+        const commit = (before + commitMs(dir)) / 2;
+        const crypto = 2 * b.signMs + 2 * b.verifyMs;
+        const bound3 = 1000 / (crypto + 3 * commit);
+        const bound2 = 1000 / (crypto + 2 * commit);
+        console.log(`  (a) one channel, unbatched, sequential: ${f1(a.perSec)} payments/s, p50 ${f2(a.p50)} ms, p99 ${f2(a.p99)} ms`);
+        console.log(
+          `      bound: 2 signs + 2 verifies (${f2(crypto)} ms) + fsync'd commit ${f2(commit)} ms (probe before/after: ${f2(before)}/${f2(2 * commit - before)})` +
+            ` × 3 writes = ${f1(bound3)}/s → ${pct(a.perSec / bound3)} of it (target ≥ 75 %);` +
+            ` × 2 (the payee's final write shares the next proposal's fsync) = ${f1(bound2)}/s → ${pct(a.perSec / bound2)}`,
+        );
+      }
+      if (parts.includes('b')) {
+        const h = await hub(backend, dir);
+        const cpuBound = (1000 / (b.signMs + b.verifyMs)) * 2;
+        console.log(
+          `  (b) hub, ${HUB_CHANNELS} channels, unbatched, durable (group commit, writer thread): ${f1(h.perSec)} payments/s, p50 ${f2(h.p50)} ms, p99 ${f2(h.p99)} ms,` +
+            ` ${f1(h.paymentsPerCommit)} payments per hub fsync`,
+        );
+        console.log(`      bound: crypto alone on 2 cores (1 sign + 1 verify per side per payment) = ${f1(cpuBound)}/s | target ≥ 5,000/s`);
+      }
+      if (parts.includes('c')) {
+        const c = await batched(backend, dir);
+        console.log(
+          `  (c) one channel, batched (${BATCH_OUTSTANDING} payments outstanding): ${f1(c.perSec)} payments/s, p50 ${f2(c.p50)} ms, p99 ${f2(c.p99)} ms,` +
+            ` ${c.states} states | target ≥ 100,000/s, p99 < 50 ms`,
+        );
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--peers')) {
+  const i = process.argv.indexOf('--peers');
+  await peers(process.argv[i + 1] as BackendName, process.argv[i + 2]!);
+} else {
+  await main();
+}

@@ -1,0 +1,52 @@
+// The compare-and-swap rules every StateStore applies before a write, in one place:
+// states advance one nonce at a time, a nonce is never signed for two different states,
+// and nothing goes backwards. Pure functions over records; no I/O.
+import { StoreCode, StoreError, type ChannelRecord, type PendingState, type SignedState } from './types.js';
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The record after a pending signature, or null when it is already there (idempotent). */
+export function withPending(rec: ChannelRecord, p: PendingState): ChannelRecord | null {
+  const latest = rec.latest.state.nonce;
+  const n = p.state.nonce;
+  if (n <= latest) {
+    if (n === latest && sameBytes(p.hash, rec.latest.hash)) return null;
+    throw new StoreError(StoreCode.NonceRegression, 'a signature for a nonce at or below the newest state', {
+      details: { nonce: n, latest },
+    });
+  }
+  if (n !== latest + 1n) {
+    throw new StoreError(StoreCode.NonceGap, 'a signature that skips a nonce', { details: { nonce: n, latest } });
+  }
+  if (rec.pending !== null) {
+    if (sameBytes(rec.pending.hash, p.hash)) return null;
+    throw new StoreError(StoreCode.Conflict, 'already signed a different state at this nonce', { details: { nonce: n } });
+  }
+  return { ...rec, pending: p };
+}
+
+/** The record after a fully signed state, or null when it is already there (idempotent). */
+export function withSigned(rec: ChannelRecord, s: SignedState): ChannelRecord | null {
+  const latest = rec.latest.state.nonce;
+  const n = s.state.nonce;
+  if (s.sigA === null || s.sigB === null) {
+    throw new StoreError(StoreCode.Conflict, 'a state needs both signatures to be saved as signed', { details: { nonce: n } });
+  }
+  if (n <= latest) {
+    if (n === latest && sameBytes(s.hash, rec.latest.hash)) return null;
+    throw new StoreError(StoreCode.NonceRegression, 'a state at or below the newest nonce', { details: { nonce: n, latest } });
+  }
+  if (n !== latest + 1n) {
+    throw new StoreError(StoreCode.NonceGap, 'a state that skips a nonce', { details: { nonce: n, latest } });
+  }
+  if (rec.pending !== null && !sameBytes(rec.pending.hash, s.hash)) {
+    throw new StoreError(StoreCode.Conflict, 'already signed a different state at this nonce', { details: { nonce: n } });
+  }
+  return { ...rec, latest: s, pending: null };
+}
+
+export { sameBytes };

@@ -1,0 +1,146 @@
+// Wire messages (client/src/wire): every message type survives encode → parse exactly
+// (property-based), and everything outside the schema is refused at the boundary with a
+// typed WireError: not JSON, other versions, unknown types or fields, numbers that are
+// not canonical uints or exceed 2^128-1, bad hex, too many HTLCs, oversized input. Also
+// the in-memory transport's order and its seeded faults.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Action, MAX_UINT128, type ChannelState } from '../../client/src/codec/state.js';
+import { WireCode, WireError } from '../../client/src/wire/errors.js';
+import { stateToJson } from '../../client/src/wire/json.js';
+import { memoryPair } from '../../client/src/wire/memory-transport.js';
+import { encodeMessage, MAX_MESSAGE_BYTES, messageToJson, parseMessage, WIRE_VERSION, type Message } from '../../client/src/wire/messages.js';
+import { PRINCIPAL_A, PRINCIPAL_B } from './fixtures/peers.js';
+
+const uint = fc.bigInt({ min: 0n, max: MAX_UINT128 });
+const b32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
+const sig = fc.uint8Array({ minLength: 65, maxLength: 65 });
+const htlc = fc.record({ hash: b32, amount: uint, expiry: uint, offeredByA: fc.boolean() });
+const stateArb: fc.Arbitrary<ChannelState> = fc.record({
+  channelId: b32,
+  nonce: uint,
+  balanceA: uint,
+  balanceB: uint,
+  htlcs: fc.array(htlc, { maxLength: 8 }),
+  action: fc.constantFrom(Action.Transfer, Action.Close, Action.Deposit, Action.Withdraw),
+  actor: fc.constantFrom(null, PRINCIPAL_A, PRINCIPAL_B, `${PRINCIPAL_A}.bitstream`),
+  amount: uint,
+});
+const opArb = fc.oneof(
+  fc.record({ op: fc.constant('pay' as const), amount: uint }),
+  fc.record({ op: fc.constant('add' as const), hash: b32, amount: uint, expiry: uint }),
+  fc.record({ op: fc.constant('fulfil' as const), hash: b32, secret: b32 }),
+  fc.record({ op: fc.constantFrom('fail' as const, 'expire' as const), hash: b32 }),
+  fc.record({ op: fc.constantFrom('deposit' as const, 'withdraw' as const), amount: uint }),
+  fc.record({ op: fc.constant('close' as const) }),
+);
+const v = WIRE_VERSION;
+const messageArb: fc.Arbitrary<Message> = fc.oneof(
+  fc.record({ v: fc.constant(v), type: fc.constant('proposal' as const), state: stateArb, ops: fc.array(opArb, { minLength: 1, maxLength: 32 }), tag: b32, prevSig: sig }, { requiredKeys: ['v', 'type', 'state', 'ops', 'tag'] }),
+  fc.record({ v: fc.constant(v), type: fc.constant('signature' as const), channelId: b32, nonce: uint, hash: b32, sig, first: fc.boolean(), state: stateArb, tag: b32 }, { requiredKeys: ['v', 'type', 'channelId', 'nonce', 'hash', 'sig', 'first'] }),
+  fc.record({ v: fc.constant(v), type: fc.constant('secret' as const), channelId: b32, hash: b32, secret: b32 }),
+  fc.record({ v: fc.constant(v), type: fc.constant('error' as const), channelId: b32, nonce: uint, ref: b32, code: fc.stringMatching(/^[A-Z0-9_]{1,64}$/), message: fc.string({ maxLength: 500 }) }, { requiredKeys: ['v', 'type', 'code', 'message'] }),
+  fc.record({ v: fc.constant(v), type: fc.constant('ack' as const), channelId: b32, nonce: uint, hash: b32 }),
+);
+
+function refused(input: unknown, code: string = WireCode.Malformed) {
+  let err: unknown = null;
+  try {
+    parseMessage(input);
+  } catch (e) {
+    err = e;
+  }
+  expect(err, JSON.stringify(input)?.slice(0, 200)).toBeInstanceOf(WireError);
+  expect((err as WireError).code).toBe(code);
+}
+
+const ack = { v: 1, type: 'ack', channelId: '00'.repeat(32), nonce: '5', hash: '11'.repeat(32) };
+const goodState = stateToJson({ channelId: new Uint8Array(32), nonce: 1n, balanceA: 5n, balanceB: 0n, htlcs: [], action: Action.Transfer, actor: null, amount: 0n });
+
+describe('wire messages', () => {
+  it('every message survives encode → parse unchanged (text and JSON value)', () => {
+    fc.assert(
+      fc.property(messageArb, (m) => {
+        expect(parseMessage(encodeMessage(m))).toEqual(m);
+        expect(parseMessage(JSON.parse(JSON.stringify(messageToJson(m))))).toEqual(m);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses what is not a message', () => {
+    refused('{not json');
+    refused('null');
+    refused(42);
+    refused([]);
+    refused({ ...ack, type: 'ping' });
+    refused({ ...ack, extra: 1 });
+    refused({ ...ack, nonce: 5 }); // a JSON number, not a decimal string
+    refused({ ...ack, channelId: undefined });
+    refused({ ...ack, v: 2 }, WireCode.UnsupportedVersion);
+    refused({ ...ack, v: '1' }, WireCode.UnsupportedVersion);
+    refused('x'.repeat(MAX_MESSAGE_BYTES + 1), WireCode.TooLarge);
+  });
+
+  it('refuses uints that are negative, fractional, padded, hex or above 2^128-1', () => {
+    for (const nonce of ['-1', '1.5', '01', '0x10', '1e3', ' 1', '', (MAX_UINT128 + 1n).toString(), '9'.repeat(60)]) {
+      refused({ ...ack, nonce });
+    }
+    expect(parseMessage({ ...ack, nonce: MAX_UINT128.toString() })).toMatchObject({ nonce: MAX_UINT128 });
+  });
+
+  it('refuses bytes that are upper-case, short, long or not hex, and bad principals', () => {
+    for (const hash of ['AA'.repeat(32), '11'.repeat(31), '11'.repeat(33), 'zz'.repeat(32)]) refused({ ...ack, hash });
+    const proposal = { v: 1, type: 'proposal', state: goodState, ops: [{ op: 'pay', amount: '5' }], tag: '22'.repeat(32) };
+    expect(parseMessage(proposal).type).toBe('proposal');
+    refused({ ...proposal, state: { ...goodState, actor: 'not-a-principal' } });
+    refused({ ...proposal, state: { ...goodState, action: 4 } });
+    refused({ ...proposal, ops: [] });
+    refused({ ...proposal, ops: [{ op: 'steal', amount: '5' }] });
+    refused({ ...proposal, ops: [{ op: 'pay', amount: '5', to: PRINCIPAL_A }] });
+    refused({ ...proposal, ops: Array.from({ length: 33 }, () => ({ op: 'pay', amount: '1' })) });
+    const h = { hash: '33'.repeat(32), amount: '1', expiry: '1', offeredByA: true };
+    refused({ ...proposal, state: { ...goodState, htlcs: Array.from({ length: 9 }, () => h) } });
+    refused({ ...proposal, state: { ...goodState, htlcs: [{ ...h, offeredByA: 'yes' }] } });
+  });
+
+  it('any random JSON is either a valid message or a WireError, never another exception', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.json(), fc.jsonValue().map((j) => ({ v: 1, type: 'proposal', state: j, ops: j, tag: j }))), (input) => {
+        try {
+          parseMessage(input);
+        } catch (e) {
+          expect(e).toBeInstanceOf(WireError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('in-memory transport', () => {
+  const msg = (n: number): Message => ({ v: 1, type: 'ack', channelId: new Uint8Array(32), nonce: BigInt(n), hash: new Uint8Array(32) });
+  const collect = async (faults: Parameters<typeof memoryPair>[0]) => {
+    const [a, b] = memoryPair(faults);
+    const got: bigint[] = [];
+    b.onMessage((raw) => got.push((parseMessage(raw) as { nonce: bigint }).nonce));
+    for (let i = 0; i < 200; i++) a.send(msg(i));
+    await new Promise((r) => setTimeout(r, 10));
+    a.close();
+    b.close();
+    return got;
+  };
+
+  it('delivers in order, asynchronously, when no faults are set', async () => {
+    expect(await collect({})).toEqual(Array.from({ length: 200 }, (_, i) => BigInt(i)));
+  });
+
+  it('drops, duplicates and reorders on a seeded, repeatable schedule', async () => {
+    const faults = { drop: 0.2, duplicate: 0.2, reorder: 0.2, seed: 9 };
+    const got = await collect(faults);
+    expect(new Set(got).size).toBeLessThan(200); // some dropped
+    expect(got.length).toBeGreaterThan(new Set(got).size); // some duplicated
+    expect(got.some((n, i) => i > 0 && n < got[i - 1]!)).toBe(true); // some reordered
+    expect(await collect(faults)).toEqual(got); // the same seed, the same schedule
+  });
+});
