@@ -12,6 +12,10 @@ export default defineConfig({
     setupFiles: [vitestSetupFilePath],
     include: ['tests/**/*.test.ts'],
     testTimeout: 120_000,
+    // The simnet logs every contract print event (e.g. `{ event: "fund-channel", … }
+    // (bitstream:617)`): thousands of lines that bury the results. The suites assert the
+    // events themselves, so drop those lines and keep everything the tests log.
+    onConsoleLog: (log) => (/\([a-z][a-z0-9-]*:\d+\)\s*$/.test(log) ? false : undefined),
     hookTimeout: 120_000,
     environmentOptions: {
       clarinet: { ...getClarinetVitestsArgv() },
