@@ -117,7 +117,8 @@ export class Channel {
   private readonly verifier: SignatureVerifier;
   private readonly domainHash: Uint8Array;
   private readonly lock = new Lock();
-  private readonly tagKey: Uint8Array;
+  /** HMAC keyed with this side's tag key, cloned per tag (saves hashing the padded key each time) */
+  private readonly tagMac: ReturnType<typeof hmac.create>;
   private latestSigned: SignedState;
   private pending: PendingState | null;
   private pendingSentAt = 0;
@@ -139,7 +140,7 @@ export class Channel {
     this.role = cfg.role;
     this.verifier = cfg.verifier ?? nobleVerifier;
     this.domainHash = domainHash(cfg.domain);
-    this.tagKey = record.tagKey;
+    this.tagMac = hmac.create(sha256, record.tagKey);
     this.latestSigned = record.latest;
     this.pending = record.pending;
     this.tip = cfg.burnHeight ?? 0n;
@@ -401,7 +402,7 @@ export class Channel {
       for (const item of items) item.reject(e); // never leave a caller waiting
       return;
     }
-    const tag = hmac(sha256, this.tagKey, hash);
+    const tag = this.tagOf(hash);
     this.proposal = { state, hash, ops, tag, items, sentAt: Date.now() };
     this.sendProposal(this.proposal);
     this.armTimer();
@@ -454,7 +455,7 @@ export class Channel {
    */
   private async adopt(m: SignatureMessage): Promise<void> {
     const state = m.state!;
-    if (!equalBytes(hmac(sha256, this.tagKey, m.hash), m.tag!)) {
+    if (!equalBytes(this.tagOf(m.hash), m.tag!)) {
       throw new ProtocolError(ChannelCode.BadTag, 'the state is not a proposal of ours');
     }
     if (!equalBytes(state.channelId, this.channelId)) throw new ProtocolError(ChannelCode.UnknownChannel, 'state of another channel');
@@ -716,6 +717,11 @@ export class Channel {
 
   private send(m: Message): void {
     if (!this.shut) this.cfg.transport.send(m);
+  }
+
+  /** The proposal tag of a state hash: HMAC-SHA256 under this side's tag key. */
+  private tagOf(hash: Uint8Array): Uint8Array {
+    return this.tagMac.clone().update(hash).digest();
   }
 
   private ownSig(s: SignedState): Uint8Array | null {

@@ -13,6 +13,31 @@ export const HASH_LENGTH = 32;
 export const PRIVATE_KEY_LENGTH = 32;
 export const PUBLIC_KEY_LENGTH = 33;
 
+/** n and floor(n/2) as 32 big-endian bytes: range checks compare bytes, no BigInt per call. */
+const ORDER_BYTES = bigIntTo32(CURVE_ORDER);
+const HALF_ORDER_BYTES = bigIntTo32(HALF_ORDER);
+
+/** Compare the 32 bytes of `b` at `offset` with a 32-byte big-endian number: -1, 0 or 1. */
+function compare32(b: Uint8Array, offset: number, than: Uint8Array): number {
+  for (let i = 0; i < 32; i++) {
+    const x = b[offset + i]!;
+    const y = than[i]!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Are the 32 bytes of `b` at `offset` all zero? */
+function isZero32(b: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < 32; i++) if (b[offset + i] !== 0) return false;
+  return true;
+}
+
+/** Is the 32-byte big-endian scalar at `offset` in 1 .. n-1? */
+function inScalarRange(b: Uint8Array, offset: number): boolean {
+  return !isZero32(b, offset) && compare32(b, offset, ORDER_BYTES) < 0;
+}
+
 export function bytesToBigInt(b: Uint8Array): bigint {
   let x = 0n;
   for (const byte of b) x = (x << 8n) | BigInt(byte);
@@ -34,7 +59,7 @@ export function sOf(sig: Uint8Array): bigint {
 }
 
 export function isLowS(sig: Uint8Array): boolean {
-  return sOf(sig) <= HALF_ORDER;
+  return compare32(sig, 32, HALF_ORDER_BYTES) <= 0;
 }
 
 /**
@@ -43,8 +68,8 @@ export function isLowS(sig: Uint8Array): boolean {
  */
 export function toLowS(sig: Uint8Array): Uint8Array {
   const out = Uint8Array.from(sig);
+  if (isLowS(sig)) return out;
   const s = sOf(sig);
-  if (s <= HALF_ORDER) return out;
   out.set(bigIntTo32(CURVE_ORDER - s), 32);
   out[64] = out[64]! ^ 1;
   return out;
@@ -58,8 +83,7 @@ export function assertHash(hash: Uint8Array): void {
 
 export function assertPrivateKey(key: Uint8Array): void {
   const valid = key instanceof Uint8Array && key.length === PRIVATE_KEY_LENGTH;
-  const d = valid ? bytesToBigInt(key) : 0n;
-  if (!valid || d === 0n || d >= CURVE_ORDER)
+  if (!valid || !inScalarRange(key, 0))
     throw new InvalidInputError('PRIVATE_KEY_INVALID', 'a private key is 32 bytes, 0 < d < n');
 }
 
@@ -78,11 +102,9 @@ export function assertPublicKey(key: Uint8Array): void {
 export function assertCanonicalSignature(sig: Uint8Array): void {
   if (!(sig instanceof Uint8Array) || sig.length !== SIGNATURE_LENGTH)
     throw new SignatureError('SIGNATURE_LENGTH', 'a signature is 65 bytes R‖S‖V', { details: { length: sig?.length } });
-  const r = bytesToBigInt(sig.subarray(0, 32));
-  const s = sOf(sig);
-  if (r === 0n || r >= CURVE_ORDER || s === 0n || s >= CURVE_ORDER)
+  if (!inScalarRange(sig, 0) || !inScalarRange(sig, 32))
     throw new SignatureError('SIGNATURE_RANGE', 'R and S must be in 1..n-1');
-  if (s > HALF_ORDER) throw new SignatureError('SIGNATURE_HIGH_S', 'high-S signature (malleated twin) refused');
+  if (!isLowS(sig)) throw new SignatureError('SIGNATURE_HIGH_S', 'high-S signature (malleated twin) refused');
   if (sig[64]! > 1)
     throw new SignatureError('SIGNATURE_RECOVERY_ID', 'recovery id must be 0 or 1', { details: { v: sig[64] } });
 }

@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { fromHex, stateToJson, toHex } from '../wire/json.js';
+import { fromHex, toHex } from '../wire/json.js';
+import { stateJsonText } from '../wire/json-text.js';
 import { bytes32Schema, signatureSchema, stateSchema } from '../wire/schemas.js';
 import { withPending, withSigned } from './rules.js';
 import { StoreCode, StoreError, type ChannelRecord, type PendingState, type SignedState, type StateStore } from './types.js';
@@ -176,6 +177,7 @@ export class SqliteStore implements StateStore {
       }
       await new Promise<void>((resolve) => {
         worker.on('message', (m: { closed?: boolean }) => m.closed && resolve());
+        worker.ref(); // a close someone awaits keeps the process alive until it is done
         worker.postMessage({ close: true });
       });
       await worker.terminate();
@@ -229,6 +231,8 @@ export class SqliteStore implements StateStore {
     const rows = [...dirty].map(([id, r]) => encodeRow(id, r));
     if (this.worker) {
       this.inflight = waiters;
+      // keep the process alive while a commit someone awaits is under way
+      this.worker.ref();
       this.worker.postMessage({ rows });
       return;
     }
@@ -248,6 +252,7 @@ export class SqliteStore implements StateStore {
   private committed(error: unknown): void {
     const waiters = this.inflight ?? [];
     this.inflight = null;
+    this.worker?.unref();
     if (error) {
       this.fail(error, waiters);
       return;
@@ -269,26 +274,19 @@ export class SqliteStore implements StateStore {
   }
 }
 
-function signedToJson(s: SignedState) {
-  return {
-    state: stateToJson(s.state),
-    hash: toHex(s.hash),
-    sigA: s.sigA === null ? null : toHex(s.sigA),
-    sigB: s.sigB === null ? null : toHex(s.sigB),
-  };
+/** JSON.stringify of the signed state's json.ts form, written directly (one row per payment). */
+function signedText(s: SignedState): string {
+  const sigA = s.sigA === null ? 'null' : `"${toHex(s.sigA)}"`;
+  const sigB = s.sigB === null ? 'null' : `"${toHex(s.sigB)}"`;
+  return `{"state":${stateJsonText(s.state)},"hash":"${toHex(s.hash)}","sigA":${sigA},"sigB":${sigB}}`;
+}
+
+function pendingText(p: PendingState): string {
+  return `{"state":${stateJsonText(p.state)},"hash":"${toHex(p.hash)}","sig":"${toHex(p.sig)}","tag":"${toHex(p.tag)}"}`;
 }
 
 function encodeRow(id: string, r: ChannelRecord): Row {
-  const p = r.pending;
-  return {
-    id,
-    tag_key: toHex(r.tagKey),
-    latest: JSON.stringify(signedToJson(r.latest)),
-    pending:
-      p === null
-        ? null
-        : JSON.stringify({ state: stateToJson(p.state), hash: toHex(p.hash), sig: toHex(p.sig), tag: toHex(p.tag) }),
-  };
+  return { id, tag_key: toHex(r.tagKey), latest: signedText(r.latest), pending: r.pending === null ? null : pendingText(r.pending) };
 }
 
 function decodeRow(row: Row): ChannelRecord {

@@ -1,6 +1,7 @@
 // The JSON form of protocol values, shared by the wire messages and the durable store:
 // bigints as decimal strings, bytes as lower-case hex. Encoding only trusts typed
-// values; decoding goes through the zod schemas in schemas.ts.
+// values; decoding goes through the zod schemas in schemas.ts (or fast-parse.ts, their
+// exact subset for the hot messages).
 import type { ChannelState, Htlc } from '../codec/state.js';
 
 export interface HtlcJson {

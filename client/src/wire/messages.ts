@@ -5,8 +5,10 @@
 import { z } from 'zod';
 import type { ChannelState } from '../codec/state.js';
 import { stateToJson, toHex, type StateJson } from './json.js';
+import { stateJsonText } from './json-text.js';
 import { bytes32Schema, MAX_OPS, opSchema, signatureSchema, stateSchema, uintSchema, type Op } from './schemas.js';
 import { WireCode, WireError } from './errors.js';
+import { fastParseMessage } from './fast-parse.js';
 
 export const WIRE_VERSION = 1;
 /** Larger messages are refused before JSON.parse (a full proposal is ~3 kB). */
@@ -105,6 +107,10 @@ export function parseMessage(input: unknown): Message {
       details: { version: (value as { v: unknown }).v },
     });
   }
+  // the hot messages in their exact well-formed shape skip zod; everything else, and every
+  // refusal, goes through the schema
+  const fast = fastParseMessage(value);
+  if (fast !== null) return fast;
   const r = messageSchema.safeParse(value);
   if (!r.success) {
     throw new WireError(WireCode.Malformed, 'message does not fit the schema', {
@@ -179,7 +185,27 @@ export function messageToJson(m: Message): Record<string, Json> {
 
 /** The JSON text of a message. */
 export function encodeMessage(m: Message): string {
-  return JSON.stringify(messageToJson(m));
+  // the messages of every payment are written directly; same text as the generic path
+  switch (m.type) {
+    case 'proposal': {
+      let ops = '';
+      for (let i = 0; i < m.ops.length; i++) ops += (i > 0 ? ',' : '') + JSON.stringify(opToJson(m.ops[i]!));
+      const prev = m.prevSig === undefined ? '' : `,"prevSig":"${toHex(m.prevSig)}"`;
+      return `{"v":${m.v},"type":"proposal","state":${stateJsonText(m.state)},"ops":[${ops}],"tag":"${toHex(m.tag)}"${prev}}`;
+    }
+    case 'signature': {
+      const state = m.state === undefined ? '' : `,"state":${stateJsonText(m.state)}`;
+      const tag = m.tag === undefined ? '' : `,"tag":"${toHex(m.tag)}"`;
+      return (
+        `{"v":${m.v},"type":"signature","channelId":"${toHex(m.channelId)}","nonce":"${m.nonce}","hash":"${toHex(m.hash)}",` +
+        `"sig":"${toHex(m.sig)}","first":${m.first}${state}${tag}}`
+      );
+    }
+    case 'ack':
+      return `{"v":${m.v},"type":"ack","channelId":"${toHex(m.channelId)}","nonce":"${m.nonce}","hash":"${toHex(m.hash)}"}`;
+    default:
+      return JSON.stringify(messageToJson(m));
+  }
 }
 
 export type { ChannelState };
