@@ -19,22 +19,6 @@ export interface BuiltPage {
   readonly buildMs: number;
 }
 
-// The signers' entry reaches crypto/select.ts, which dynamically imports the native
-// backend (node:module's createRequire: "not exported by __vite-browser-external") and
-// the wasm backend (tiny-secp256k1 imports a .wasm as an ES module: "ESM integration
-// proposal for Wasm is not supported"); either one fails the whole page build. The page
-// only needs noble (WalletSigner's default backend), so both backend modules are
-// replaced by modules whose import fails, as select.ts expects of a missing backend.
-const NODE_ONLY_BACKENDS = ['./native.js', './wasm.js'];
-const STUB = '\0bitstream-backend-unavailable';
-const stubNodeOnlyBackends: Plugin = {
-  name: 'bitstream-stub-node-only-backends',
-  enforce: 'pre',
-  resolveId: (id, importer) =>
-    NODE_ONLY_BACKENDS.includes(id) && importer?.endsWith(`crypto${sep}select.ts`) ? STUB : null,
-  load: (id) => (id === STUB ? "throw new Error('this crypto backend is not bundled in the test page');" : null),
-};
-
 // @stacks/connect imports WalletConnect (@reown/appkit-universal-connector, ~1.2 MB of
 // the 2.4 MB bundle) lazily, only when `request` is given a `walletConnect` option, which
 // WalletSigner never does. Bundling it is most of the build time, so it is left out: an
@@ -60,7 +44,7 @@ export async function buildPage(): Promise<BuiltPage> {
       logLevel: 'silent',
       // `base` relative so the page works from any port
       base: './',
-      plugins: [stubNodeOnlyBackends, leaveOutWalletConnect],
+      plugins: [leaveOutWalletConnect],
       build: { outDir: dir, emptyOutDir: false, minify: false, reportCompressedSize: false, target: 'es2022' },
     });
   } catch (e) {

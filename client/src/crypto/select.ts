@@ -10,10 +10,16 @@ import { passesKnownAnswers } from './known-answer.js';
 export type BackendLoader = () => Promise<CryptoBackend>;
 export type BackendLoaders = Readonly<Record<BackendName, BackendLoader>>;
 
+// A browser bundler cannot build the native backend (node:module) nor, in Vite, the WASM
+// one (tiny-secp256k1 imports its .wasm as an ES module), and would fail the whole page.
+// Their specifiers are computed so bundlers leave them out; Node loads them as usual, and
+// in a browser the import fails and the backend is simply unavailable.
+const nodeOnly = <T>(specifier: string): Promise<T> => import(/* @vite-ignore */ specifier) as Promise<T>;
+
 export const DEFAULT_LOADERS: BackendLoaders = {
   noble: async () => (await import('./noble.js')).nobleBackend,
-  native: async () => (await import('./native.js')).loadNativeBackend(),
-  wasm: async () => (await import('./wasm.js')).loadWasmBackend(),
+  native: async () => (await nodeOnly<typeof import('./native.js')>('./native.js')).loadNativeBackend(),
+  wasm: async () => (await nodeOnly<typeof import('./wasm.js')>('./wasm.js')).loadWasmBackend(),
 };
 
 export const ENV_VAR = 'BITSTREAM_CRYPTO';

@@ -1,5 +1,6 @@
-// libsecp256k1 compiled to WASM (tiny-secp256k1, bitcoinjs). Runs on Node and in
-// browsers that allow WASM. Loaded only through select.ts's dynamic import.
+// libsecp256k1 compiled to WASM (tiny-secp256k1, bitcoinjs). Runs on Node; in a browser
+// only with a bundler that builds WASM ES modules (Vite does not). Loaded only through
+// select.ts's dynamic import.
 import { defineBackend, type CryptoBackend } from './backend.js';
 
 export async function loadWasmBackend(): Promise<CryptoBackend> {
