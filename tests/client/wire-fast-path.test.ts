@@ -5,39 +5,10 @@
 // text writer produces exactly JSON.stringify of the message's JSON form.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Action, MAX_UINT128, type ChannelState } from '../../client/src/codec/state.js';
+import { MAX_UINT128 } from '../../client/src/codec/state.js';
 import { fastParseMessage } from '../../client/src/wire/fast-parse.js';
-import { encodeMessage, messageSchema, messageToJson, WIRE_VERSION, type Message } from '../../client/src/wire/messages.js';
-import { PRINCIPAL_A, PRINCIPAL_B } from './fixtures/peers.js';
-
-const uint = fc.oneof(fc.bigInt({ min: 0n, max: MAX_UINT128 }), fc.constantFrom(0n, 1n, MAX_UINT128));
-const b32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
-const sig = fc.uint8Array({ minLength: 65, maxLength: 65 });
-const stateArb: fc.Arbitrary<ChannelState> = fc.record({
-  channelId: b32,
-  nonce: uint,
-  balanceA: uint,
-  balanceB: uint,
-  htlcs: fc.array(fc.record({ hash: b32, amount: uint, expiry: uint, offeredByA: fc.boolean() }), { maxLength: 8 }),
-  action: fc.constantFrom(Action.Transfer, Action.Close, Action.Deposit, Action.Withdraw),
-  actor: fc.constantFrom(null, PRINCIPAL_A, PRINCIPAL_B, `${PRINCIPAL_A}.bitstream`),
-  amount: uint,
-});
-const opArb = fc.oneof(
-  fc.record({ op: fc.constant('pay' as const), amount: uint }),
-  fc.record({ op: fc.constant('add' as const), hash: b32, amount: uint, expiry: uint }),
-  fc.record({ op: fc.constant('fulfil' as const), hash: b32, secret: b32 }),
-  fc.record({ op: fc.constantFrom('fail' as const, 'expire' as const), hash: b32 }),
-  fc.record({ op: fc.constantFrom('deposit' as const, 'withdraw' as const), amount: uint }),
-  fc.record({ op: fc.constant('close' as const) }),
-);
-const v = WIRE_VERSION;
-// the three message types the fast path handles
-const hotMessage: fc.Arbitrary<Message> = fc.oneof(
-  fc.record({ v: fc.constant(v), type: fc.constant('proposal' as const), state: stateArb, ops: fc.array(opArb, { minLength: 1, maxLength: 32 }), tag: b32, prevSig: sig }, { requiredKeys: ['v', 'type', 'state', 'ops', 'tag'] }),
-  fc.record({ v: fc.constant(v), type: fc.constant('signature' as const), channelId: b32, nonce: uint, hash: b32, sig, first: fc.boolean(), state: stateArb, tag: b32 }, { requiredKeys: ['v', 'type', 'channelId', 'nonce', 'hash', 'sig', 'first'] }),
-  fc.record({ v: fc.constant(v), type: fc.constant('ack' as const), channelId: b32, nonce: uint, hash: b32 }),
-);
+import { encodeMessage, messageSchema, messageToJson } from '../../client/src/wire/messages.js';
+import { hotMessageArb as hotMessage } from './fixtures/wire-arbitraries.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

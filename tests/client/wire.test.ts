@@ -5,43 +5,13 @@
 // the in-memory transport's order and its seeded faults.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Action, MAX_UINT128, type ChannelState } from '../../client/src/codec/state.js';
+import { Action, MAX_UINT128 } from '../../client/src/codec/state.js';
 import { WireCode, WireError } from '../../client/src/wire/errors.js';
 import { stateToJson } from '../../client/src/wire/json.js';
 import { memoryPair } from '../../client/src/wire/memory-transport.js';
-import { encodeMessage, MAX_MESSAGE_BYTES, messageToJson, parseMessage, WIRE_VERSION, type Message } from '../../client/src/wire/messages.js';
-import { PRINCIPAL_A, PRINCIPAL_B } from './fixtures/peers.js';
-
-const uint = fc.bigInt({ min: 0n, max: MAX_UINT128 });
-const b32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
-const sig = fc.uint8Array({ minLength: 65, maxLength: 65 });
-const htlc = fc.record({ hash: b32, amount: uint, expiry: uint, offeredByA: fc.boolean() });
-const stateArb: fc.Arbitrary<ChannelState> = fc.record({
-  channelId: b32,
-  nonce: uint,
-  balanceA: uint,
-  balanceB: uint,
-  htlcs: fc.array(htlc, { maxLength: 8 }),
-  action: fc.constantFrom(Action.Transfer, Action.Close, Action.Deposit, Action.Withdraw),
-  actor: fc.constantFrom(null, PRINCIPAL_A, PRINCIPAL_B, `${PRINCIPAL_A}.bitstream`),
-  amount: uint,
-});
-const opArb = fc.oneof(
-  fc.record({ op: fc.constant('pay' as const), amount: uint }),
-  fc.record({ op: fc.constant('add' as const), hash: b32, amount: uint, expiry: uint }),
-  fc.record({ op: fc.constant('fulfil' as const), hash: b32, secret: b32 }),
-  fc.record({ op: fc.constantFrom('fail' as const, 'expire' as const), hash: b32 }),
-  fc.record({ op: fc.constantFrom('deposit' as const, 'withdraw' as const), amount: uint }),
-  fc.record({ op: fc.constant('close' as const) }),
-);
-const v = WIRE_VERSION;
-const messageArb: fc.Arbitrary<Message> = fc.oneof(
-  fc.record({ v: fc.constant(v), type: fc.constant('proposal' as const), state: stateArb, ops: fc.array(opArb, { minLength: 1, maxLength: 32 }), tag: b32, prevSig: sig }, { requiredKeys: ['v', 'type', 'state', 'ops', 'tag'] }),
-  fc.record({ v: fc.constant(v), type: fc.constant('signature' as const), channelId: b32, nonce: uint, hash: b32, sig, first: fc.boolean(), state: stateArb, tag: b32 }, { requiredKeys: ['v', 'type', 'channelId', 'nonce', 'hash', 'sig', 'first'] }),
-  fc.record({ v: fc.constant(v), type: fc.constant('secret' as const), channelId: b32, hash: b32, secret: b32 }),
-  fc.record({ v: fc.constant(v), type: fc.constant('error' as const), channelId: b32, nonce: uint, ref: b32, code: fc.stringMatching(/^[A-Z0-9_]{1,64}$/), message: fc.string({ maxLength: 500 }) }, { requiredKeys: ['v', 'type', 'code', 'message'] }),
-  fc.record({ v: fc.constant(v), type: fc.constant('ack' as const), channelId: b32, nonce: uint, hash: b32 }),
-);
+import { encodeMessage, MAX_MESSAGE_BYTES, messageToJson, parseMessage, type Message } from '../../client/src/wire/messages.js';
+import { PRINCIPAL_A } from './fixtures/peers.js';
+import { messageArb } from './fixtures/wire-arbitraries.js';
 
 function refused(input: unknown, code: string = WireCode.Malformed) {
   let err: unknown = null;
