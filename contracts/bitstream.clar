@@ -203,7 +203,7 @@
     ;; the escrow cannot overflow
     (asserts! (<= amount (- MAX-UINT (get total ch))) ERR-AMOUNT-OVERFLOW)
     (try! (check-token (get token ch) token))
-    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b ACTION-DEPOSIT (+ (get total ch) amount) (+ (get nonce ch) u1)))
+    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b ACTION-DEPOSIT (+ (get total ch) amount) (get nonce ch) true))
     (try! (add-signer-key id tx-sender signer))
     (try! (pay-in token (get token ch) amount))
     (save "fund-channel" (get channel-id state)
@@ -223,7 +223,7 @@
     (sig-b (buff 65)))
   (let ((ch (try! (get-open-channel (get channel-id state)))))
     (try! (check-participant (get participant-a ch) (get participant-b ch)))
-    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b ACTION-TRANSFER (get total ch) (+ (get nonce ch) u1)))
+    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b ACTION-TRANSFER (get total ch) (get nonce ch) true))
     (save "update-balance" (get channel-id state)
       (merge ch {
         total: (get total ch), nonce: (get nonce state), balance-a: (get balance-a state),
@@ -251,7 +251,7 @@
     ;; no more than the escrow
     (asserts! (<= amount (get total ch)) ERR-AMOUNT-EXCEEDS-TOTAL)
     (try! (check-token (get token ch) token))
-    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b ACTION-WITHDRAW (- (get total ch) amount) (+ (get nonce ch) u1)))
+    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b ACTION-WITHDRAW (- (get total ch) amount) (get nonce ch) true))
     (try! (pay-out token (get token ch) amount tx-sender))
     (save "withdraw" (get channel-id state)
       (merge ch {
@@ -285,7 +285,7 @@
       (balance-b (get balance-b state)))
     (try! (check-participant (get participant-a ch) (get participant-b ch)))
     (try! (check-token (get token ch) token))
-    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b ACTION-CLOSE (get total ch) (get nonce ch)))
+    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b ACTION-CLOSE (get total ch) (get nonce ch) false))
     (try! (pay-out token (get token ch) balance-a (get participant-a ch)))
     (try! (pay-out token (get token ch) balance-b (get participant-b ch)))
     (save "close-channel" (get channel-id state)
@@ -307,7 +307,7 @@
     (sig-b (buff 65)))
   (let ((ch (try! (get-open-channel (get channel-id state)))))
     (try! (check-participant (get participant-a ch) (get participant-b ch)))
-    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b (closing-action (get action state)) (get total ch) (get nonce ch)))
+    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b (closing-action (get action state)) (get total ch) (get nonce ch) false))
     (save "initiate-dispute" (get channel-id state)
       (closing (merge ch {
         nonce: (get nonce state), balance-a: (get balance-a state), balance-b: (get balance-b state),
@@ -345,7 +345,7 @@
     (asserts! (is-eq (get status ch) STATUS-CLOSING) ERR-NOT-CLOSING)
     ;; the window is still running
     (asserts! (not (window-ended (get deadline-burn ch) (get deadline-tenure ch))) ERR-WINDOW-ENDED)
-    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b (closing-action (get action state)) (get total ch) (+ (get nonce ch) u1)))
+    (try! (validate-state (get participant-a ch) (get participant-b ch) state sig-a sig-b (closing-action (get action state)) (get total ch) (get nonce ch) true))
     (save "challenge" id
       (merge ch {
         nonce: (get nonce state), balance-a: (get balance-a state), balance-b: (get balance-b state),
@@ -430,7 +430,7 @@
       (if (is-eq action ACTION-DEPOSIT) (+ total amount)
         (if (is-eq action ACTION-WITHDRAW) (- total amount) total))
       ;; operations that move the floor need a nonce above it; closes may sit on it
-      (if (<= action ACTION-CLOSE) floor (+ floor u1))))
+      floor (> action ACTION-CLOSE)))
     (ok {
       participant-a: (get participant-a ch), pays-a: (get balance-a state),
       participant-b: (get participant-b ch), pays-b: (get balance-b state),
@@ -492,15 +492,18 @@
     (sig-b (buff 65))
     (action uint)
     (expected-total uint)
-    (min-nonce uint))
+    (floor uint)
+    (above-floor bool))
   (let (
       (id (get channel-id state))
       ;; SIP-018: sha256("SIP018" || sha256(domain) || sha256(consensus(state)))
       (hash (sha256 (concat SIGNING-PREFIX (sha256 (unwrap-panic (to-consensus-buff? state)))))))
     ;; the action matches the function (a transfer state never closes at once)
     (asserts! (is-eq (get action state) action) ERR-WRONG-ACTION)
-    ;; nothing below the floor (or the closing nonce) is ever accepted again (I2)
-    (asserts! (>= (get nonce state) min-nonce) ERR-STALE-NONCE)
+    ;; nothing below the floor (or the closing nonce) is ever accepted again, and what
+    ;; moves the floor must be above it (I2); compared, never incremented, so a floor at
+    ;; max-uint is a clear error rather than an overflow
+    (asserts! (if above-floor (> (get nonce state) floor) (>= (get nonce state) floor)) ERR-STALE-NONCE)
     ;; balances plus HTLCs are exactly the escrow (I1), with no overflow on the way
     (asserts! (is-eq (let ((rest (sub-checked (get balance-b state) (sub-checked (get balance-a state) (some expected-total)))))
                        ;; folding even an empty list costs, and most states carry no HTLC

@@ -27,6 +27,16 @@ describe('update-balance', () => {
     expectErr(callWithState('update-balance', ch, pay(ch, 4n, 100n, 100n), alice).result, ERR.STALE_NONCE);
   });
 
+  it('a floor at max-uint refuses every floor-moving state with ERR-STALE-NONCE, not an overflow', () => {
+    const { ch } = fundedChannel(alice, bob, 100n, 100n);
+    expect(callWithState('update-balance', ch, pay(ch, MAX_UINT, 70n, 130n), alice).result).toBeOk(Cl.uint(MAX_UINT));
+    expectErr(callWithState('update-balance', ch, pay(ch, MAX_UINT, 60n, 140n), alice).result, ERR.STALE_NONCE);
+    const wd = sign(ch, state(ch, { nonce: MAX_UINT, balanceA: 70n, balanceB: 30n, action: Action.Withdraw, actor: bob, amount: 100n }));
+    expectErr(callWithState('withdraw', ch, wd, bob).result, ERR.STALE_NONCE);
+    // closing from the floor still works
+    expect(callWithState('close-channel', ch, pay(ch, MAX_UINT, 70n, 130n, Action.Close), alice).result).toBeOk(Cl.uint(MAX_UINT));
+  });
+
   it('ERR-WRONG-ACTION: a close state is no checkpoint', () => {
     const { ch } = fundedChannel(alice, bob, 100n, 100n);
     expectErr(callWithState('update-balance', ch, pay(ch, 2n, 70n, 130n, Action.Close), alice).result, ERR.WRONG_ACTION);
