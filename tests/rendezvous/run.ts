@@ -23,7 +23,7 @@ import {
   getSimnetDeployerContractsInterfaces,
 } from '@stacks/rendezvous/dist/shared.js';
 import { CHANNEL, SBTC, TEST_TOKEN } from '../contracts/helpers.js';
-import { Steering, type SteerReport } from './steer.js';
+import { Steering, sortedAccounts, type SteerReport } from './steer.js';
 
 export const TARGET = 'bitstream';
 export type Mode = 'invariant' | 'test';
@@ -89,7 +89,7 @@ export async function runRendezvous(options: RunOptions): Promise<RunSummary> {
   // as app.js does: the target is picked by exact contract name, so bitstream-2 is not one
   const targets = [...interfaces.keys()].filter((id) => getContractNameFromContractId(id) === TARGET);
   const functions = getFunctionsFromContractInterfaces(new Map([...interfaces].filter(([id]) => targets.includes(id))));
-  const accounts = [...simnet.getAccounts().entries()].filter(([name]) => name !== 'faucet').map(([, address]) => address);
+  const accounts = [...sortedAccounts(simnet).entries()].filter(([name]) => name !== 'faucet').map(([, address]) => address);
 
   const failure: string[] = [];
   const lastCalls: string[] = [];

@@ -124,6 +124,10 @@ export class Steering {
         if (prop === 'callPublicFn') {
           return (contract: string, fn: string, args: ClarityValue[], sender: string) => this.call(contract, fn, args, sender);
         }
+        // The simnet lists accounts in hash-map order, which changes with what the process
+        // ran before (the whole suite shares one fork). rendezvous draws callers from that
+        // list, so a fixed seed replays the same run only if the order is fixed: by name.
+        if (prop === 'getAccounts') return () => sortedAccounts(target);
         if (prop === 'callReadOnlyFn') {
           return (contract: string, fn: string, args: ClarityValue[], sender: string) => {
             if (fn.startsWith('invariant-')) this.report.invariantChecks++;
@@ -449,6 +453,11 @@ export class Steering {
     const balanceA = e.bigBelow(rest + 1n);
     return { balanceA, balanceB: rest - balanceA, htlcs };
   }
+}
+
+/** The simnet's accounts, ordered by name rather than by hash. */
+export function sortedAccounts(simnet: Simnet): Map<string, string> {
+  return new Map([...simnet.getAccounts()].sort(([x], [y]) => x.localeCompare(y)));
 }
 
 /** Mostly 0; sometimes a nonce jumps ahead, which the protocol allows (nonce > floor). */
