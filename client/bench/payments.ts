@@ -1,31 +1,35 @@
 // Benchmark: payments through the real channel state machine with the durable SQLite
 // store (WAL, synchronous=FULL) in a temp dir, for every crypto backend installed, each
 // figure printed next to its bare bound measured in the same run:
-//   (a) one channel, unbatched, sequential: payments/s and p50/p99 latency, against
-//       1 / (2 signs + 2 verifies + 3 fsync'd commits) on the same backend and disk;
-//   (b) a hub: 100 channels at once, unbatched, durable (group commit), the 100 peers in
-//       a second process so both cores work; target ≥ 5,000 payments/s in total;
-//   (c) one channel, batched, 2,000 payments outstanding: target ≥ 100,000/s, p99 < 50 ms.
+//   (a)  one channel, unbatched, sequential: payments/s and p50/p99 latency, against
+//        1 / (2 signs + 2 verifies + 3 fsync'd commits) on the same backend and disk;
+//   (b)  a hub with 100 channels, unbatched, durable (group commit), end to end: the 100
+//        payers (full clients too) in a second process on the same two cores;
+//   (b2) the hub's capacity: the hub as two shard processes (hub-capacity.ts), the payers
+//        replayed by a load generator that signed its states beforehand; target ≥ 5,000/s;
+//   (c)  one channel, batched, 3,000 payments outstanding: target ≥ 100,000/s, p99 < 50 ms.
 // Run: npx vite-node client/bench/payments.ts [--quick]. Not a test: asserts nothing.
-// The peer process of (b) is this same file run with --peers.
+// BENCH_BACKENDS=native,wasm and BENCH_PARTS=abhc (h is b2) pick what runs;
+// BENCH_WINDOW_MS sets the hub stores' group-commit window (default 2 ms).
+// The payer process of (b) is this same file run with --peers.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { BACKEND_NAMES, type BackendName, type CryptoBackend } from '../src/crypto/backend.js';
 import { loadBackend } from '../src/crypto/select.js';
 import { domainHash, stateHash } from '../src/codec/sip018.js';
 import { Channel } from '../src/channel/channel.js';
 import { backendVerifier } from '../src/channel/verify.js';
+import { channelConfig } from './hub-channels.js';
+import { Mux } from './mux.js';
+import { hubCapacity } from './hub-capacity.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { encodeMessage, type Message } from '../src/wire/messages.js';
-import type { Transport } from '../src/wire/transport.js';
 import {
-  DOMAIN, KEY_A, KEY_B, PRINCIPAL_A, PRINCIPAL_B, channelIdOf, keySigner, openPair, openingState,
+  DOMAIN, KEY_A, channelIdOf, openPair, openingState,
 } from '../../tests/client/fixtures/peers.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -157,78 +161,6 @@ async function batched(backend: CryptoBackend, dir: string) {
 // (b) a hub with 100 channels; the peers run in a second process (second core)
 // ---------------------------------------------------------------------------------
 
-/**
- * Many channels over one line stream: "M <index> <json>" lines, written once per turn.
- * Incoming messages are handed over one per event-loop turn, not a whole pipe chunk at
- * once: between two messages the loop can start a group commit and take the writer
- * thread's answers, so signing overlaps fsync instead of alternating with it.
- */
-class Mux {
-  private buffer: string[] = [];
-  private scheduled = false;
-  private inbox: string[] = [];
-  private head = 0;
-  private draining = false;
-  readonly handlers = new Map<number, (raw: string) => void>();
-  constructor(
-    input: NodeJS.ReadableStream,
-    private readonly write: (s: string) => void,
-    onControl: (line: string) => void,
-  ) {
-    createInterface({ input }).on('line', (line) => {
-      if (line.startsWith('M ')) {
-        this.inbox.push(line);
-        if (!this.draining) {
-          this.draining = true;
-          setImmediate(() => this.deliver());
-        }
-      } else onControl(line);
-    });
-  }
-  private deliver() {
-    const line = this.inbox[this.head++]!;
-    if (this.head === this.inbox.length) {
-      this.inbox = [];
-      this.head = 0;
-    }
-    const sp = line.indexOf(' ', 2);
-    this.handlers.get(Number(line.slice(2, sp)))?.(line.slice(sp + 1));
-    if (this.head < this.inbox.length) setImmediate(() => this.deliver());
-    else this.draining = false;
-  }
-  line(s: string) {
-    this.buffer.push(s);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        const out = this.buffer.join('\n') + '\n';
-        this.buffer = [];
-        this.write(out);
-      });
-    }
-  }
-  transport(index: number): Transport {
-    return {
-      send: (m: Message) => this.line(`M ${index} ${encodeMessage(m)}`),
-      onMessage: (h) => {
-        this.handlers.set(index, h);
-        return () => this.handlers.delete(index);
-      },
-      close: () => this.handlers.delete(index),
-    };
-  }
-}
-
-function channelConfig(backend: CryptoBackend, role: 'a' | 'b', index: number, store: SqliteStore, transport: Transport) {
-  return {
-    channelId: channelIdOf(10_000 + index), role, domain: DOMAIN, participants: { a: PRINCIPAL_A, b: PRINCIPAL_B },
-    signer: keySigner(role === 'a' ? KEY_A : KEY_B, backend), verifier: backendVerifier(backend),
-    counterpartyKeys: [backend.publicKeyOf(role === 'a' ? KEY_B : KEY_A)], store, transport, window: 6n,
-    confirmations: 0, batching: false, retransmitMs: 2_000,
-  } as const;
-}
-
 async function hub(backend: CryptoBackend, dir: string) {
   const self = fileURLToPath(import.meta.url);
   const viteNode = createRequire(import.meta.url).resolve('vite-node/vite-node.mjs');
@@ -252,7 +184,7 @@ async function hub(backend: CryptoBackend, dir: string) {
   const store = new SqliteStore(join(dir, `hub-${backend.name}.db`), { writer: 'thread', groupWindowMs: HUB_WINDOW_MS });
   const channels: Channel[] = [];
   for (let i = 0; i < HUB_CHANNELS; i++) {
-    channels.push(await Channel.open(channelConfig(backend, 'b', i, store, mux.transport(i)), openingState(channelIdOf(10_000 + i), 10n ** 12n)));
+    channels.push(await Channel.open(channelConfig(backend, 'b', 10_000 + i, store, mux.transport(i)), openingState(channelIdOf(10_000 + i), 10n ** 12n)));
   }
   await readyP;
   const commits0 = store.commits;
@@ -284,7 +216,7 @@ async function peers(name: BackendName, dir: string) {
   });
   const channels: Channel[] = [];
   for (let i = 0; i < HUB_CHANNELS; i++) {
-    channels.push(await Channel.open(channelConfig(backend, 'a', i, store, mux.transport(i)), openingState(channelIdOf(10_000 + i), 10n ** 12n)));
+    channels.push(await Channel.open(channelConfig(backend, 'a', 10_000 + i, store, mux.transport(i)), openingState(channelIdOf(10_000 + i), 10n ** 12n)));
   }
   mux.line('C ready');
   await goP;
@@ -329,7 +261,7 @@ async function main() {
   try {
     console.log(`payments benchmark: ${cpus().length} cores, load average ${load()} (other processes share this machine)`);
     const only = process.env.BENCH_BACKENDS?.split(',');
-    const parts = process.env.BENCH_PARTS ?? 'abc';
+    const parts = process.env.BENCH_PARTS ?? 'abhc';
     for (const name of BACKEND_NAMES.filter((n) => !only || only.includes(n))) {
       let backend: CryptoBackend;
       try {
@@ -368,6 +300,21 @@ async function main() {
             ` ${f1(h.paymentsPerCommit)} payments per hub fsync`,
         );
         console.log(`      bound: crypto alone on 2 cores (2 signs + 2 verifies per payment, one of each per side) = ${f1(cpuBound)}/s | target ≥ 5,000/s`);
+      }
+      if (parts.includes('h')) {
+        // the load generator signs with the fastest backend here: its signatures are only bytes
+        const loadSigner = name === 'native' ? backend : await loadBackend('native').catch(() => backend);
+        const h = await hubCapacity(backend, loadSigner, dir, HUB_SECONDS, HUB_WINDOW_MS);
+        console.log(
+          `  (b2) hub capacity, ${HUB_CHANNELS} channels on 2 shard processes, unbatched, durable, payers replayed: ${f1(h.perSec)} payments/s,` +
+            ` p50 ${f2(h.p50)} ms, p99 ${f2(h.p99)} ms, ${f1(h.paymentsPerCommit)} payments per fsync | target ≥ 5,000/s`,
+        );
+        console.log(
+          `      CPU per payment: shards ${f1(h.cpuShards * 1e6)} µs + load generator ${f1(h.cpuLoad * 1e6)} µs;` +
+            ` every hub signature checked after the window: ${h.verified < 0 ? `FAILED (${-h.verified} good)` : `${h.verified} good`}` +
+            (h.exhausted > 0 ? `; ${h.exhausted} channels ran out of pre-signed states` : '') +
+            (h.errors.length > 0 ? `; hub errors: ${h.errors.join(' | ')}` : ''),
+        );
       }
       if (parts.includes('c')) {
         const c = await batched(backend, dir);

@@ -22,6 +22,8 @@ import {
 } from '../../client/src/codec/index.js';
 import { BACKEND_NAMES, type CryptoBackend } from '../../client/src/crypto/backend.js';
 import { loadBackend } from '../../client/src/crypto/select.js';
+import { SHA256_IMPLEMENTATION, sha256 } from '../../client/src/crypto/sha256.js';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { alice, bob, CHANNEL, deployer, ERR, keys, mallory, mint, open, SIMNET_CHAIN_ID, TEST_TOKEN } from '../contracts/helpers.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -246,6 +248,20 @@ describe('state codec: properties', () => {
         { numRuns: 100 },
       );
     });
+  });
+});
+
+describe('state codec: the hash function', () => {
+  it('uses Node\'s crypto here and gives @noble/hashes\' bytes for any input (the browser path)', () => {
+    expect(SHA256_IMPLEMENTATION).toBe('node:crypto');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2_000 }), (data) => {
+        const h = sha256(data);
+        expect(h).toBeInstanceOf(Uint8Array);
+        expect(hex(h)).toBe(hex(nobleSha256(data)));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

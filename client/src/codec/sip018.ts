@@ -1,7 +1,7 @@
 // SIP-018 structured-data hashing for BitStream states (PROTOCOL §2):
 // sha256("SIP018" ‖ sha256(consensus(domain)) ‖ sha256(consensus(state))).
 // Byte-identical to the contract's `get-state-hash`; tested against it.
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/sha256.js';
 import { Cl, serializeCVBytes } from '@stacks/transactions';
 import { encodeStateConsensus } from './consensus.js';
 import type { ChannelState } from './state.js';

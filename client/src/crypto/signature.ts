@@ -67,7 +67,7 @@ export function isLowS(sig: Uint8Array): boolean {
  * recovers to the same public key. A low-S signature is returned unchanged (as a copy).
  */
 export function toLowS(sig: Uint8Array): Uint8Array {
-  const out = Uint8Array.from(sig);
+  const out = new Uint8Array(sig); // a copy, also when `sig` is a Buffer (whose slice() is a view)
   if (isLowS(sig)) return out;
   const s = sOf(sig);
   out.set(bigIntTo32(CURVE_ORDER - s), 32);
