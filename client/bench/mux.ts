@@ -1,7 +1,6 @@
 // The benchmark's line transport: many channels over one byte stream (a pipe between
 // processes), "M <index> <json>" per message and "C <...>" control lines. Used by the
 // hub benchmarks of payments.ts and hub-capacity.ts; not part of the client library.
-import { createInterface } from 'node:readline';
 import { encodeMessage, type Message } from '../src/wire/messages.js';
 import type { Transport } from '../src/wire/transport.js';
 
@@ -30,14 +29,23 @@ export class Mux {
     private readonly write: (s: string) => void,
     onControl: (line: string) => void,
   ) {
-    createInterface({ input }).on('line', (line) => {
-      if (line.startsWith('M ')) {
-        this.inbox.push(line);
-        if (!this.draining) {
-          this.draining = true;
-          setImmediate(() => this.deliver());
-        }
-      } else onControl(line);
+    // lines split by hand: readline's event per line cost more than the split itself
+    let rest = '';
+    input.setEncoding('utf8');
+    input.on('data', (chunk: string) => {
+      const text = rest + chunk;
+      let from = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+        const line = text.slice(from, nl);
+        from = nl + 1;
+        if (line.startsWith('M ')) this.inbox.push(line);
+        else onControl(line);
+      }
+      rest = text.slice(from);
+      if (!this.draining && this.head < this.inbox.length) {
+        this.draining = true;
+        setImmediate(() => this.deliver());
+      }
     });
   }
   private deliver() {

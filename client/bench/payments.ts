@@ -309,6 +309,9 @@ async function main() {
           `  (b2) hub capacity, ${HUB_CHANNELS} channels on 2 shard processes, unbatched, durable, payers replayed: ${f1(h.perSec)} payments/s,` +
             ` p50 ${f2(h.p50)} ms, p99 ${f2(h.p99)} ms, ${f1(h.paymentsPerCommit)} payments per fsync | target ≥ 5,000/s`,
         );
+        // the hub's share of each payment is 1 sign + 1 verify; both cores are the hub's
+        const hubBound = 2000 / (b.signMs + b.verifyMs);
+        console.log(`      bound: the hub's crypto alone on 2 cores (1 sign + 1 verify per payment) = ${f1(hubBound)}/s → ${pct(h.perSec / hubBound)} of it`);
         console.log(
           `      CPU per payment: shards ${f1(h.cpuShards * 1e6)} µs + load generator ${f1(h.cpuLoad * 1e6)} µs;` +
             ` every hub signature checked after the window: ${h.verified < 0 ? `FAILED (${-h.verified} good)` : `${h.verified} good`}` +
