@@ -22,12 +22,36 @@ export interface StateJson {
   amount: string;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The two hex digits of each byte value, as char codes. */
+const HEX_CODES = new Uint16Array(512);
+for (let i = 0; i < 256; i++) {
+  const digits = i.toString(16).padStart(2, '0');
+  HEX_CODES[2 * i] = digits.charCodeAt(0);
+  HEX_CODES[2 * i + 1] = digits.charCodeAt(1);
+}
 
+/** Longest input turned into one String.fromCharCode call (argument-count limits). */
+const CHUNK = 4096;
+
+/**
+ * Lower-case hex of `bytes`. Built from char codes in one call rather than by appending
+ * two digits at a time: appending makes a chain of hundreds of string pieces that every
+ * later join, pipe write or postMessage must walk (that cost the hub benchmark more than
+ * the encoding itself).
+ */
 export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
-  return s;
+  if (bytes.length > CHUNK) {
+    let s = '';
+    for (let at = 0; at < bytes.length; at += CHUNK) s += toHex(bytes.subarray(at, at + CHUNK));
+    return s;
+  }
+  const codes = new Array<number>(bytes.length * 2);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    codes[2 * i] = HEX_CODES[2 * b]!;
+    codes[2 * i + 1] = HEX_CODES[2 * b + 1]!;
+  }
+  return String.fromCharCode(...codes);
 }
 
 const NIBBLE = new Int8Array(128).fill(-1);
