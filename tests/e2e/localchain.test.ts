@@ -175,6 +175,15 @@ describe('local chain: node and API shapes', () => {
     expect(await fetchNonce({ address: carol, network })).toBe(1n);
   });
 
+  it('reports the account of a contract whose name Clarity would lex as a uint (u0, u12x)', async () => {
+    // `'ST….u0` is not valid Clarity source: the balance read must not be built from it
+    for (const name of ['u0', 'u12x']) {
+      const { status, body } = await getJson<{ balance: string; nonce: number }>(`/v2/accounts/${deployer}.${name}?proof=0`);
+      expect(status).toBe(200);
+      expect(BigInt(body.balance)).toBe(0n);
+    }
+  });
+
   it('answers a read-only call through fetchCallReadOnlyFunction', async () => {
     const escrowed = await readOnly('get-escrowed', [Cl.none()]);
     expect(escrowed).toEqual(Cl.uint(0n));

@@ -5,6 +5,7 @@
 import type { Simnet } from '@stacks/clarinet-sdk';
 import { Cl } from '@stacks/transactions';
 import { LocalChainError } from './errors.js';
+import { principalSource } from './principal-source.js';
 
 export interface Holdings {
   readonly fungible: ReadonlyMap<string, bigint>;
@@ -34,7 +35,7 @@ export class Accounts {
 
   /** STX balance of any principal, read from the VM itself. */
   stx(principal: string): bigint {
-    const r = this.simnet.execute(`(stx-get-balance '${canonicalPrincipal(principal)})`).result;
+    const r = this.simnet.execute(`(stx-get-balance ${principalSource(canonicalPrincipal(principal))})`).result;
     if (r.type !== 'uint') throw new LocalChainError('LOCALCHAIN_BAD_REQUEST', `stx-get-balance returned ${r.type}`);
     return BigInt(r.value);
   }
