@@ -9,7 +9,8 @@ export default defineConfig({
     environment: 'clarinet',
     pool: 'forks',
     poolOptions: { forks: { singleFork: true } },
-    setupFiles: [vitestSetupFilePath],
+    // property-seed: CI replays fixed fast-check seeds (local runs explore)
+    setupFiles: [vitestSetupFilePath, './tests/setup/property-seed.ts'],
     include: ['tests/**/*.test.ts'],
     testTimeout: 120_000,
     // The simnet logs every contract print event (e.g. `{ event: "fund-channel", … }

@@ -25,10 +25,11 @@ import {
   ContractModel, Status, channelIdOf, htlcSum, secretHash, tokenKey, windowEnded,
   type Env, type ModelChannel, type ModelState, type Outcome, type SigSpec, type Submission, type TokenId,
 } from './model.js';
+import { PROPERTY_SEED } from '../setup/property-seed.js';
 
 const RUNS = Number(process.env.BITSTREAM_PROPERTY_RUNS ?? 200);
-/** replay a reported failure: fast-check prints the seed (and path) it failed with */
-const SEED = process.env.BITSTREAM_PROPERTY_SEED === undefined ? undefined : Number(process.env.BITSTREAM_PROPERTY_SEED);
+/** replay a reported failure with BITSTREAM_PROPERTY_SEED (fixed in CI: tests/setup/property-seed.ts) */
+const SEED = PROPERTY_SEED;
 const MAX_COMMANDS = 20; // commands whose channel is not there yet are skipped (check)
 
 const PARTICIPANTS = [alice, bob, carol] as const;
