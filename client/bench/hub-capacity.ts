@@ -28,6 +28,7 @@ import { fromHex } from '../src/wire/json.js';
 import { DOMAIN, KEY_A, KEY_B, channelIdOf, openingState } from '../../tests/client/fixtures/peers.js';
 import { channelConfig } from './hub-channels.js';
 import { Mux } from './mux.js';
+import { quantile } from './quantile.js';
 
 const SHARDS = 2;
 const PER_SHARD = 50;
@@ -78,11 +79,6 @@ function prepare(signer: CryptoBackend, seed: number, ahead: number): Prepared {
   }
   return out;
 }
-
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-};
 
 /**
  * Run the shards on `backend` and drive them for `seconds` (after 0.5 s of warm-up).

@@ -26,6 +26,7 @@ import { Channel } from '../src/channel/channel.js';
 import { backendVerifier } from '../src/channel/verify.js';
 import { channelConfig } from './hub-channels.js';
 import { Mux } from './mux.js';
+import { quantile } from './quantile.js';
 import { hubCapacity } from './hub-capacity.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import {
@@ -80,10 +81,6 @@ function cryptoBounds(backend: CryptoBackend) {
   return { signMs, verifyMs, hashMs };
 }
 
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-};
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
 const pct = (x: number) => `${Math.round(x * 100)} %`;
