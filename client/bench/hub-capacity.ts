@@ -46,7 +46,9 @@ export interface CapacityResult {
   cpuShards: number;
   cpuLoad: number;
   paymentsPerCommit: number;
+  /** hub signatures that verified, of those checked after the window */
   verified: number;
+  checked: number;
   errors: string[];
   exhausted: number;
 }
@@ -193,8 +195,10 @@ export async function hubCapacity(backend: CryptoBackend, loadSigner: CryptoBack
     p99: quantile(lat, 0.99),
     cpuShards: cpuShards / count,
     cpuLoad: (cpuUsed.user + cpuUsed.system) / 1e6 / count,
-    paymentsPerCommit: (count * SHARDS) / Math.max(1, commits),
-    verified: verified === firstSigs.length ? verified : -verified,
+    // each payment is one shard's: its commits over all payments
+    paymentsPerCommit: count / Math.max(1, commits),
+    verified,
+    checked: firstSigs.length,
     errors,
     exhausted,
   };

@@ -311,7 +311,7 @@ async function main() {
         console.log(`      bound: the hub's crypto alone on 2 cores (1 sign + 1 verify per payment) = ${f1(hubBound)}/s → ${pct(h.perSec / hubBound)} of it`);
         console.log(
           `      CPU per payment: shards ${f1(h.cpuShards * 1e6)} µs + load generator ${f1(h.cpuLoad * 1e6)} µs;` +
-            ` every hub signature checked after the window: ${h.verified < 0 ? `FAILED (${-h.verified} good)` : `${h.verified} good`}` +
+            ` every hub signature checked after the window: ${h.verified === h.checked ? `${h.verified} good` : `FAILED (${h.verified} good of ${h.checked})`}` +
             (h.exhausted > 0 ? `; ${h.exhausted} channels ran out of pre-signed states` : '') +
             (h.errors.length > 0 ? `; hub errors: ${h.errors.join(' | ')}` : ''),
         );
