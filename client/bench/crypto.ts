@@ -91,6 +91,8 @@ async function main() {
     action: 0,
     actor: i % 3 === 0 ? 'ST1SJ3DTE5DN7X54YDH5D64R3BCB6A2AG2ZQ8YPD5' : null,
     amount: 0n,
+    validUntil: 0n,
+    data: new Uint8Array(32),
   }));
   const enc = rate((i) => encodeState(states[i & 63]!), 800);
   const cv = rate((i) => serializeCVBytes(stateToClarity(states[i & 63]!)), 800);

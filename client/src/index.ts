@@ -1,7 +1,9 @@
 // BitStream's public entry: everything a dApp, service or hub needs to run payment
-// channels, with typed exports. Node-only tools (the embedded local chain, the deploy
-// tool, the demo) have their own entries under client/src/localchain, client/src/deploy
-// and client/src/demo, so importing this never loads the clarinet-sdk; the browser
+// channels, with typed exports. The protocol every module follows is
+// contracts/PROTOCOL.md (version 2); "PROTOCOL §n" in comments names its sections.
+// Node-only tools (the embedded local chain, the deploy tool, the demo) have their own
+// entries under client/src/localchain, client/src/deploy and client/src/demo, so
+// importing this never loads the clarinet-sdk; the browser
 // wallet signer loads @stacks/connect only when it first signs.
 export * from './errors/errors.js';
 export * from './codec/index.js';

@@ -199,7 +199,7 @@ describe.skipIf(!HAVE_CHROMIUM)('WalletSigner with the real @stacks/connect in C
     // and the domain says what PROTOCOL §2 says, field by field
     expect(domainFields(calls[0]!.params!.domain!)).toEqual({
       name: Cl.stringAscii(CHANNEL),
-      version: Cl.stringAscii('1'),
+      version: Cl.stringAscii('2'),
       'chain-id': Cl.uint(SIMNET_CHAIN_ID),
     });
   });

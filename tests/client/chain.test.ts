@@ -16,7 +16,7 @@ import * as chain from '../../client/src/chain/index.js';
 import { BitStreamError, InvalidInputError } from '../../client/src/errors/errors.js';
 import {
   Action, CHANNEL, REGISTRY, SBTC, TEST_TOKEN, WINDOW, alice, bob, carol, domainHashOf, keys, mint, publicKeyOf,
-  secretPair, sign, state, stateHash, toHex, type Channel,
+  secretPair, sign, state, stateHash, stxBalance, toHex, tokenBalance, type Channel,
 } from '../contracts/helpers.js';
 import { chainTime, ctx, sources, submit, submitErr, type Submitted } from './chain-harness.js';
 
@@ -30,22 +30,28 @@ function create(a: string, b: string, amount: bigint, token: string | null): { c
   return { ch: { id, a, b, token, contract: CHANNEL }, sub };
 }
 
-/** The call printed exactly one event of `kind`, whose record is what get-channel now reads. */
+/**
+ * The call printed exactly one event of `kind`, whose checkpoint (joined to the identity
+ * create-channel printed) is what get-channel now reads.
+ */
 async function expectEvent(sub: Submitted, kind: chain.ChannelEvent['kind'], ch: Channel): Promise<chain.ChannelRecord> {
   expect(sub.events).toHaveLength(1);
   const ev = sub.events[0]!;
   expect(ev.kind).toBe(kind);
   const onChain = await chain.getChannel(ctx, { channelId: ch.id });
   expect(onChain).not.toBeNull();
-  if (ev.kind === 'reveal-secret' || ev.kind === 'add-signer') throw new Error('not a record event');
+  if (!('checkpoint' in ev)) throw new Error('not a checkpoint event');
   expect(ev.channelId).toEqual(ch.id);
-  expect(ev.record).toEqual(onChain);
+  const identity = { participantA: ch.a, participantB: ch.b, token: ch.token, window: WINDOW };
+  if (ev.kind === 'create-channel') expect(ev.identity).toEqual(identity);
+  else if ('identity' in ev) expect(ev.identity).toBeNull();
+  expect(chain.joinRecord(identity, ev.checkpoint)).toEqual(onChain);
   return onChain!;
 }
 
-const stx = (amount: bigint, address: string) => [{ type: 'stx-postcondition', address, condition: 'eq', amount: String(amount) }];
-const ft = (amount: bigint, address: string, token: string, name: string) => [
-  { type: 'ft-postcondition', address, condition: 'eq', asset: `${token}::${name}`, amount: String(amount) },
+const stx = (amount: bigint, address: string, condition = 'eq') => [{ type: 'stx-postcondition', address, condition, amount: String(amount) }];
+const ft = (amount: bigint, address: string, token: string, name: string, condition = 'eq') => [
+  { type: 'ft-postcondition', address, condition, asset: `${token}::${name}`, amount: String(amount) },
 ];
 
 describe('error table', () => {
@@ -79,7 +85,7 @@ describe('error table', () => {
   it('maps real (err uN) results to typed errors with stable names', () => {
     const { ch } = create(alice, bob, 100n, null);
     const stale = sign(ch, state(ch, { nonce: 0n, balanceA: 100n, balanceB: 0n }));
-    const r = simnet.callPublicFn(CHANNEL, 'update-balance', chain.signedArgs(stale), alice);
+    const r = simnet.callPublicFn(CHANNEL, 'update-balance', chain.signedArgs('update-balance', stale), alice);
     let caught: unknown;
     try {
       chain.unwrapResponse(r.result, 'bitstream');
@@ -108,7 +114,7 @@ describe('error table', () => {
 
 describe('STX channel through the builders', () => {
   it('create, fund, add-signer, checkpoint, withdraw, close: post-conditions exact, readers and events agree', async () => {
-    const escrowBefore = await chain.getEscrowed(ctx, { token: null });
+    const escrowBefore = stxBalance(CHANNEL);
     const predicted = await chain.getNextChannelId(ctx, { participantA: alice, participantB: bob, token: null });
 
     const created = create(alice, bob, 1000n, null);
@@ -154,7 +160,8 @@ describe('STX channel through the builders', () => {
 
     const close = sign(ch, state(ch, { nonce: 4n, balanceA: 850n, balanceB: 550n, action: Action.Close }));
     const closeCall = chain.buildCloseChannel({ contract: CHANNEL, signed: close, token: null });
-    expect(closeCall.postConditions).toEqual(stx(1400n, CHANNEL));
+    // at most: a token that refuses one side leaves that payout claimable (PROTOCOL 6.5)
+    expect(closeCall.postConditions).toEqual(stx(1400n, CHANNEL, 'lte'));
     const closed = submit(closeCall, alice);
     expect(closed.moves).toEqual([
       { asset: 'STX', sender: CHANNEL, recipient: alice, amount: 850n },
@@ -163,7 +170,7 @@ describe('STX channel through the builders', () => {
     rec = await expectEvent(closed, 'close-channel', ch);
     expect(rec).toMatchObject({ status: chain.ChannelStatus.Closed, total: 0n, closer: alice });
     // conservation: everything escrowed for this channel went back out
-    expect(await chain.getEscrowed(ctx, { token: null })).toBe(escrowBefore);
+    expect(stxBalance(CHANNEL)).toBe(escrowBefore);
   });
 });
 
@@ -172,7 +179,7 @@ describe('sBTC dispute through the builders', () => {
     const asset = `${SBTC}::sbtc-token`;
     mint(SBTC, 5000n, alice);
     mint(SBTC, 5000n, bob);
-    const escrowBefore = await chain.getEscrowed(ctx, { token: SBTC });
+    const escrowBefore = tokenBalance(SBTC, CHANNEL);
     const { ch, sub } = create(alice, bob, 1000n, SBTC);
     expect(sub.moves).toEqual([{ asset, sender: alice, recipient: CHANNEL, amount: 1000n }]);
     expect(chain.buildCreateChannel({ contract: CHANNEL, sender: alice, participantB: bob, token: SBTC, amount: 1000n, window: WINDOW }).postConditions)
@@ -181,7 +188,7 @@ describe('sBTC dispute through the builders', () => {
     await expectEvent(submit(chain.buildFundChannel({ contract: CHANNEL, signed: deposit, token: SBTC }), bob), 'fund-channel', ch);
 
     const { secret, hash } = secretPair(77);
-    const expiry = chainTime().burnHeight + 30n;
+    const expiry = chainTime().tenureHeight + 30n; // HTLC expiries are tenure heights
     const old = sign(ch, state(ch, { nonce: 2n, balanceA: 700n, balanceB: 1300n }));
     const newest = sign(ch, state(ch, {
       nonce: 3n, balanceA: 1200n, balanceB: 600n, htlcs: [{ hash, amount: 200n, expiry, offeredByA: false }],
@@ -198,7 +205,7 @@ describe('sBTC dispute through the builders', () => {
     const challenged = submit(chain.buildChallenge({ contract: CHANNEL, signed: newest }), alice);
     rec = await expectEvent(challenged, 'challenge', ch);
     expect(rec).toMatchObject({ nonce: 3n, cheater: bob });
-    expect(challenged.events[0]).toMatchObject({ penalty: true });
+    expect(challenged.events[0]).toMatchObject({ checkpoint: { cheater: 'b' } });
 
     // window still open: resolve is refused and moves nothing
     submitErr(chain.buildResolve({ contract: CHANNEL, channelId: ch.id, record: rec }), carol, 204);
@@ -207,23 +214,24 @@ describe('sBTC dispute through the builders', () => {
 
     const resolveCall = chain.buildResolve({ contract: CHANNEL, channelId: ch.id, record: rec });
     expect(chain.resolvePayout(rec)).toEqual({ payA: 1800n, payB: 0n });
-    expect(resolveCall.postConditions).toEqual(ft(1800n, CHANNEL, SBTC, 'sbtc-token'));
+    expect(resolveCall.postConditions).toEqual(ft(1800n, CHANNEL, SBTC, 'sbtc-token', 'lte'));
     const resolved = submit(resolveCall, carol);
     expect(resolved.moves).toEqual([{ asset, sender: CHANNEL, recipient: alice, amount: 1800n }]);
     rec = await expectEvent(resolved, 'resolve', ch);
     expect(rec).toMatchObject({ status: chain.ChannelStatus.Closed, total: 200n });
 
-    // the stale-record resolve would have been aborted by its own post-condition
+    // the stale-record resolve bounded 2000 and would have let 1800 through: a bound, not a prediction
     const stale = chain.checkPostConditions(resolved.assets, resolveBeforeChallenge.postConditions, 'deny', carol);
-    expect(stale.ok).toBe(false);
+    expect(stale.ok).toBe(true);
+    expect(chain.checkPostConditions(resolved.assets, chain.sendsAtMost(CHANNEL, chain.channelAsset(SBTC), 1799n), 'deny', carol).ok).toBe(false);
 
     // the HTLC (bob → alice) is pending until the secret is revealed
     submitErr(chain.buildSettleHtlc({ contract: CHANNEL, channelId: ch.id, index: 0, record: rec }), carol, ERR.HTLC_PENDING);
     expect(await chain.getRevealHeight(ctx, { hash })).toBeNull();
     const revealed = submit(chain.buildRevealSecret({ registry: REGISTRY, secret }), alice);
     expect(revealed.moves).toEqual([]);
-    expect(revealed.events).toEqual([{ kind: 'reveal-secret', hash, secret, height: chainTime().burnHeight }]);
-    expect(await chain.getRevealHeight(ctx, { hash })).toBe(chainTime().burnHeight);
+    expect(revealed.events).toEqual([{ kind: 'reveal-secret', hash, secret, height: chainTime().tenureHeight, burnHeight: chainTime().burnHeight }]);
+    expect(await chain.getRevealHeight(ctx, { hash })).toBe(chainTime().tenureHeight);
 
     const settleCall = chain.buildSettleHtlc({ contract: CHANNEL, channelId: ch.id, index: 0, record: rec });
     expect(settleCall.postConditions).toEqual(ft(200n, CHANNEL, SBTC, 'sbtc-token'));
@@ -231,7 +239,7 @@ describe('sBTC dispute through the builders', () => {
     expect(settled.moves).toEqual([{ asset, sender: CHANNEL, recipient: alice, amount: 200n }]);
     expect(settled.events[0]).toMatchObject({ kind: 'settle-htlc', index: 0n, payee: alice, amount: 200n, preimageRevealed: true });
     expect(await chain.isHtlcSettled(ctx, { channelId: ch.id, index: 0 })).toBe(true);
-    expect(await chain.getEscrowed(ctx, { token: SBTC })).toBe(escrowBefore);
+    expect(tokenBalance(SBTC, CHANNEL)).toBe(escrowBefore);
   });
 });
 
@@ -245,10 +253,10 @@ describe('sBTC cooperative close through the builders', () => {
     submit(chain.buildFundChannel({ contract: CHANNEL, signed: deposit, token: SBTC }), bob);
     const { secret, hash } = secretPair(55);
     const close = sign(ch, state(ch, {
-      nonce: 2n, balanceA: 500n, balanceB: 300n, action: Action.Close, htlcs: [{ hash, amount: 200n, expiry: chainTime().burnHeight + 50n, offeredByA: true }],
+      nonce: 2n, balanceA: 500n, balanceB: 300n, action: Action.Close, htlcs: [{ hash, amount: 200n, expiry: chainTime().tenureHeight + 50n, offeredByA: true }],
     }));
     const call = chain.buildCloseChannel({ contract: CHANNEL, signed: close, token: SBTC });
-    expect(call.postConditions).toEqual(ft(800n, CHANNEL, SBTC, 'sbtc-token'));
+    expect(call.postConditions).toEqual(ft(800n, CHANNEL, SBTC, 'sbtc-token', 'lte'));
     const closed = submit(call, bob);
     expect(closed.moves).toEqual([
       { asset, sender: CHANNEL, recipient: alice, amount: 500n },
@@ -275,21 +283,21 @@ describe('test-token emergency close through the builders', () => {
     // the wrong token is refused by the contract and nothing moves
     submitErr(chain.buildWithdraw({ contract: CHANNEL, token: SBTC,
       signed: sign(ch, state(ch, { nonce: 2n, balanceA: 400n, balanceB: 300n, action: Action.Withdraw, actor: alice, amount: 100n })) }), alice, ERR.WRONG_TOKEN);
-    // a withdrawal by someone other than the state's actor: refused, nothing moves
-    submitErr(chain.buildWithdraw({ contract: CHANNEL, token: TEST_TOKEN,
-      signed: sign(ch, state(ch, { nonce: 2n, balanceA: 400n, balanceB: 300n, action: Action.Withdraw, actor: alice, amount: 100n })) }), bob, 101);
-
     const wd = sign(ch, state(ch, { nonce: 2n, balanceA: 400n, balanceB: 300n, action: Action.Withdraw, actor: alice, amount: 100n }));
     const wdCall = chain.buildWithdraw({ contract: CHANNEL, signed: wd, token: TEST_TOKEN });
+    // someone outside the channel cannot land it: refused, nothing moves
+    submitErr(wdCall, carol, 100);
     expect(wdCall.postConditions).toEqual(ft(100n, CHANNEL, TEST_TOKEN, 'test-token'));
-    expect(submit(wdCall, alice).moves).toEqual([{ asset, sender: CHANNEL, recipient: alice, amount: 100n }]);
+    // the other participant may land alice's withdraw (PROTOCOL §4.3): it pays alice
+    expect(submit(wdCall, bob).moves).toEqual([{ asset, sender: CHANNEL, recipient: alice, amount: 100n }]);
 
     const { hash } = secretPair(90);
-    const expiry = chainTime().burnHeight + 10n;
+    const expiry = chainTime().tenureHeight + 10n;
     const checkpoint = sign(ch, state(ch, { nonce: 3n, balanceA: 200n, balanceB: 400n, htlcs: [{ hash, amount: 100n, expiry, offeredByA: true }] }));
     submit(chain.buildUpdateBalance({ contract: CHANNEL, signed: checkpoint }), alice);
 
-    const em = submit(chain.buildEmergencyClose({ contract: CHANNEL, channelId: ch.id }), bob);
+    // bob holds nothing newer than the checkpoint: the client lets him close from it
+    const em = submit(chain.buildEmergencyClose({ contract: CHANNEL, channelId: ch.id, floor: 3n, closable: checkpoint }), bob);
     let rec = await expectEvent(em, 'emergency-close', ch);
     expect(rec).toMatchObject({ status: chain.ChannelStatus.Closing, nonce: 3n, closer: bob });
     simnet.mineEmptyBurnBlocks(Number(WINDOW));
@@ -300,7 +308,7 @@ describe('test-token emergency close through the builders', () => {
     ]);
     rec = await expectEvent(resolved, 'resolve', ch);
 
-    while (chainTime().burnHeight <= expiry) simnet.mineEmptyBurnBlocks(1);
+    while (chainTime().tenureHeight <= expiry) simnet.mineEmptyBurnBlocks(1);
     const settled = submit(chain.buildSettleHtlc({ contract: CHANNEL, channelId: ch.id, index: 0, record: rec }), carol);
     expect(settled.moves).toEqual([{ asset, sender: CHANNEL, recipient: alice, amount: 100n }]);
     expect(settled.events[0]).toMatchObject({ kind: 'settle-htlc', payee: alice, preimageRevealed: false });
@@ -405,7 +413,7 @@ describe('builders refuse bad input at the edge', () => {
   it('names the problem', () => {
     expect(code(() => chain.buildFundChannel({ contract: CHANNEL, signed: good, token: null }))).toBe('NO_ACTOR');
     expect(code(() => chain.buildChallenge({ contract: CHANNEL, signed: { ...good, sigA: good.sigA.subarray(0, 64) } }))).toBe('BAD_LENGTH');
-    expect(code(() => chain.buildEmergencyClose({ contract: CHANNEL, channelId: new Uint8Array(31) }))).toBe('BAD_LENGTH');
+    expect(code(() => chain.buildEmergencyClose({ contract: CHANNEL, channelId: new Uint8Array(31), floor: 1n, closable: good }))).toBe('BAD_LENGTH');
     expect(code(() => chain.buildUpdateBalance({ contract: 'bitstream', signed: good }))).toBe('BAD_CONTRACT_PRINCIPAL');
     expect(code(() => chain.buildSettleHtlc({ contract: CHANNEL, channelId: ch.id, index: 0, record: { token: null, htlcs: [] } }))).toBe('NO_SUCH_HTLC');
     expect(code(() => chain.buildCreateChannel({ contract: CHANNEL, sender: alice, participantB: bob, token: null, amount: -1n, window: WINDOW }))).toBe('BAD_UINT');
@@ -414,6 +422,11 @@ describe('builders refuse bad input at the edge', () => {
     const badState = { ...good, state: { ...good.state, channelId: new Uint8Array(31) } };
     expect(code(() => chain.buildInitiateDispute({ contract: CHANNEL, signed: badState }))).toBe('STATE_BUFFER_LENGTH');
     expect(code(() => chain.buildAddSigner({ contract: CHANNEL, channelId: ch.id, key: new Uint8Array(32) }))).toBe('BAD_LENGTH');
+    // a state that does not fit the function is refused before it costs a fee
+    const closeState = sign(ch, state(ch, { nonce: 1n, balanceA: 1n, balanceB: 0n, action: Action.Close }));
+    expect(code(() => chain.buildUpdateBalance({ contract: CHANNEL, signed: closeState }))).toBe('STATE_DOES_NOT_FIT');
+    expect(code(() => chain.buildCloseChannel({ contract: CHANNEL, signed: good, token: null }))).toBe('STATE_DOES_NOT_FIT');
+    expect(code(() => chain.buildChallenge({ contract: CHANNEL, signed: { ...good, state: { ...good.state, validUntil: 5n } } }))).toBe('STATE_DOES_NOT_FIT');
     expect(code(() => chain.buildCreateChannel({ contract: CHANNEL, sender: 'not-a-principal', participantB: bob, token: null, amount: 1n, window: WINDOW }))).toBe('BAD_PRINCIPAL');
   });
 
@@ -428,6 +441,34 @@ describe('builders refuse bad input at the edge', () => {
     expect(code(() => wd('bad name'))).toBe('BAD_ASSET_NAME');
     expect(chain.assetNameOf('SM3VDXK3WZZSA84XXFKAFAF15NNZX32CTSG82JFQ4.sbtc-token')).toBe('sbtc-token');
     expect(chain.assetNameOf(TEST_TOKEN)).toBe('test-token');
+  });
+});
+
+describe('unilateral closes refuse the emergency-close trap (PROTOCOL §6.4)', () => {
+  it('emergency-close is refused while a newer closable state is held; the unilateral-close builder uses that state', async () => {
+    const { ch } = create(alice, bob, 1000n, null);
+    const deposit = sign(ch, state(ch, { nonce: 1n, balanceA: 1000n, balanceB: 500n, action: Action.Deposit, actor: bob, amount: 500n }));
+    submit(chain.buildFundChannel({ contract: CHANNEL, signed: deposit, token: null }), bob);
+    // alice paid bob twice since; the checkpoint (floor 1) still has her at 1000
+    const newest = sign(ch, state(ch, { nonce: 3n, balanceA: 700n, balanceB: 800n }));
+    let refused: unknown = null;
+    try {
+      chain.buildEmergencyClose({ contract: CHANNEL, channelId: ch.id, floor: 1n, closable: newest });
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(InvalidInputError);
+    expect((refused as InvalidInputError).code).toBe('UNSAFE_EMERGENCY_CLOSE');
+    // the trap itself, done by hand: alice closes from the checkpoint and bob's state proves she was owed less
+    submit(chain.buildEmergencyClose({ contract: CHANNEL, channelId: ch.id, floor: 1n, closable: deposit }), alice);
+    const challenged = submit(chain.buildChallenge({ contract: CHANNEL, signed: newest }), bob);
+    expect(challenged.events[0]).toMatchObject({ checkpoint: { cheater: 'a' } });
+
+    // the builder that picks: initiate-dispute with the newest closable state, emergency-close only without one
+    const pick = chain.buildUnilateralClose({ contract: CHANNEL, channelId: ch.id, floor: 1n, closable: newest });
+    expect(pick.functionName).toBe('initiate-dispute');
+    const implicit = { state: { ...newest.state, nonce: 0n }, sigA: null, sigB: null };
+    expect(chain.buildUnilateralClose({ contract: CHANNEL, channelId: ch.id, floor: 1n, closable: implicit }).functionName).toBe('emergency-close');
   });
 });
 
@@ -500,9 +541,8 @@ describe('events', () => {
   it('ignores a forged close printed by another contract, and refuses a malformed print of ours', () => {
     // any contract can print a tuple shaped like the channel's; only the channel contract counts
     const forger = simnet.deployContract('forger', `(define-public (fake (id (buff 32)))
-      (begin (print { event: "initiate-dispute", channel-id: id, participant-a: tx-sender, participant-b: tx-sender,
-        token: none, window: u6, total: u1, status: u1, nonce: u0, balance-a: u1, balance-b: u0,
-        htlcs: (list), closer: (some tx-sender), deadline-burn: u1, deadline-tenure: u1, cheater: none, penalty: false })
+      (begin (print { event: "initiate-dispute", channel-id: id, total: u1, status: u1, nonce: u0, balance-a: u1, balance-b: u0,
+        htlcs: (list), htlc-count: u0, closer: u2, deadline-burn: u1, deadline-tenure: u1, cheater: u0 })
         (ok true)))`, null, bob);
     expect(forger).toBeDefined();
     const r = simnet.callPublicFn(`${bob}.forger`, 'fake', [Cl.buffer(new Uint8Array(32))], bob);
@@ -534,9 +574,10 @@ describe('transactions and wallets', () => {
     const wallet = chain.toWalletCall(call);
     expect(wallet).toEqual({
       contract: CHANNEL, functionName: 'close-channel', functionArgs: call.functionArgs,
-      postConditions: ft(30n, CHANNEL, SBTC, 'sbtc-token'), postConditionMode: 'deny',
+      postConditions: ft(30n, CHANNEL, SBTC, 'sbtc-token', 'lte'), postConditionMode: 'deny',
     });
-    // signatures in the arguments are the ones given, byte for byte
-    expect(call.functionArgs[1]).toEqual(Cl.buffer(close.sigA));
+    // signatures in the arguments are the ones given, byte for byte (after the state's fields)
+    expect(call.functionArgs[7]).toEqual(Cl.buffer(close.sigA));
+    expect(call.functionArgs[8]).toEqual(Cl.buffer(close.sigB));
   });
 });

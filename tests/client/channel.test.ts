@@ -1,8 +1,10 @@
 // The channel state machine (client/src/channel) between two peers over the in-memory
-// transport: volume with exact balances, unbatched and batched, signing order, HTLCs,
-// deposit/withdraw/close with confirmation depth, reserve, lossy links, crash recovery of
-// a lost proposal, durability before release — and the states it produces accepted by
-// the contract on the simnet (verify-payment, fund-channel, withdraw, close-channel).
+// transport: volume with exact balances, unbatched and batched, signing order, HTLCs
+// (expiries in tenures, removals proposed by the receiver), deposit/withdraw/close with
+// confirmation depth, reserve, lossy links, crash recovery of a lost proposal,
+// durability before release — and the states it produces accepted by the contract on
+// the simnet (verify-payment, fund-channel, withdraw, close-channel). The v2 client rules
+// (chain states land or lapse, payment identity, secrets kept) are in channel-rules.test.ts.
 import { describe, expect, it } from 'vitest';
 import { Cl } from '@stacks/transactions';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -13,7 +15,8 @@ import { Channel } from '../../client/src/channel/channel.js';
 import { ChannelCode } from '../../client/src/channel/errors.js';
 import { backendVerifier } from '../../client/src/channel/verify.js';
 import { MemoryStore } from '../../client/src/store/memory.js';
-import type { PendingState, SignedState, StateStore } from '../../client/src/store/types.js';
+import type { PendingState, SaveSignedOptions, SignedState } from '../../client/src/store/types.js';
+import type { PaymentReceipt } from '../../client/src/channel/payments.js';
 import { memoryPair } from '../../client/src/wire/memory-transport.js';
 import {
   DOMAIN, KEY_A, KEY_B, PRINCIPAL_A, PRINCIPAL_B, SignatureLog, fastBackend, keySigner, openPair,
@@ -49,7 +52,7 @@ describe('payments between two peers', () => {
     });
     let aPaid = 0n;
     let bPaid = 0n;
-    const all: Promise<SignedState>[] = [];
+    const all: Promise<PaymentReceipt>[] = [];
     for (let i = 0; i < 5_000; i++) {
       const x = BigInt(1 + ((i * 7919) % 97));
       if (i % 3 === 2) {
@@ -68,8 +71,9 @@ describe('payments between two peers', () => {
     expect(p.b.balances.own).toBe(10_000_000n + aPaid - bPaid);
     expect(p.a.latest.hash).toEqual(p.b.latest.hash);
     expect(total(p.a.latest)).toBe(20_000_000n);
-    // each payment resolved with a final state at or below the final nonce
-    expect(states.every((s) => s.sigA !== null && s.sigB !== null && s.state.nonce <= p.a.latest.state.nonce)).toBe(true);
+    // each payment resolved with the receipt of a final state at or below the final nonce
+    expect(states.every((r) => r.nonce >= 1n && r.nonce <= p.a.latest.state.nonce)).toBe(true);
+    expect(new Set(states.map((r) => r.id)).size).toBe(5_000);
     // batching folded them, but there were many updates, and no nonce was signed twice
     expect(p.a.latest.state.nonce).toBeGreaterThan(20n);
     expect(p.a.latest.state.nonce).toBeLessThan(5_000n);
@@ -83,7 +87,7 @@ describe('payments between two peers', () => {
     const logB = new SignatureLog();
     const p = await openPair({ backend, config: { batching: false }, configA: { onSignature: logA.record }, configB: { onSignature: logB.record } });
     const states = await Promise.all(Array.from({ length: 300 }, () => p.a.pay(2n)));
-    expect(states.map((s) => s.state.nonce).sort((x, y) => Number(x - y))).toEqual(Array.from({ length: 300 }, (_, i) => BigInt(i + 1)));
+    expect(states.map((r) => r.nonce).sort((x, y) => Number(x - y))).toEqual(Array.from({ length: 300 }, (_, i) => BigInt(i + 1)));
     await settle(p);
     expect(p.b.balances.own).toBe(600n);
     expect(logA.byNonce.size).toBe(300);
@@ -260,9 +264,9 @@ describe('HTLCs', () => {
   const secret = new Uint8Array(32).fill(9);
   const hash = sha256(secret);
 
-  it('add, fulfil with the secret, fail, and expire after the expiry', async () => {
-    const p = await openPair({ backend, balanceA: 1_000n, balanceB: 1_000n, config: { burnHeight: 100n } });
-    const expiry = 100n + 6n + 6n; // window + default safety delta
+  it('add, fulfil with the secret, fail, and expire after the expiry (tenure heights)', async () => {
+    const p = await openPair({ backend, balanceA: 1_000n, balanceB: 1_000n, config: { burnHeight: 5_000n, tenureHeight: 100n } });
+    const expiry = 100n + 6n + 6n; // the tenure now + window + default safety delta
     await expectCode(p.a.addHtlc({ hash, amount: 50n, expiry: expiry - 1n }), ChannelCode.HtlcExpiryTooClose);
     const added = await p.a.addHtlc({ hash, amount: 50n, expiry });
     expect(added.state.htlcs).toEqual([{ hash, amount: 50n, expiry, offeredByA: true }]);
@@ -283,12 +287,12 @@ describe('HTLCs', () => {
     expect(failed.state.balanceA).toBe(950n);
     await settle(p);
 
-    // expire: only after the expiry has passed, on both sides' clocks
+    // expire: the offerer asks once the expiry has passed on both sides' tenure clocks;
+    // the receiver proposes the removal, so it (owed less afterwards) signs last
     const h3 = sha256(new Uint8Array(32).fill(3));
     await p.b.addHtlc({ hash: h3, amount: 20n, expiry: 200n });
     await settle(p);
-    p.a.setBurnHeight(250n);
-    p.b.setBurnHeight(250n);
+    for (const c of [p.a, p.b]) c.setChainTime({ burnHeight: 5_000n, tenureHeight: 201n });
     const expired = await p.b.expireHtlc(h3);
     expect(expired.state.htlcs).toEqual([]);
     expect(expired.state.balanceB).toBe(1_050n);
@@ -298,21 +302,27 @@ describe('HTLCs', () => {
     p.close();
   });
 
+  it('burn heights do not count for HTLC expiries: without a tenure height no HTLC is offered', async () => {
+    const p = await openPair({ backend, balanceA: 1_000n, config: { burnHeight: 100n } });
+    await expectCode(p.a.addHtlc({ hash, amount: 5n, expiry: 10_000n }), ChannelCode.NotReady);
+    p.close();
+  });
+
   it('the responder refuses an HTLC whose expiry is too close on its own clock', async () => {
-    const p = await openPair({ backend, balanceA: 1_000n, configA: { burnHeight: 100n }, configB: { burnHeight: 110n } });
+    const p = await openPair({ backend, balanceA: 1_000n, configA: { tenureHeight: 100n }, configB: { tenureHeight: 110n } });
     await expectCode(p.a.addHtlc({ hash, amount: 5n, expiry: 115n }), ChannelCode.HtlcExpiryTooClose);
     expect(p.b.latest.state.nonce).toBe(0n);
     p.close();
   });
 
-  it('a receiver that knows the secret refuses to refund it, even after the expiry', async () => {
-    const p = await openPair({ backend, balanceA: 1_000n });
+  it('a receiver that knows the secret refuses to give the HTLC up, even after the expiry', async () => {
+    const p = await openPair({ backend, balanceA: 1_000n, config: { tenureHeight: 80n } });
     await p.a.addHtlc({ hash, amount: 5n, expiry: 100n });
     await settle(p);
-    p.b.learnSecret(secret);
-    p.a.setBurnHeight(101n);
-    p.b.setBurnHeight(101n);
+    await p.b.learnSecret(secret);
+    for (const c of [p.a, p.b]) c.setChainTime({ burnHeight: 0n, tenureHeight: 101n });
     await expectCode(p.a.expireHtlc(hash), ChannelCode.HtlcSecretKnown);
+    await expectCode(p.b.failHtlc(hash), ChannelCode.HtlcSecretKnown);
     expect(p.b.latest.state.htlcs).toHaveLength(1);
     p.close();
   });
@@ -320,7 +330,7 @@ describe('HTLCs', () => {
   it('a revealed secret reaches the offerer; a wrong one is refused', async () => {
     const seen: Uint8Array[] = [];
     const errors: string[] = [];
-    const p = await openPair({ backend, balanceA: 1_000n, configA: { onSecret: (_h, s) => seen.push(s), onError: (e) => errors.push((e as BitStreamError).code) } });
+    const p = await openPair({ backend, balanceA: 1_000n, config: { tenureHeight: 80n }, configA: { onSecret: (_h, s) => seen.push(s), onError: (e) => errors.push((e as BitStreamError).code) } });
     await p.a.addHtlc({ hash, amount: 5n, expiry: 100n });
     await settle(p);
     p.b.revealSecret(new Uint8Array(32).fill(1));
@@ -333,7 +343,7 @@ describe('HTLCs', () => {
 });
 
 describe('deposit, withdraw and close states', () => {
-  it('a deposit counts only once it is deep enough; withdraw likewise; nothing follows a close', async () => {
+  it('a deposit counts only once it is deep enough; withdraw likewise; nothing follows a landed close', async () => {
     const p = await openPair({ backend, balanceA: 1_000n, config: { confirmations: 3, burnHeight: 10n } });
     // the opening itself is not yet deep enough
     let paid = false;
@@ -346,7 +356,7 @@ describe('deposit, withdraw and close states', () => {
     }
     await first;
     const dep = await p.b.deposit(500n);
-    expect(dep.state).toMatchObject({ action: Action.Deposit, actor: PRINCIPAL_B, amount: 500n, balanceB: 501n });
+    expect(dep.state).toMatchObject({ action: Action.Deposit, actor: PRINCIPAL_B, amount: 500n, balanceB: 501n, validUntil: 11n + 12n });
     await settle(p);
     let after = false;
     const blocked = p.b.pay(100n).then(() => (after = true));
@@ -363,9 +373,13 @@ describe('deposit, withdraw and close states', () => {
       c.setBurnHeight(15n);
     }
     const closing = await p.a.closeState();
-    expect(closing.state).toMatchObject({ action: Action.Close, actor: null, amount: 0n });
+    expect(closing.state).toMatchObject({ action: Action.Close, actor: null, amount: 0n, validUntil: 15n + 12n });
     expect(total(closing)).toBe(1_300n);
     await settle(p);
+    for (const c of [p.a, p.b]) {
+      c.confirmOnChain(closing.state.nonce, 16n);
+      c.setBurnHeight(18n);
+    }
     await expectCode(p.a.pay(1n), ChannelCode.Closed);
     await expectCode(p.b.pay(1n), ChannelCode.Closed);
     p.close();
@@ -380,7 +394,7 @@ describe('the contract accepts the states the channel produces', () => {
     const burn = () => BigInt(simnet.burnBlockHeight);
     const common = {
       channelId: ch.id, domain, participants: { a: alice, b: bob }, window: WINDOW, confirmations: 1,
-      verifier: backendVerifier(nobleBackend), burnHeight: burn(),
+      verifier: backendVerifier(nobleBackend), burnHeight: burn(), tenureHeight: burn(), // the simnet moves both together
     };
     const initial = openingState(ch.id, 10_000n);
     const a = await Channel.open({ ...common, role: 'a', signer: keySigner(keys[alice]!), counterpartyKeys: [nobleBackend.publicKeyOf(keys[bob]!)], store: new MemoryStore(), transport: endA }, initial);
@@ -388,7 +402,7 @@ describe('the contract accepts the states the channel produces', () => {
     const mined = (nonce: bigint) => {
       for (const c of [a, b]) {
         c.confirmOnChain(nonce, burn());
-        c.setBurnHeight(burn());
+        c.setChainTime({ burnHeight: burn(), tenureHeight: burn() });
       }
     };
     const args = (s: SignedState) => ({ state: s.state, sigA: s.sigA!, sigB: s.sigB! });
@@ -408,7 +422,8 @@ describe('the contract accepts the states the channel produces', () => {
     await b.fulfilHtlc(secret);
     const wd = await a.withdraw(1_000n);
     const before = stxBalance(alice);
-    expect(callWithState('withdraw', ch, args(wd), alice).result).toBeOk(Cl.uint(wd.state.nonce));
+    // either participant lands a withdraw; it pays the actor (PROTOCOL §4.3)
+    expect(callWithState('withdraw', ch, args(wd), bob).result).toBeOk(Cl.uint(wd.state.nonce));
     expect(stxBalance(alice)).toBe(before + 1_000n);
     mined(wd.state.nonce);
     await a.pay(1n);
@@ -430,14 +445,14 @@ describe('the contract accepts the states the channel produces', () => {
 });
 
 /** A store whose writes wait until the test releases them (to watch what leaves before a commit). */
-class GatedStore implements StateStore {
-  private readonly inner = new MemoryStore();
+class GatedStore extends MemoryStore {
   private gate: Promise<void> | null = null;
   private open: (() => void) | null = null;
   private wrote: (() => void) | null = null;
   private wroteP = new Promise<void>((r) => (this.wrote = r));
   /** which writes wait for release(): the first signatures (pending) or the final states (signed) */
   constructor(private readonly gated: 'pending' | 'signed' = 'pending') {
+    super();
     this.gate = new Promise((r) => (this.open = r));
   }
   waitForWrite() {
@@ -446,30 +461,20 @@ class GatedStore implements StateStore {
   release() {
     this.open?.();
   }
-  load(id: Uint8Array) {
-    return this.inner.load(id);
-  }
-  channels() {
-    return this.inner.channels();
-  }
-  create(r: Parameters<StateStore['create']>[0]) {
-    return this.inner.create(r);
-  }
-  async savePending(id: Uint8Array, p: PendingState) {
-    const done = this.inner.savePending(id, p); // the compare-and-swap happens at once, as in SqliteStore
+  override async savePending(id: Uint8Array, p: PendingState) {
+    const done = super.savePending(id, p); // the compare-and-swap happens at once, as in SqliteStore
     if (this.gated === 'pending') {
       this.wrote?.();
       await this.gate;
     }
     return done;
   }
-  async saveSigned(id: Uint8Array, s: SignedState) {
-    const done = this.inner.saveSigned(id, s);
+  override async saveSigned(id: Uint8Array, s: SignedState, opts?: SaveSignedOptions) {
+    const done = super.saveSigned(id, s, opts);
     if (this.gated === 'signed') {
       this.wrote?.();
       await this.gate;
     }
     return done;
   }
-  close() {}
 }

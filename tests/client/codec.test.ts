@@ -24,6 +24,7 @@ import { BACKEND_NAMES, type CryptoBackend } from '../../client/src/crypto/backe
 import { loadBackend } from '../../client/src/crypto/select.js';
 import { SHA256_IMPLEMENTATION, sha256 } from '../../client/src/crypto/sha256.js';
 import { principalSource } from '../../client/src/localchain/principal-source.js';
+import { stateArgs } from '../../client/src/chain/signed.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { alice, bob, CHANNEL, deployer, ERR, keys, mallory, mint, open, SIMNET_CHAIN_ID, TEST_TOKEN } from '../contracts/helpers.js';
 
@@ -62,6 +63,8 @@ const anyState: fc.Arbitrary<ChannelState> = fc.record({
   action,
   actor: fc.option(principal, { nil: null }),
   amount: u128,
+  validUntil: u128,
+  data: bytes32,
 });
 
 /** fc.record builds null-prototype objects; the decoder builds plain ones. */
@@ -81,7 +84,7 @@ function literal(s: ChannelState): string {
       ? `(unwrap-panic (slice? (list ${h({ hash: new Uint8Array(32), amount: 0n, expiry: 0n, offeredByA: false })}) u0 u0))`
       : `(list ${s.htlcs.map(h).join(' ')})`;
   const actor = s.actor === null ? '(if true none (some tx-sender))' : `(some ${principalSource(s.actor)})`;
-  return `{channel-id: 0x${hex(s.channelId)}, nonce: u${s.nonce}, balance-a: u${s.balanceA}, balance-b: u${s.balanceB}, htlcs: ${htlcs}, action: u${s.action}, actor: ${actor}, amount: u${s.amount}}`;
+  return `{channel-id: 0x${hex(s.channelId)}, nonce: u${s.nonce}, balance-a: u${s.balanceA}, balance-b: u${s.balanceB}, htlcs: ${htlcs}, action: u${s.action}, actor: ${actor}, amount: u${s.amount}, valid-until: u${s.validUntil}, data: 0x${hex(s.data)}}`;
 }
 
 function contractConsensus(s: ChannelState): string {
@@ -97,11 +100,10 @@ function contractStateHash(s: ChannelState): string {
 }
 
 function verifyPayment(s: ChannelState, sigA: Uint8Array, sigB: Uint8Array): ClarityValue {
-  return simnet.callReadOnlyFn(CHANNEL, 'verify-payment', [stateToClarity(s), Cl.buffer(sigA), Cl.buffer(sigB)], alice)
-    .result;
+  return simnet.callReadOnlyFn(CHANNEL, 'verify-payment', stateArgs('verify-payment', s, sigA, sigB), alice).result;
 }
 
-// ---- fixed vectors (PROTOCOL §3 tuple; any change to the encoding breaks these) -----
+// ---- fixed vectors (PROTOCOL §3 tuple, version 2; any change to the encoding breaks these)
 
 const VECTORS: { name: string; state: ChannelState; consensus: string; hash: string }[] = [
   {
@@ -115,13 +117,15 @@ const VECTORS: { name: string; state: ChannelState; consensus: string; hash: str
       action: Action.Transfer,
       actor: null,
       amount: 0n,
+      validUntil: 0n,
+      data: new Uint8Array(32),
     },
     consensus:
-      '0c0000000806616374696f6e0100000000000000000000000000000000056163746f720906616d6f756e7401000000000000000000000000000000000962616c616e63652d6101000000000000000000000000000003e80962616c616e63652d6201000000000000000000000000000001f40a6368616e6e656c2d69640200000020000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f0568746c63730b00000000056e6f6e63650100000000000000000000000000000001',
-    hash: '204c8e35fd78b1dbd4b6508262d64296628daf3e74dc16267540dcf00736c3db',
+      '0c0000000a06616374696f6e0100000000000000000000000000000000056163746f720906616d6f756e7401000000000000000000000000000000000962616c616e63652d6101000000000000000000000000000003e80962616c616e63652d6201000000000000000000000000000001f40a6368616e6e656c2d69640200000020000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f0464617461020000002000000000000000000000000000000000000000000000000000000000000000000568746c63730b00000000056e6f6e636501000000000000000000000000000000010b76616c69642d756e74696c0100000000000000000000000000000000',
+    hash: '6bc740abc1f02a9f7259668e86a7cfb25571b371b467be2b80e999684fd05499',
   },
   {
-    name: 'withdraw at uint128 max, two HTLCs, contract actor',
+    name: 'withdraw at uint128 max, two HTLCs, contract actor, valid-until max, data',
     state: {
       channelId: new Uint8Array(32).fill(0xff),
       nonce: MAX_UINT128,
@@ -134,14 +138,16 @@ const VECTORS: { name: string; state: ChannelState; consensus: string; hash: str
       action: Action.Withdraw,
       actor: 'ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.bitstream',
       amount: MAX_UINT128,
+      validUntil: MAX_UINT128,
+      data: Uint8Array.from({ length: 32 }, (_, i) => 255 - i),
     },
     consensus:
-      '0c0000000806616374696f6e0100000000000000000000000000000003056163746f720a061a6d78de7b0625dfbfc16c3a8a5735f6dc3dc3f2ce0962697473747265616d06616d6f756e7401ffffffffffffffffffffffffffffffff0962616c616e63652d6101fffffffffffffffffffffffffffffffe0962616c616e63652d6201000000000000000000000000000000010a6368616e6e656c2d69640200000020ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0568746c63730b000000020c0000000406616d6f756e74010000000000000000000000000000000706657870697279010000000000000000000000000000009004686173680200000020aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa0c6f6666657265642d62792d61030c0000000406616d6f756e7401ffffffffffffffffffffffffffffffff0665787069727901ffffffffffffffffffffffffffffffff04686173680200000020bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb0c6f6666657265642d62792d6104056e6f6e636501ffffffffffffffffffffffffffffffff',
-    hash: 'eb3cf76dd1f007c62a20b037e5b64868159a161f5e0d6def1219d63d45a5dbab',
+      '0c0000000a06616374696f6e0100000000000000000000000000000003056163746f720a061a6d78de7b0625dfbfc16c3a8a5735f6dc3dc3f2ce0962697473747265616d06616d6f756e7401ffffffffffffffffffffffffffffffff0962616c616e63652d6101fffffffffffffffffffffffffffffffe0962616c616e63652d6201000000000000000000000000000000010a6368616e6e656c2d69640200000020ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff04646174610200000020fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0efeeedecebeae9e8e7e6e5e4e3e2e1e00568746c63730b000000020c0000000406616d6f756e74010000000000000000000000000000000706657870697279010000000000000000000000000000009004686173680200000020aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa0c6f6666657265642d62792d61030c0000000406616d6f756e7401ffffffffffffffffffffffffffffffff0665787069727901ffffffffffffffffffffffffffffffff04686173680200000020bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb0c6f6666657265642d62792d6104056e6f6e636501ffffffffffffffffffffffffffffffff0b76616c69642d756e74696c01ffffffffffffffffffffffffffffffff',
+    hash: 'a74d415b4b8e4d85009fcb82896023d735073372cfce2c5f1ddcd90569126c9d',
   },
 ];
-/** sha256 of the SIP-018 domain of `bitstream` on simnet. */
-const DOMAIN_HASH_VECTOR = '26e7a5a5044b557e3be028224dfae80a3a1d4776d75562a099eb703ec2d30cfd';
+/** sha256 of the SIP-018 domain of `bitstream` on simnet (version "2"). */
+const DOMAIN_HASH_VECTOR = 'f7f32bdda3463649e86f6254a5fe5fe5b1498bf96df1a67c1b3d9c88707efb72';
 
 describe('state codec: fixed vectors', () => {
   it('the domain hash is the vector and the contract agrees', () => {
@@ -177,7 +183,10 @@ describe('state codec: properties', () => {
 
   it('a contract actor whose name the Clarity lexer would read as a uint (found by this property)', () => {
     for (const name of ['u0', 'u1x', 'u99-z']) {
-      const s: ChannelState = { channelId: new Uint8Array(32), nonce: 0n, balanceA: 0n, balanceB: 0n, htlcs: [], action: Action.Transfer, actor: `SP000000000000000000002Q6VF78.${name}`, amount: 0n };
+      const s: ChannelState = {
+        channelId: new Uint8Array(32), nonce: 0n, balanceA: 0n, balanceB: 0n, htlcs: [], action: Action.Transfer,
+        actor: `SP000000000000000000002Q6VF78.${name}`, amount: 0n, validUntil: 0n, data: new Uint8Array(32),
+      };
       expect(contractConsensus(s)).toBe(hex(encodeState(s)));
       expect(contractStateHash(s)).toBe(hex(stateHash(s, DOMAIN_HASH)));
     }
@@ -209,7 +218,10 @@ describe('state codec: properties', () => {
       htlcs: fc.array(htlc(fc.constant(0n)), { minLength: MAX_HTLCS, maxLength: MAX_HTLCS }),
       rawAmount: fc.bigInt({ min: 1n, max: 1n << 100n }),
       nonce: fc.oneof(fc.constant(1n), fc.bigInt({ min: 1n, max: MAX_UINT128 })),
-      actor: fc.option(principal, { nil: null }),
+      // a deposit or withdraw names a participant; transfer and close states carry none
+      mover: fc.constantFrom('a', 'b'),
+      validUntil: fc.bigInt({ min: 1n << 20n, max: MAX_UINT128 }),
+      data: bytes32,
     });
 
     it('accepts TypeScript signatures from every backend and refuses another key', () => {
@@ -225,6 +237,7 @@ describe('state codec: properties', () => {
           const total = c.action === Action.Deposit ? sum - amount : c.action === Action.Withdraw ? sum + amount : sum;
           mint(TEST_TOKEN, total, alice);
           const ch = open(alice, bob, total, { token: TEST_TOKEN });
+          const moves = c.action === Action.Deposit || c.action === Action.Withdraw;
           const s: ChannelState = {
             channelId: ch.id,
             nonce: c.nonce,
@@ -232,8 +245,10 @@ describe('state codec: properties', () => {
             balanceB: b,
             htlcs: htlcAmounts.map((amt, i) => ({ ...c.htlcs[i]!, amount: amt })),
             action: c.action,
-            actor: c.actor,
+            actor: moves ? (c.mover === 'a' ? alice : bob) : null,
             amount,
+            validUntil: c.action === Action.Transfer ? 0n : c.validUntil,
+            data: c.data,
           };
           const backend = backends[run++ % backends.length]!;
           const h = stateHash(s, DOMAIN_HASH);
@@ -253,6 +268,8 @@ describe('state codec: properties', () => {
           expect(verifyPayment(s, sigA, byMallory)).toBeErr(Cl.uint(ERR.SIGNATURE_B));
           // each participant's signature is only good in its own slot
           expect(verifyPayment(s, sigB, sigA)).toBeErr(Cl.uint(ERR.SIGNATURE_A));
+          // the data is signed: another value is another state
+          expect(verifyPayment({ ...s, data: s.data.map((x) => x ^ 1) }, sigA, sigB)).toBeErr(Cl.uint(ERR.SIGNATURE_A));
         }),
         { numRuns: 100 },
       );
@@ -303,6 +320,9 @@ describe('state codec: ranges and shape', () => {
     ['actor with a bad contract name', { ...base, actor: `${deployer}.9lives` }, 'STATE_BAD_PRINCIPAL'],
     ['actor that is not an address', { ...base, actor: 'alice' }, 'STATE_BAD_PRINCIPAL'],
     ['negative action', { ...base, action: -1 as Action }, 'STATE_BAD_ACTION'],
+    ['valid-until above uint128', { ...base, validUntil: MAX_UINT128 + 1n }, 'STATE_UINT_RANGE'],
+    ['31 bytes of data', { ...base, data: new Uint8Array(31) }, 'STATE_BUFFER_LENGTH'],
+    ['data that is not bytes', { ...base, data: 'zz' as unknown as Uint8Array }, 'STATE_BUFFER_LENGTH'],
   ];
   // one test, many cases: the clarinet environment resets the simnet before every `it`
   it('validateState, encodeState and stateHash refuse each out-of-range field with its code', () => {
@@ -325,6 +345,8 @@ describe('state codec: ranges and shape', () => {
     ['a signed int nonce', Cl.tuple({ ...tuple.value, nonce: Cl.int(1) })],
     ['an actor that is not optional', Cl.tuple({ ...tuple.value, actor: Cl.principal(alice) })],
     ['htlcs that is not a list', Cl.tuple({ ...tuple.value, htlcs: Cl.uint(0) })],
+    ['a protocol v1 tuple (no valid-until, no data)', Cl.tuple(Object.fromEntries(Object.entries(tuple.value).filter(([k]) => k !== 'valid-until' && k !== 'data')))],
+    ['data that is not a buffer', Cl.tuple({ ...tuple.value, data: Cl.uint(0) })],
     [
       'an HTLC without offered-by-a',
       Cl.tuple({ ...tuple.value, htlcs: Cl.list([Cl.tuple({ hash: Cl.buffer(new Uint8Array(32)), amount: Cl.uint(1), expiry: Cl.uint(1) })]) }),

@@ -5,6 +5,9 @@
 // by other keys, high-S twins and bad recovery ids. Every one must be refused with a
 // typed error, leave B's state and store untouched, and release no signature; B stays
 // live afterwards. Retransmits of the newest messages are the one idempotent exception.
+// Protocol v2 adds: an offerer cannot take back its own HTLC (only the receiver proposes
+// a removal), an expire request before the expiry is refused, and chain-state ops must
+// name a valid-until within the landing window.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -18,7 +21,7 @@ import { backendVerifier } from '../../client/src/channel/verify.js';
 import { MemoryStore } from '../../client/src/store/memory.js';
 import { toHex } from '../../client/src/wire/json.js';
 import { memoryPair } from '../../client/src/wire/memory-transport.js';
-import { messageToJson, parseMessage, type Message, type Op } from '../../client/src/wire/messages.js';
+import { messageToJson, parseMessage, WIRE_VERSION, type Message, type Op } from '../../client/src/wire/messages.js';
 import { DOMAIN, KEY_A, KEY_B, KEY_MALLORY, PRINCIPAL_A, PRINCIPAL_B, channelIdOf, fastBackend, keySigner, openingState, SignatureLog } from './fixtures/peers.js';
 
 const backend = await fastBackend();
@@ -66,7 +69,7 @@ class Driver {
       {
         channelId: ID, role: 'b', domain: DOMAIN, participants: { a: PRINCIPAL_A, b: PRINCIPAL_B },
         signer: keySigner(KEY_B, backend), verifier: backendVerifier(backend), counterpartyKeys: [backend.publicKeyOf(KEY_A)],
-        store: this.store, transport: endB, window: 6n, confirmations: 0, retransmitMs: 3_600_000, burnHeight: 100n,
+        store: this.store, transport: endB, window: 6n, confirmations: 0, retransmitMs: 3_600_000, burnHeight: 100n, tenureHeight: 100n,
         onSignature: this.log.record,
       },
       this.latest,
@@ -74,11 +77,11 @@ class Driver {
   }
 
   proposal(state: ChannelState, ops: Op[], tag = new Uint8Array(32).fill(5)): Message {
-    return { v: 1, type: 'proposal', state, ops, tag };
+    return { v: WIRE_VERSION, type: 'proposal', state, ops, tag };
   }
 
   lastSig(state: ChannelState, sig = signA(state)): Message {
-    return { v: 1, type: 'signature', channelId: ID, nonce: state.nonce, hash: hashOf(state), sig, first: false };
+    return { v: WIRE_VERSION, type: 'signature', channelId: ID, nonce: state.nonce, hash: hashOf(state), sig, first: false };
   }
 
   async send(m: Message) {
@@ -184,8 +187,15 @@ describe('adversarial messages against an idle channel', () => {
       const ops: Op[] = [{ op: 'fulfil', hash: seenHtlc, secret }];
       return json(d.proposal(rawNext(latest(), []), ops));
     });
-    const refundEarly = fc.constant(null).map(() => json(d.proposal(rawNext(latest(), []), [{ op: 'expire', hash: seenHtlc }])));
-    const mixed = fc.constant(null).map(() => json(d.proposal(rawNext(latest(), []), [{ op: 'pay', amount: 1n }, { op: 'withdraw', amount: 1n }])));
+    // the offerer taking its own HTLC back: only the receiver may propose a removal (PROTOCOL §4.1)
+    const refundEarly = fc.constant(null).map(() => json(d.proposal(rawNext(latest(), []), [{ op: 'fail', hash: seenHtlc }])));
+    const expireEarly = fc.constant(null).map(() => ({ v: WIRE_VERSION, type: 'expire', channelId: toHex(ID), hash: toHex(seenHtlc) }));
+    const v1Expire = fc.constant(null).map(() => ({ ...json(d.proposal(rawNext(latest(), []), [{ op: 'pay', amount: 1n }])), ops: [{ op: 'expire', hash: toHex(seenHtlc) }] }));
+    const mixed = fc.constant(null).map(() => json(d.proposal(rawNext(latest(), []), [{ op: 'pay', amount: 1n }, { op: 'withdraw', amount: 1n, validUntil: 110n }])));
+    const badLanding = fc.constantFrom(0n, 100n, 101n, 389n, MAX_UINT128).map((validUntil) => {
+      const ops: Op[] = [{ op: 'withdraw', amount: 1n, validUntil }];
+      return json(d.proposal({ ...rawNext(latest(), []), balanceA: latest().balanceA - 1n, action: Action.Withdraw, actor: PRINCIPAL_A, amount: 1n, validUntil }, ops));
+    });
     const otherChannel = fc.constant(null).map(() => {
       const s = rawNext(latest(), [{ op: 'pay', amount: 1n }]);
       return json(d.proposal({ ...s, channelId: channelIdOf(78) }, [{ op: 'pay', amount: 1n }]));
@@ -196,14 +206,14 @@ describe('adversarial messages against an idle channel', () => {
     }));
     const wrongTypes = fc.constantFrom<[string, unknown]>(['nonce', 5], ['nonce', null], ['sig', 12], ['first', 'yes'], ['channelId', []]).map(([k, val]) => ({ ...json(d.lastSig(latest())), [k]: val }));
     const replay = fc.constantFrom(...replays);
-    const firstSig = fc.tuple(anyUint, hash32).map(([nonce, h]) => ({ v: 1, type: 'signature', channelId: toHex(ID), nonce: nonce.toString(), hash: toHex(h), sig: toHex(backend.sign(h, KEY_A)), first: true }));
+    const firstSig = fc.tuple(anyUint, hash32).map(([nonce, h]) => ({ v: WIRE_VERSION, type: 'signature', channelId: toHex(ID), nonce: nonce.toString(), hash: toHex(h), sig: toHex(backend.sign(h, KEY_A)), first: true }));
     const strayLast = fc.bigInt({ min: n() + 1n, max: n() + 5n }).map((nonce) => json(d.lastSig(rawNext(latest(), [], nonce))));
-    const ack = anyUint.map((nonce) => ({ v: 1, type: 'ack', channelId: toHex(ID), nonce: nonce.toString(), hash: toHex(new Uint8Array(32)) }));
-    const secret = hash32.map((s) => ({ v: 1, type: 'secret', channelId: toHex(ID), hash: toHex(seenHtlc), secret: toHex(s) }));
+    const ack = anyUint.map((nonce) => ({ v: WIRE_VERSION, type: 'ack', channelId: toHex(ID), nonce: nonce.toString(), hash: toHex(new Uint8Array(32)) }));
+    const secret = hash32.map((s) => ({ v: WIRE_VERSION, type: 'secret', channelId: toHex(ID), hash: toHex(seenHtlc), secret: toHex(s) }));
 
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(garbage, wrongNonce, wrongMove, wrongSum, payeePays, badAmount, tooClose, htlcAbuse, refundEarly, mixed, otherChannel, hugeString, wrongTypes, replay, firstSig, strayLast, ack, secret),
+        fc.oneof(garbage, wrongNonce, wrongMove, wrongSum, payeePays, badAmount, tooClose, htlcAbuse, refundEarly, expireEarly, v1Expire, mixed, badLanding, otherChannel, hugeString, wrongTypes, replay, firstSig, strayLast, ack, secret),
         async (input) => d.expectRefused(input),
       ),
       { numRuns: 600 },
@@ -223,11 +233,14 @@ describe('adversarial messages against an idle channel', () => {
     await d.expectRefused(json(d.proposal(rawNext(s, []), pay(s.balanceA + 1n))), ChannelCode.InsufficientBalance);
     const add: Op[] = [{ op: 'add', hash: new Uint8Array(32).fill(3), amount: 5n, expiry: 111n }];
     await d.expectRefused(json(d.proposal(rawNext(s, add), add)), ChannelCode.HtlcExpiryTooClose);
-    await d.expectRefused(json(d.proposal(rawNext(s, []), [{ op: 'expire', hash: seenHtlc }])), ChannelCode.HtlcNotExpired);
+    await d.expectRefused({ v: WIRE_VERSION, type: 'expire', channelId: toHex(ID), hash: toHex(seenHtlc) }, ChannelCode.HtlcNotExpired);
+    await d.expectRefused(json(d.proposal(rawNext(s, []), [{ op: 'fail', hash: seenHtlc }])), ChannelCode.HtlcUnknown); // A offered it: A cannot fail it
+    const wd: Op[] = [{ op: 'withdraw', amount: 1n, validUntil: 500n }];
+    await d.expectRefused(json(d.proposal({ ...rawNext(s, []), balanceA: s.balanceA - 1n, action: Action.Withdraw, actor: PRINCIPAL_A, amount: 1n, validUntil: 500n }, wd)), ChannelCode.BadValidUntil);
     await d.expectRefused(json(d.proposal({ ...t, action: Action.Close }, pay(5n))), ChannelCode.StateMismatch);
     await d.expectRefused(json(d.proposal({ ...t, channelId: channelIdOf(78) }, pay(5n))), ChannelCode.UnknownChannel);
-    // B may not be asked to pay: the responder's balance never decreases
-    await d.expectRefused(json(d.proposal(rawNext(s, []), [{ op: 'fail', hash: seenHtlc }])), ChannelCode.HtlcUnknown);
+    // B may not be asked to pay: what the responder is owed never decreases
+    await d.expectRefused(json(d.proposal({ ...t, balanceA: s.balanceA + 5n, balanceB: s.balanceB - 5n }, pay(5n))), ChannelCode.BalanceMismatch);
   });
 
   it('stays live: a valid payment still goes through', async () => {

@@ -1,7 +1,9 @@
 // The durable store (client/src/store): the compare-and-swap rules on both
 // implementations (one nonce at a time, never two states at one nonce, no regression,
-// idempotent repeats), SQLite's durability settings, group commit, reopening at the
-// right nonce, and refusing a corrupt row.
+// idempotent repeats), what enforcement needs kept (PROTOCOL §8: the closable state and
+// base beside the newest, abandoned proposals, HTLC secrets, payment records), SQLite's
+// durability settings, group commit, reopening at the right nonce, and refusing a
+// corrupt row or a file of another schema version.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +11,10 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Action, type ChannelState } from '../../client/src/codec/state.js';
 import { MemoryStore } from '../../client/src/store/memory.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { initialRecord } from '../../client/src/store/rules.js';
 import { SqliteStore } from '../../client/src/store/sqlite.js';
-import { StoreCode, StoreError, type ChannelRecord, type SignedState, type StateStore } from '../../client/src/store/types.js';
+import { StoreCode, StoreError, type ChannelRecord, type PaymentRecord, type SignedState, type StateStore } from '../../client/src/store/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bitstream-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,16 +24,20 @@ const sqlitePath = () => join(dir, `s${files++}.db`);
 const id = (n: number) => new Uint8Array(32).fill(n);
 const bytes = (n: number, len = 32) => new Uint8Array(len).fill(n);
 
-function st(channel: number, nonce: bigint, balanceA: bigint): ChannelState {
-  return { channelId: id(channel), nonce, balanceA, balanceB: 1_000n - balanceA, htlcs: [], action: Action.Transfer, actor: null, amount: 0n };
+function st(channel: number, nonce: bigint, balanceA: bigint, action: Action = Action.Transfer): ChannelState {
+  return {
+    channelId: id(channel), nonce, balanceA, balanceB: 1_000n - balanceA, htlcs: [], action, actor: null, amount: 0n,
+    validUntil: action === Action.Transfer ? 0n : 50n, data: new Uint8Array(32),
+  };
 }
 const hashOf = (nonce: bigint, variant = 0) => bytes(Number(nonce % 200n) + variant * 50 + 1);
 const signed = (channel: number, nonce: bigint, balanceA: bigint, variant = 0): SignedState => ({
   state: st(channel, nonce, balanceA), hash: hashOf(nonce, variant), sigA: bytes(7, 65), sigB: bytes(8, 65),
 });
-const record = (channel: number): ChannelRecord => ({
-  channelId: id(channel), latest: { state: st(channel, 0n, 1_000n), hash: hashOf(0n), sigA: null, sigB: null }, pending: null, tagKey: bytes(3),
-});
+const record = (channel: number): ChannelRecord =>
+  initialRecord(id(channel), { state: st(channel, 0n, 1_000n), hash: hashOf(0n), sigA: null, sigB: null }, bytes(3));
+const pendingAt = (channel: number, nonce: bigint, balanceA: bigint, variant = 0) =>
+  ({ state: st(channel, nonce, balanceA), hash: hashOf(nonce, variant), sig: bytes(5, 65), tag: bytes(6), lapsed: false });
 
 async function code(p: Promise<unknown>): Promise<string> {
   const e = await p.then(() => null, (err: unknown) => err);
@@ -54,7 +62,9 @@ describe.each(kinds)('%s compare-and-swap', (_name, make) => {
     expect(await code(s.saveSigned(id(1), signed(1, 1n, 900n)))).toBe(StoreCode.NonceRegression);
     expect(await code(s.saveSigned(id(1), signed(1, 2n, 700n, 1)))).toBe(StoreCode.NonceRegression);
     expect(await code(s.saveSigned(id(9), signed(9, 1n, 900n)))).toBe(StoreCode.UnknownChannel);
-    expect(await code(s.savePending(id(1), { state: st(1, 1n, 5n), hash: hashOf(1n, 1), sig: bytes(5, 65), tag: bytes(6) }))).toBe(StoreCode.NonceRegression);
+    expect(await code(s.saveSecret(id(9), bytes(1)))).toBe(StoreCode.UnknownChannel);
+    expect(await code(s.saveAbandoned(id(9), bytes(1)))).toBe(StoreCode.UnknownChannel);
+    expect(await code(s.savePending(id(1), pendingAt(1, 1n, 5n, 1)))).toBe(StoreCode.NonceRegression);
     // the same state again is a no-op, not an error (retransmits are idempotent)
     await s.saveSigned(id(1), signed(1, 2n, 800n));
     expect(s.load(id(1))!.latest.state.nonce).toBe(2n);
@@ -64,7 +74,7 @@ describe.each(kinds)('%s compare-and-swap', (_name, make) => {
   it('never holds two states at one nonce: a pending signature pins the next state', async () => {
     const s = make();
     await s.create(record(2));
-    const pending = { state: st(2, 1n, 900n), hash: hashOf(1n), sig: bytes(5, 65), tag: bytes(6) };
+    const pending = pendingAt(2, 1n, 900n);
     await s.savePending(id(2), pending);
     await s.savePending(id(2), pending); // idempotent
     expect(await code(s.savePending(id(2), { ...pending, state: st(2, 1n, 100n), hash: hashOf(1n, 1) }))).toBe(StoreCode.Conflict);
@@ -81,7 +91,7 @@ describe.each(kinds)('%s compare-and-swap', (_name, make) => {
     const s = make();
     await s.create(record(3));
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => s.savePending(id(3), { state: st(3, 1n, BigInt(i)), hash: hashOf(1n, i % 4 === 0 ? 0 : i), sig: bytes(5, 65), tag: bytes(6) })),
+      Array.from({ length: 20 }, (_, i) => s.savePending(id(3), pendingAt(3, 1n, BigInt(i), i % 4 === 0 ? 0 : i))),
     );
     // the first write and its exact repeats (same hash) succeed; every other state is refused
     const won = results.map((r, i) => (r.status === 'fulfilled' ? i : -1)).filter((i) => i >= 0);
@@ -91,7 +101,99 @@ describe.each(kinds)('%s compare-and-swap', (_name, make) => {
   });
 });
 
+describe.each(kinds)('%s keeps what enforcement needs (PROTOCOL §8)', (_name, make) => {
+  const chainState = (channel: number, nonce: bigint, balanceA: bigint, action: Action) =>
+    ({ state: st(channel, nonce, balanceA, action), hash: hashOf(nonce, 2), sigA: bytes(7, 65), sigB: bytes(8, 65) });
+
+  it('the closable state stays the newest transfer or close while a deposit or withdraw state is newest', async () => {
+    const s = make();
+    await s.create(record(4));
+    expect(s.load(id(4))!.closable.state.nonce).toBe(0n); // the implicit state
+    await s.saveSigned(id(4), signed(4, 1n, 900n));
+    await s.saveSigned(id(4), chainState(4, 2n, 850n, Action.Withdraw));
+    let r = s.load(id(4))!;
+    expect(r.latest.state.nonce).toBe(2n);
+    expect(r.closable).toEqual(signed(4, 1n, 900n));
+    expect(r.base).toEqual(signed(4, 1n, 900n));
+    // the withdraw lapsed: state 3, a transfer, builds on its base; a transfer's base is never needed
+    await s.saveSigned(id(4), signed(4, 3n, 880n), { lapsed: true });
+    r = s.load(id(4))!;
+    expect(r.closable).toEqual(signed(4, 3n, 880n));
+    expect(r.base).toBeNull();
+    await s.saveSigned(id(4), chainState(4, 4n, 880n, Action.Close));
+    expect(s.load(id(4))!.closable.state.nonce).toBe(4n); // a close state is closable
+    expect(s.load(id(4))!.base).toEqual(signed(4, 3n, 880n));
+    // a chain state built after a lapsed one keeps the lapsed one's base
+    await s.saveSigned(id(4), chainState(4, 5n, 870n, Action.Withdraw), { lapsed: true });
+    expect(s.load(id(4))!.base).toEqual(signed(4, 3n, 880n));
+    await s.close();
+  });
+
+  it('an abandoned proposal is kept until the nonce moves on', async () => {
+    const s = make();
+    await s.create(record(5));
+    await s.saveAbandoned(id(5), bytes(9));
+    await s.saveAbandoned(id(5), bytes(9)); // idempotent
+    await s.saveAbandoned(id(5), bytes(10));
+    expect(s.load(id(5))!.abandoned).toEqual([bytes(9), bytes(10)]);
+    await s.saveSigned(id(5), signed(5, 1n, 900n));
+    expect(s.load(id(5))!.abandoned).toEqual([]);
+    await s.close();
+  });
+
+  it('keeps secrets by hash and payment records by id', async () => {
+    const s = make();
+    await s.create(record(6));
+    await s.saveSecret(id(6), bytes(0x42));
+    await s.saveSecret(id(6), bytes(0x42));
+    expect([...s.secrets(id(6))]).toEqual([[Buffer.from(sha256(bytes(0x42))).toString('hex'), bytes(0x42)]]);
+    expect(s.secrets(id(7)).size).toBe(0);
+    const pay: PaymentRecord = { id: 'order-1', channelId: id(6), amount: 5n, status: 'in-flight', nonce: 1n, hash: hashOf(1n) };
+    await s.savePayments([pay]);
+    expect(s.inFlight(id(6))).toEqual([pay]);
+    await s.saveSigned(id(6), signed(6, 1n, 995n), { payments: [{ ...pay, status: 'completed' }] });
+    expect(s.payment('order-1')).toEqual({ ...pay, status: 'completed' });
+    expect(s.inFlight(id(6))).toEqual([]);
+    expect(s.payment('unknown')).toBeNull();
+    await s.close();
+  });
+});
+
 describe('SqliteStore durability', () => {
+  it('secrets, payments, the closable state, the base and abandoned proposals survive a reopen', async () => {
+    const path = sqlitePath();
+    const s = new SqliteStore(path, { writer: 'thread' });
+    await s.create(record(1));
+    await s.saveSigned(id(1), signed(1, 1n, 900n));
+    await s.saveSigned(id(1), { state: st(1, 2n, 850n, Action.Deposit), hash: hashOf(2n, 2), sigA: bytes(7, 65), sigB: bytes(8, 65) });
+    await s.saveAbandoned(id(1), bytes(9));
+    await s.saveSecret(id(1), bytes(0x42));
+    await s.savePayments([{ id: 'p:1', channelId: id(1), amount: 7n, status: 'failed', nonce: 3n, hash: bytes(9), reason: 'REFUSED' }]);
+    const again = new SqliteStore(path);
+    const r = again.load(id(1))!;
+    expect(r.closable).toEqual(signed(1, 1n, 900n));
+    expect(r.base).toEqual(signed(1, 1n, 900n));
+    expect(r.abandoned).toEqual([bytes(9)]);
+    expect(again.secrets(id(1)).get(Buffer.from(sha256(bytes(0x42))).toString('hex'))).toEqual(bytes(0x42));
+    expect(again.payment('p:1')).toEqual({ id: 'p:1', channelId: id(1), amount: 7n, status: 'failed', nonce: 3n, hash: bytes(9), reason: 'REFUSED' });
+    again.close();
+    await s.close();
+  });
+
+  it('refuses a store file of another schema version (a protocol v1 store) instead of half-reading it', async () => {
+    const path = sqlitePath();
+    const db = new Database(path);
+    db.exec('CREATE TABLE channels (id TEXT PRIMARY KEY, tag_key TEXT NOT NULL, latest TEXT NOT NULL, pending TEXT)');
+    db.close();
+    expect(() => new SqliteStore(path)).toThrow(expect.objectContaining({ code: StoreCode.Version }));
+    const future = sqlitePath();
+    new SqliteStore(future).close();
+    const f = new Database(future);
+    f.pragma('user_version = 3');
+    f.close();
+    expect(() => new SqliteStore(future)).toThrow(expect.objectContaining({ code: StoreCode.Version }));
+  });
+
   it('runs WAL with synchronous=FULL (every commit fsyncs)', async () => {
     const s = new SqliteStore(sqlitePath());
     expect(s.settings()).toEqual({ journalMode: 'wal', synchronous: 2 });
@@ -105,13 +207,13 @@ describe('SqliteStore durability', () => {
       await s.create(record(c));
       for (let n = 1n; n <= BigInt(c * 5); n++) await s.saveSigned(id(c), signed(c, n, 1_000n - n));
     }
-    await s.savePending(id(2), { state: st(2, 11n, 1n), hash: hashOf(11n), sig: bytes(5, 65), tag: bytes(6) });
+    await s.savePending(id(2), pendingAt(2, 11n, 1n));
     // no close(): a crash after the commits resolved must lose nothing
     const again = new SqliteStore(path);
     expect(again.channels()).toHaveLength(3);
     expect(again.load(id(1))!.latest.state.nonce).toBe(5n);
     expect(again.load(id(3))!.latest).toEqual(signed(3, 15n, 985n));
-    expect(again.load(id(2))!.pending).toEqual({ state: st(2, 11n, 1n), hash: hashOf(11n), sig: bytes(5, 65), tag: bytes(6) });
+    expect(again.load(id(2))!.pending).toEqual(pendingAt(2, 11n, 1n));
     expect(again.load(id(2))!.tagKey).toEqual(bytes(3));
     // and the compare-and-swap rules hold across the reopen
     expect(await code(again.saveSigned(id(1), signed(1, 5n, 1n, 1)))).toBe(StoreCode.NonceRegression);

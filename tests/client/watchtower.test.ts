@@ -2,7 +2,8 @@
 // watches the channel's print events (or polls the readers), and its actions, submitted
 // as built, must do what the protocol promises: a stale close by Bob is challenged with
 // the stored state before the deadline and the penalty applies at resolve; an honest
-// close is left alone; HTLCs are revealed as their expiry nears and settled once payable.
+// close is left alone and is challenged at every block until the challenge lands; HTLCs
+// (expiries in tenures) are revealed as their expiry nears and settled once payable.
 import { describe, expect, it } from 'vitest';
 import * as chain from '../../client/src/chain/index.js';
 import {
@@ -68,6 +69,10 @@ function setup(opts: { token?: string | null; amountA?: bigint; amountB?: bigint
 
 const kinds = (actions: readonly WatchAction[]) => actions.map((a) => a.kind);
 
+/** Bob's emergency-close from the checkpoint after the deposit (floor 1), as a cheating Bob builds it: his client is told he holds nothing newer. */
+const staleEmergencyClose = (ch: Channel) =>
+  chain.buildEmergencyClose({ contract: CHANNEL, channelId: ch.id, floor: 1n, closable: { state: { nonce: 1n }, sigA: null, sigB: null } });
+
 describe('watchtower: stale closes', () => {
   it('challenges a stale initiate-dispute by bob with the stored state; the penalty applies at resolve', () => {
     const { ch, states, tower, run } = setup();
@@ -91,7 +96,7 @@ describe('watchtower: stale closes', () => {
     expect(tower.decide(now).actions).toEqual([]);
 
     const challenged = run(challenge.call, alice);
-    expect(challenged.events[0]).toMatchObject({ kind: 'challenge', penalty: true, record: { cheater: bob, nonce: 3n } });
+    expect(challenged.events[0]).toMatchObject({ kind: 'challenge', checkpoint: { cheater: 'b', nonce: 3n } });
     expect(tower.decide(chainTime()).actions).toEqual([]);
 
     // no resolve until the window has ended on both clocks
@@ -118,7 +123,7 @@ describe('watchtower: stale closes', () => {
     const { actions } = tower.decide(chainTime());
     expect(kinds(actions)).toEqual(['resolve']);
     const resolved = run(actions[0]!.call, alice);
-    expect(resolved.events[0]).toMatchObject({ kind: 'resolve', penalty: false });
+    expect(resolved.events[0]).toMatchObject({ kind: 'resolve', checkpoint: { cheater: null } });
     expect(resolved.moves).toEqual([
       { asset: 'STX', sender: CHANNEL, recipient: alice, amount: 400n },
       { asset: 'STX', sender: CHANNEL, recipient: bob, amount: 1600n },
@@ -134,45 +139,72 @@ describe('watchtower: stale closes', () => {
     await pollIntoWatchtower(ctx, tower, [ch.id]);
     expect(tower.decide(chainTime()).actions).toEqual([]);
 
-    run(chain.buildEmergencyClose({ contract: CHANNEL, channelId: ch.id }), bob);
+    run(staleEmergencyClose(ch), bob);
     await pollIntoWatchtower(ctx, tower);
     const { actions } = tower.decide(chainTime());
     expect(kinds(actions)).toEqual(['challenge']);
     const challenged = run(actions[0]!.call, carol); // anyone may submit it: a watchtower service
-    expect(challenged.events[0]).toMatchObject({ record: { nonce: 4n, cheater: bob } });
+    expect(challenged.events[0]).toMatchObject({ checkpoint: { nonce: 4n, cheater: 'b' } });
 
     simnet.mineEmptyBurnBlocks(Number(WINDOW));
     await pollIntoWatchtower(ctx, tower);
     const { actions: after } = tower.decide(chainTime());
     expect(kinds(after)).toEqual(['resolve']);
     expect(after[0]!.call.postConditions).toEqual([
-      { type: 'ft-postcondition', address: CHANNEL, condition: 'eq', asset: `${TEST_TOKEN}::test-token`, amount: '1000' },
+      { type: 'ft-postcondition', address: CHANNEL, condition: 'lte', asset: `${TEST_TOKEN}::test-token`, amount: '1000' },
     ]);
     const resolved = run(after[0]!.call, carol);
     expect(resolved.moves).toEqual([{ asset: `${TEST_TOKEN}::test-token`, sender: CHANNEL, recipient: alice, amount: 1000n }]);
   });
 
-  it('re-issues an unanswered challenge after retryAfter blocks, retries a failed submit, stops at the deadline', async () => {
+  it('challenges at every block until its challenge lands: two lost challenges do not let a stale close win', async () => {
     const { ch, states, tower, run } = setup();
     states.put(sign(ch, state(ch, { nonce: 2n, balanceA: 1500n, balanceB: 500n })));
-    run(chain.buildEmergencyClose({ contract: CHANNEL, channelId: ch.id }), bob);
+    run(staleEmergencyClose(ch), bob);
     const deadline = tower.recordOf(ch.id)!.deadlineBurn;
 
     // the first submit fails (node unreachable): the next step tries again at once
     const first = await tower.step(chainTime(), () => Promise.reject(new Error('node down')));
     expect(kinds(first.failed.map((f) => f.action))).toEqual(['challenge']);
-    const sent: WatchAction[] = [];
-    const second = await tower.step(chainTime(), async (a) => void sent.push(a));
+    const lost: WatchAction[] = [];
+    const second = await tower.step(chainTime(), async (a) => void lost.push(a));
     expect(kinds(second.submitted)).toEqual(['challenge']);
-    // submitted but (say) dropped from the mempool: silent until retryAfter (3) blocks pass
-    simnet.mineEmptyBurnBlocks(2);
+    // submitted but dropped from the mempool: the same block asks for nothing more...
+    expect(tower.decide(chainTime()).actions).toEqual([]);
+    // ...and the next block asks again; lost again
+    simnet.mineEmptyBurnBlocks(1);
+    const third = tower.decide(chainTime()).actions;
+    expect(kinds(third)).toEqual(['challenge']);
+    lost.push(...third);
+    // one more block: the third challenge lands, before the deadline, and the penalty stands
+    simnet.mineEmptyBurnBlocks(1);
+    const fourth = tower.decide(chainTime()).actions;
+    expect(kinds(fourth)).toEqual(['challenge']);
+    expect(chainTime().burnHeight).toBeLessThan(deadline);
+    run(fourth[0]!.call, alice);
+    expect(tower.recordOf(ch.id)).toMatchObject({ nonce: 2n, cheater: bob });
+    expect(lost).toHaveLength(2);
+    // landed: nothing more to challenge, at this block or the next
     expect(tower.decide(chainTime()).actions).toEqual([]);
     simnet.mineEmptyBurnBlocks(1);
-    expect(kinds(tower.decide(chainTime()).actions)).toEqual(['challenge']);
-    // past the deadline a challenge cannot land: only resolve is asked for
+    expect(tower.decide(chainTime()).actions).toEqual([]);
+    // past the deadline only resolve is asked for
     while (chainTime().burnHeight < deadline) simnet.mineEmptyBurnBlocks(1);
     expect(kinds(tower.decide(chainTime()).actions)).toEqual(['resolve']);
-    expect(sent).toHaveLength(1);
+  });
+
+  it('joins a close it saw without the channel\'s creation to the identity a poll reads, then challenges', async () => {
+    const { ch, states, run } = setup();
+    const tower = new Watchtower({ contract: CHANNEL, registry: REGISTRY, states, self: alice });
+    states.put(sign(ch, state(ch, { nonce: 2n, balanceA: 1500n, balanceB: 500n })));
+    const closed = run(staleEmergencyClose(ch), bob);
+    for (const ev of closed.events) tower.observe(ev);
+    // the checkpoint alone does not say who the participants are: the tower waits for a poll
+    expect(tower.decide(chainTime()).actions).toEqual([]);
+    expect(tower.unknownChannels()).toEqual([ch.id]);
+    await pollIntoWatchtower(ctx, tower);
+    expect(tower.unknownChannels()).toEqual([]);
+    expect(kinds(tower.decide(chainTime()).actions)).toEqual(['challenge']);
   });
 
   it('answers with the newest transfer state when the newest signed state is an unsubmitted deposit', () => {
@@ -202,7 +234,7 @@ describe('watchtower: stale closes', () => {
     const tower = new Watchtower({ contract: CHANNEL, registry: REGISTRY, states });
     const created = submit(chain.buildCreateChannel({ contract: CHANNEL, sender: carol, participantB: bob, token: null, amount: 10n, window: WINDOW }), carol);
     const id = chain.asBuffer(chain.unwrapResponse(created.result, 'bitstream'), 'id', 32);
-    const closed = submit(chain.buildEmergencyClose({ contract: CHANNEL, channelId: id }), carol);
+    const closed = submit(chain.buildEmergencyClose({ contract: CHANNEL, channelId: id, floor: 0n, closable: { state: { nonce: 0n }, sigA: null, sigB: null } }), carol);
     for (const ev of [...created.events, ...closed.events]) tower.observe(ev);
     simnet.mineEmptyBurnBlocks(Number(WINDOW));
     expect(tower.decide(chainTime()).actions).toEqual([]);
@@ -226,7 +258,7 @@ describe('watchtower: window clocks', () => {
   it('issues challenge then resolve when the tenure height is unknown past the burn deadline', () => {
     const { ch, states, tower, run } = setup();
     states.put(sign(ch, state(ch, { nonce: 2n, balanceA: 1200n, balanceB: 800n })));
-    run(chain.buildEmergencyClose({ contract: CHANNEL, channelId: ch.id }), bob);
+    run(staleEmergencyClose(ch), bob);
     const rec = tower.recordOf(ch.id)!;
     expect(kinds(tower.decide({ burnHeight: rec.deadlineBurn }).actions)).toEqual(['challenge', 'resolve']);
   });
@@ -238,7 +270,7 @@ describe('watchtower: HTLCs', () => {
     const offered = secretPair(12); // alice → bob: alice knows it but must not reveal it
     const secrets = new Map([[Buffer.from(claim.hash).toString('hex'), claim.secret], [Buffer.from(offered.hash).toString('hex'), offered.secret]]);
     const { ch, states, tower, run } = setup({ secrets });
-    const expiry = chainTime().burnHeight + 14n;
+    const expiry = chainTime().tenureHeight + 14n; // expiries are tenure heights
     const newest = sign(ch, state(ch, {
       nonce: 2n, balanceA: 850n, balanceB: 1000n,
       htlcs: [
@@ -255,10 +287,10 @@ describe('watchtower: HTLCs', () => {
     expect(kinds(resolve)).toEqual(['resolve']);
     run(resolve[0]!.call, alice);
     // resolved, HTLCs escrowed; expiry still beyond the reveal margin (6): nothing yet
-    expect(chainTime().burnHeight + 6n).toBeLessThan(expiry);
+    expect(chainTime().tenureHeight + 6n).toBeLessThan(expiry);
     expect(tower.decide(chainTime()).actions).toEqual([]);
 
-    while (chainTime().burnHeight + 6n < expiry) simnet.mineEmptyBurnBlocks(1);
+    while (chainTime().tenureHeight + 6n < expiry) simnet.mineEmptyBurnBlocks(1);
     const { actions } = tower.decide(chainTime());
     expect(kinds(actions)).toEqual(['reveal-secret']);
     expect(actions[0]).toMatchObject({ hash: claim.hash, expiry });
@@ -271,7 +303,7 @@ describe('watchtower: HTLCs', () => {
     expect(paid.moves).toEqual([{ asset: 'STX', sender: CHANNEL, recipient: alice, amount: 100n }]);
     expect(tower.decide(chainTime()).actions).toEqual([]);
 
-    while (chainTime().burnHeight <= expiry) simnet.mineEmptyBurnBlocks(1);
+    while (chainTime().tenureHeight <= expiry) simnet.mineEmptyBurnBlocks(1);
     const settle1 = tower.decide(chainTime()).actions;
     expect(settle1).toMatchObject([{ kind: 'settle-htlc', index: 1 }]);
     const refunded = run(settle1[0]!.call, carol);
@@ -283,7 +315,7 @@ describe('watchtower: HTLCs', () => {
     const claim = secretPair(21);
     const secrets = new Map([[Buffer.from(claim.hash).toString('hex'), secretPair(22).secret]]); // corrupted store
     const { ch, states, tower } = setup({ secrets });
-    const expiry = chainTime().burnHeight + 3n;
+    const expiry = chainTime().tenureHeight + 3n;
     states.put(sign(ch, state(ch, { nonce: 2n, balanceA: 1000n, balanceB: 900n, htlcs: [{ hash: claim.hash, amount: 100n, expiry, offeredByA: false }] })));
     expect(tower.decide(chainTime()).actions).toEqual([]);
     secrets.set(Buffer.from(claim.hash).toString('hex'), claim.secret);

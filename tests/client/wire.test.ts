@@ -24,8 +24,11 @@ function refused(input: unknown, code: string = WireCode.Malformed) {
   expect((err as WireError).code).toBe(code);
 }
 
-const ack = { v: 1, type: 'ack', channelId: '00'.repeat(32), nonce: '5', hash: '11'.repeat(32) };
-const goodState = stateToJson({ channelId: new Uint8Array(32), nonce: 1n, balanceA: 5n, balanceB: 0n, htlcs: [], action: Action.Transfer, actor: null, amount: 0n });
+const ack = { v: 2, type: 'ack', channelId: '00'.repeat(32), nonce: '5', hash: '11'.repeat(32) };
+const goodState = stateToJson({
+  channelId: new Uint8Array(32), nonce: 1n, balanceA: 5n, balanceB: 0n, htlcs: [], action: Action.Transfer, actor: null, amount: 0n,
+  validUntil: 0n, data: new Uint8Array(32),
+});
 
 describe('wire messages', () => {
   it('every message survives encode → parse unchanged (text and JSON value)', () => {
@@ -47,8 +50,9 @@ describe('wire messages', () => {
     refused({ ...ack, extra: 1 });
     refused({ ...ack, nonce: 5 }); // a JSON number, not a decimal string
     refused({ ...ack, channelId: undefined });
-    refused({ ...ack, v: 2 }, WireCode.UnsupportedVersion);
-    refused({ ...ack, v: '1' }, WireCode.UnsupportedVersion);
+    refused({ ...ack, v: 1 }, WireCode.UnsupportedVersion); // protocol v1's wire
+    refused({ ...ack, v: 3 }, WireCode.UnsupportedVersion);
+    refused({ ...ack, v: '2' }, WireCode.UnsupportedVersion);
     refused('x'.repeat(MAX_MESSAGE_BYTES + 1), WireCode.TooLarge);
   });
 
@@ -61,7 +65,7 @@ describe('wire messages', () => {
 
   it('refuses bytes that are upper-case, short, long or not hex, and bad principals', () => {
     for (const hash of ['AA'.repeat(32), '11'.repeat(31), '11'.repeat(33), 'zz'.repeat(32)]) refused({ ...ack, hash });
-    const proposal = { v: 1, type: 'proposal', state: goodState, ops: [{ op: 'pay', amount: '5' }], tag: '22'.repeat(32) };
+    const proposal = { v: 2, type: 'proposal', state: goodState, ops: [{ op: 'pay', amount: '5' }], tag: '22'.repeat(32) };
     expect(parseMessage(proposal).type).toBe('proposal');
     refused({ ...proposal, state: { ...goodState, actor: 'not-a-principal' } });
     refused({ ...proposal, state: { ...goodState, action: 4 } });
@@ -72,11 +76,21 @@ describe('wire messages', () => {
     const h = { hash: '33'.repeat(32), amount: '1', expiry: '1', offeredByA: true };
     refused({ ...proposal, state: { ...goodState, htlcs: Array.from({ length: 9 }, () => h) } });
     refused({ ...proposal, state: { ...goodState, htlcs: [{ ...h, offeredByA: 'yes' }] } });
+    // v2 fields: data is 32 bytes of hex, valid-until a uint; both required; chain ops name their valid-until
+    refused({ ...proposal, state: { ...goodState, data: '00'.repeat(31) } });
+    refused({ ...proposal, state: { ...goodState, validUntil: -1 } });
+    const { data: _data, ...noData } = goodState;
+    refused({ ...proposal, state: noData });
+    refused({ ...proposal, ops: [{ op: 'close' }] });
+    refused({ ...proposal, ops: [{ op: 'withdraw', amount: '5' }] });
+    refused({ ...proposal, ops: [{ op: 'expire', hash: '33'.repeat(32) }] }); // v2: the receiver proposes removals
+    refused({ ...proposal, ops: [{ op: 'pay', amount: '5', data: 'ab' }] });
+    expect(parseMessage({ ...proposal, ops: [{ op: 'pay', amount: '5', data: 'ab'.repeat(32) }] }).type).toBe('proposal');
   });
 
   it('any random JSON is either a valid message or a WireError, never another exception', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.json(), fc.jsonValue().map((j) => ({ v: 1, type: 'proposal', state: j, ops: j, tag: j }))), (input) => {
+      fc.property(fc.oneof(fc.json(), fc.jsonValue().map((j) => ({ v: 2, type: 'proposal', state: j, ops: j, tag: j }))), (input) => {
         try {
           parseMessage(input);
         } catch (e) {
@@ -89,7 +103,7 @@ describe('wire messages', () => {
 });
 
 describe('in-memory transport', () => {
-  const msg = (n: number): Message => ({ v: 1, type: 'ack', channelId: new Uint8Array(32), nonce: BigInt(n), hash: new Uint8Array(32) });
+  const msg = (n: number): Message => ({ v: 2, type: 'ack', channelId: new Uint8Array(32), nonce: BigInt(n), hash: new Uint8Array(32) });
   const collect = async (faults: Parameters<typeof memoryPair>[0]) => {
     const [a, b] = memoryPair(faults);
     const got: bigint[] = [];

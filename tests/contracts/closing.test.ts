@@ -1,11 +1,13 @@
 // update-balance, verify-payment, close-channel, initiate-dispute, emergency-close,
-// challenge and resolve: checkpoints, closes and the dispute engine with its penalty.
+// challenge and resolve: checkpoints, closes and the dispute engine with its penalty
+// (PROTOCOL v2 §6), each with every error it can return. The owed-based penalty rule
+// is exercised exhaustively in penalty.test.ts, expiry of close states in expiry.test.ts.
 import { describe, expect, it } from 'vitest';
 import { Cl } from '@stacks/transactions';
 import {
-  Action, CHANNEL, ERR, MAX_UINT, SBTC, TEST_TOKEN, WINDOW, alice, balanceOf, bob, callId, callWithState, carol,
-  expectErr, fundedChannel, mallory, open, printEvent, record, sign, state, Status, stxBalance, verify, burnHeight,
-  type Channel,
+  Action, CHANNEL, ERR, MAX_UINT, Party, SBTC, TEST_TOKEN, WINDOW, alice, balanceOf, bob, callId, callWithState, carol,
+  expectErr, fundedChannel, mallory, open, printEvent, record, sign, state, Status, stxBalance, tenureHeight, toHex,
+  verify, burnHeight, windowEnded, type Channel,
 } from './helpers.js';
 
 const pay = (ch: Channel, nonce: bigint, balanceA: bigint, balanceB: bigint, action: number = Action.Transfer) =>
@@ -17,7 +19,11 @@ describe('update-balance', () => {
     const r = callWithState('update-balance', ch, pay(ch, 5n, 70n, 130n), alice);
     expect(r.result).toBeOk(Cl.uint(5));
     expect(record(ch)).toMatchObject({ nonce: 5n, 'balance-a': 70n, 'balance-b': 130n, total: 200n, status: Status.Open });
-    expect(printEvent(r.events as never)).toMatchObject({ event: 'update-balance', nonce: 5n, 'balance-a': 70n, 'balance-b': 130n });
+    expect(printEvent(r.events as never)).toEqual({
+      event: 'update-balance', 'channel-id': toHex(ch.id), total: 200n, status: Status.Open, nonce: 5n, 'balance-a': 70n,
+      'balance-b': 130n, htlcs: [], 'htlc-count': 0n, closer: Party.Nobody, 'deadline-burn': 0n, 'deadline-tenure': 0n,
+      cheater: Party.Nobody,
+    });
   });
 
   it('ERR-STALE-NONCE: a state at or below the floor', () => {
@@ -37,9 +43,10 @@ describe('update-balance', () => {
     expect(callWithState('close-channel', ch, pay(ch, MAX_UINT, 70n, 130n, Action.Close), alice).result).toBeOk(Cl.uint(MAX_UINT));
   });
 
-  it('ERR-WRONG-ACTION: a close state is no checkpoint', () => {
+  it('a close state is no checkpoint: rebuilt as a transfer, its signatures fail (ERR-SIGNATURE-A)', () => {
     const { ch } = fundedChannel(alice, bob, 100n, 100n);
-    expectErr(callWithState('update-balance', ch, pay(ch, 2n, 70n, 130n, Action.Close), alice).result, ERR.WRONG_ACTION);
+    expectErr(callWithState('update-balance', ch, pay(ch, 2n, 70n, 130n, Action.Close), alice).result, ERR.SIGNATURE_A);
+    expect(record(ch)?.nonce).toBe(1n);
   });
 
   it('ERR-SUM-MISMATCH, including balances that would overflow a naive sum', () => {
@@ -49,8 +56,10 @@ describe('update-balance', () => {
     expectErr(callWithState('update-balance', ch, pay(ch, 2n, MAX_UINT, 201n), alice).result, ERR.SUM_MISMATCH);
   });
 
-  it('ERR-NOT-PARTICIPANT and ERR-NOT-OPEN', () => {
+  it('ERR-NOT-PARTICIPANT, ERR-NOT-OPEN, ERR-UNKNOWN-CHANNEL', () => {
     const { ch } = fundedChannel(alice, bob, 100n, 100n);
+    const ghost = { ...ch, id: new Uint8Array(32).fill(8) };
+    expectErr(callWithState('update-balance', ghost, pay(ghost, 2n, 70n, 130n), alice).result, ERR.UNKNOWN_CHANNEL);
     expectErr(callWithState('update-balance', ch, pay(ch, 2n, 70n, 130n), mallory).result, ERR.NOT_PARTICIPANT);
     callId('emergency-close', ch, alice);
     expectErr(callWithState('update-balance', ch, pay(ch, 2n, 70n, 130n), alice).result, ERR.NOT_OPEN);
@@ -92,6 +101,50 @@ describe('verify-payment', () => {
     const ghost = { ...ch, id: new Uint8Array(32) };
     expectErr(verify(ghost, pay(ghost, 2n, 70n, 130n)), ERR.UNKNOWN_CHANNEL);
   });
+
+  it('refuses close, deposit and withdraw states after their valid-until (ERR-STATE-EXPIRED), never transfers', () => {
+    const { ch } = fundedChannel(alice, bob, 100n, 100n);
+    const past = burnHeight() - 1n;
+    expectErr(verify(ch, sign(ch, state(ch, { nonce: 2n, balanceA: 70n, balanceB: 130n, action: Action.Close, validUntil: past }))), ERR.STATE_EXPIRED);
+    const dep = state(ch, { nonce: 2n, balanceA: 150n, balanceB: 100n, action: Action.Deposit, actor: alice, amount: 50n, validUntil: past });
+    expectErr(verify(ch, sign(ch, dep)), ERR.STATE_EXPIRED);
+    const wd = state(ch, { nonce: 2n, balanceA: 50n, balanceB: 100n, action: Action.Withdraw, actor: alice, amount: 50n, validUntil: past });
+    expectErr(verify(ch, sign(ch, wd)), ERR.STATE_EXPIRED);
+    // a transfer never expires: its valid-until is 0 by definition, at any height
+    simnet.mineEmptyBurnBlocks(10);
+    expect(verify(ch, pay(ch, 2n, 70n, 130n)).type).toBe('ok');
+    // and, as update-balance rebuilds it, a transfer signed with another valid-until is not the one signed
+    const odd = sign(ch, state(ch, { nonce: 2n, balanceA: 70n, balanceB: 130n, validUntil: past }));
+    expectErr(verify(ch, odd), ERR.SIGNATURE_A);
+    expectErr(callWithState('update-balance', ch, odd, alice).result, ERR.SIGNATURE_A);
+  });
+
+  it('ERR-NOT-OPEN once the channel is closing', () => {
+    const { ch } = fundedChannel(alice, bob, 100n, 100n);
+    callId('emergency-close', ch, alice);
+    expectErr(verify(ch, pay(ch, 2n, 70n, 130n)), ERR.NOT_OPEN);
+  });
+
+  // verify-payment promises "would the call for this state's action accept it now"
+  // (PROTOCOL §6 table): it must refuse what withdraw and fund-channel refuse whoever
+  // calls them.
+  it('refuses a withdraw paying an outsider, as withdraw does (ERR-NOT-ACTOR)', () => {
+    const { ch } = fundedChannel(alice, bob, 100n, 100n);
+    const wd = sign(ch, state(ch, { nonce: 2n, balanceA: 50n, balanceB: 100n, action: Action.Withdraw, actor: mallory, amount: 50n }));
+    expectErr(callWithState('withdraw', ch, wd, alice).result, ERR.NOT_ACTOR);
+    expectErr(verify(ch, wd), ERR.NOT_ACTOR);
+  });
+
+  it('refuses zero deposits and withdrawals, as fund-channel and withdraw do (ERR-ZERO-AMOUNT)', () => {
+    // without the calls' zero-amount check verify-payment would answer ok for a state both refuse
+    const { ch } = fundedChannel(alice, bob, 100n, 100n);
+    const wd = sign(ch, state(ch, { nonce: 2n, balanceA: 100n, balanceB: 100n, action: Action.Withdraw, actor: alice, amount: 0n }));
+    expectErr(callWithState('withdraw', ch, wd, alice).result, ERR.ZERO_AMOUNT);
+    expectErr(verify(ch, wd), ERR.ZERO_AMOUNT);
+    const dep = sign(ch, state(ch, { nonce: 2n, balanceA: 100n, balanceB: 100n, action: Action.Deposit, actor: alice, amount: 0n }));
+    expectErr(callWithState('fund-channel', ch, dep, alice).result, ERR.ZERO_AMOUNT);
+    expectErr(verify(ch, dep), ERR.ZERO_AMOUNT);
+  });
 });
 
 describe('close-channel', () => {
@@ -101,8 +154,12 @@ describe('close-channel', () => {
     const r = callWithState('close-channel', ch, pay(ch, 9n, 30n, 170n, Action.Close), bob);
     expect(r.result).toBeOk(Cl.uint(9));
     expect([stxBalance(alice) - a0, stxBalance(bob) - b0]).toEqual([30n, 170n]);
-    expect(record(ch)).toMatchObject({ status: Status.Closed, total: 0n, nonce: 9n, closer: bob, cheater: null });
-    expect(printEvent(r.events as never)).toMatchObject({ event: 'close-channel', status: Status.Closed, 'balance-a': 30n, 'balance-b': 170n, total: 0n });
+    expect(record(ch)).toMatchObject({ status: Status.Closed, total: 0n, nonce: 9n, closer: Party.B, cheater: Party.Nobody });
+    expect(printEvent(r.events as never)).toEqual({
+      event: 'close-channel', 'channel-id': toHex(ch.id), total: 0n, status: Status.Closed, nonce: 9n, 'balance-a': 30n,
+      'balance-b': 170n, htlcs: [], 'htlc-count': 0n, closer: Party.B, 'deadline-burn': 0n, 'deadline-tenure': 0n,
+      cheater: Party.Nobody,
+    });
   });
 
   it('skips a zero payout', () => {
@@ -114,20 +171,35 @@ describe('close-channel', () => {
     expect(r.events.filter((e) => e.event === 'ft_transfer_event')).toHaveLength(1);
   });
 
-  it('ERR-WRONG-ACTION: a transfer state can never close at once', () => {
+  it('a transfer state can never close at once: expired as it stands, unsigned as a close', () => {
     const { ch } = fundedChannel(alice, bob, 100n, 100n);
-    expectErr(callWithState('close-channel', ch, pay(ch, 2n, 70n, 130n), alice).result, ERR.WRONG_ACTION);
+    const transfer = pay(ch, 2n, 70n, 130n);
+    // a transfer's valid-until is 0: as a close state it lapsed long ago
+    expectErr(callWithState('close-channel', ch, transfer, alice).result, ERR.STATE_EXPIRED);
+    // and a live valid-until does not help: the rebuilt close tuple is not what was signed
+    const live = { ...transfer, state: { ...transfer.state, validUntil: burnHeight() + 10n } };
+    expectErr(callWithState('close-channel', ch, live, alice).result, ERR.SIGNATURE_A);
+    expect(record(ch)?.status).toBe(Status.Open);
   });
 
-  it('ERR-STALE-NONCE: a close state below the floor', () => {
+  it('ERR-STALE-NONCE: a close state below the floor; a close at the floor is taken', () => {
     const { ch } = fundedChannel(alice, bob, 100n, 100n);
     callWithState('update-balance', ch, pay(ch, 5n, 70n, 130n), alice);
     expectErr(callWithState('close-channel', ch, pay(ch, 4n, 100n, 100n, Action.Close), alice).result, ERR.STALE_NONCE);
+    expect(callWithState('close-channel', ch, pay(ch, 5n, 70n, 130n, Action.Close), alice).result).toBeOk(Cl.uint(5));
   });
 
-  it('ERR-NOT-PARTICIPANT, ERR-WRONG-TOKEN, ERR-NOT-OPEN', () => {
+  it('ERR-SUM-MISMATCH: a close that pays out more than the escrow', () => {
+    const { ch } = fundedChannel(alice, bob, 100n, 100n);
+    expectErr(callWithState('close-channel', ch, pay(ch, 2n, 100n, 101n, Action.Close), alice).result, ERR.SUM_MISMATCH);
+    expect(record(ch)?.status).toBe(Status.Open);
+  });
+
+  it('ERR-NOT-PARTICIPANT, ERR-WRONG-TOKEN, ERR-NOT-OPEN, ERR-UNKNOWN-CHANNEL', () => {
     const { ch } = fundedChannel(alice, bob, 100n, 100n);
     const s = pay(ch, 2n, 70n, 130n, Action.Close);
+    const ghost = { ...ch, id: new Uint8Array(32).fill(9) };
+    expectErr(callWithState('close-channel', ghost, pay(ghost, 2n, 70n, 130n, Action.Close), alice).result, ERR.UNKNOWN_CHANNEL);
     expectErr(callWithState('close-channel', ch, s, mallory).result, ERR.NOT_PARTICIPANT);
     expectErr(callWithState('close-channel', ch, s, alice, { token: SBTC }).result, ERR.WRONG_TOKEN);
     expect(callWithState('close-channel', ch, s, alice).result.type).toBe('ok');
@@ -138,12 +210,14 @@ describe('close-channel', () => {
 describe('initiate-dispute and emergency-close', () => {
   it('initiate-dispute starts the window with the caller\'s newest state', () => {
     const { ch } = fundedChannel(alice, bob, 100n, 100n);
-    const h = burnHeight();
+    const [h, t] = [burnHeight(), tenureHeight()];
     const r = callWithState('initiate-dispute', ch, pay(ch, 4n, 60n, 140n), bob);
     expect(r.result).toBeOk(Cl.uint(h + WINDOW));
-    expect(record(ch)).toMatchObject({ status: Status.Closing, nonce: 4n, closer: bob, 'deadline-burn': h + WINDOW });
-    expect(printEvent(r.events as never)).toMatchObject({
-      event: 'initiate-dispute', status: Status.Closing, nonce: 4n, 'deadline-burn': h + WINDOW, closer: bob, penalty: false,
+    expect(record(ch)).toMatchObject({ status: Status.Closing, nonce: 4n, closer: Party.B, 'deadline-burn': h + WINDOW, 'deadline-tenure': t + WINDOW });
+    expect(printEvent(r.events as never)).toEqual({
+      event: 'initiate-dispute', 'channel-id': toHex(ch.id), total: 200n, status: Status.Closing, nonce: 4n, 'balance-a': 60n,
+      'balance-b': 140n, htlcs: [], 'htlc-count': 0n, closer: Party.B, 'deadline-burn': h + WINDOW, 'deadline-tenure': t + WINDOW,
+      cheater: Party.Nobody,
     });
   });
 
@@ -152,9 +226,14 @@ describe('initiate-dispute and emergency-close', () => {
     expect(callWithState('initiate-dispute', ch, pay(ch, 4n, 60n, 140n, Action.Close), alice).result.type).toBe('ok');
   });
 
-  it('initiate-dispute: ERR-NOT-PARTICIPANT, ERR-STALE-NONCE, ERR-WRONG-ACTION, ERR-SUM-MISMATCH, ERR-NOT-OPEN', () => {
+  it('initiate-dispute: ERR-NOT-PARTICIPANT, ERR-STALE-NONCE, ERR-WRONG-ACTION, ERR-SUM-MISMATCH, ERR-NOT-OPEN, ERR-UNKNOWN-CHANNEL', () => {
     const { ch, funding } = fundedChannel(alice, bob, 100n, 100n);
     callWithState('update-balance', ch, pay(ch, 3n, 90n, 110n), alice);
+    const ghost = { ...ch, id: new Uint8Array(32).fill(6) };
+    expectErr(callWithState('initiate-dispute', ghost, pay(ghost, 4n, 60n, 140n), alice).result, ERR.UNKNOWN_CHANNEL);
+    // a withdraw state (action 3) is refused by action before any signature is checked
+    const wd = sign(ch, state(ch, { nonce: 4n, balanceA: 90n, balanceB: 60n, action: Action.Withdraw, actor: bob, amount: 50n }));
+    expectErr(callWithState('initiate-dispute', ch, wd, alice).result, ERR.WRONG_ACTION);
     expectErr(callWithState('initiate-dispute', ch, pay(ch, 4n, 60n, 140n), mallory).result, ERR.NOT_PARTICIPANT);
     expectErr(callWithState('initiate-dispute', ch, pay(ch, 2n, 60n, 140n), alice).result, ERR.STALE_NONCE);
     expectErr(callWithState('initiate-dispute', ch, funding, alice).result, ERR.WRONG_ACTION);
@@ -168,8 +247,8 @@ describe('initiate-dispute and emergency-close', () => {
     callWithState('update-balance', ch, pay(ch, 3n, 90n, 110n), bob);
     const r = callId('emergency-close', ch, alice);
     expect(r.result.type).toBe('ok');
-    expect(record(ch)).toMatchObject({ status: Status.Closing, nonce: 3n, 'balance-a': 90n, 'balance-b': 110n, closer: alice });
-    expect(printEvent(r.events as never)).toMatchObject({ event: 'emergency-close', nonce: 3n, closer: alice });
+    expect(record(ch)).toMatchObject({ status: Status.Closing, nonce: 3n, 'balance-a': 90n, 'balance-b': 110n, closer: Party.A });
+    expect(printEvent(r.events as never)).toMatchObject({ event: 'emergency-close', nonce: 3n, closer: Party.A, status: Status.Closing, cheater: Party.Nobody });
     simnet.mineEmptyBurnBlocks(Number(WINDOW));
     const [a0, b0] = [stxBalance(alice), stxBalance(bob)];
     expect(callId('resolve', ch, carol).result).toBeOk(Cl.uint(3));
@@ -203,14 +282,14 @@ describe('challenge and resolve', () => {
     expect(callWithState('initiate-dispute', ch, stale, bob).result.type).toBe('ok');
     const r = callWithState('challenge', ch, newest, alice);
     expect(r.result).toBeOk(Cl.uint(4));
-    expect(record(ch)).toMatchObject({ nonce: 4n, cheater: bob, status: Status.Closing });
-    expect(printEvent(r.events as never)).toMatchObject({ event: 'challenge', nonce: 4n, penalty: true, cheater: bob, closer: bob });
+    expect(record(ch)).toMatchObject({ nonce: 4n, cheater: Party.B, status: Status.Closing });
+    expect(printEvent(r.events as never)).toMatchObject({ event: 'challenge', nonce: 4n, 'balance-a': 90n, 'balance-b': 110n, cheater: Party.B, closer: Party.B });
     simnet.mineEmptyBurnBlocks(Number(WINDOW));
     const [a0, b0] = [stxBalance(alice), stxBalance(bob)];
     const res = callId('resolve', ch, alice);
     expect(res.result).toBeOk(Cl.uint(4));
     expect([stxBalance(alice) - a0, stxBalance(bob) - b0]).toEqual([200n, 0n]);
-    expect(printEvent(res.events as never)).toMatchObject({ event: 'resolve', status: Status.Closed, penalty: true, total: 0n });
+    expect(printEvent(res.events as never)).toMatchObject({ event: 'resolve', status: Status.Closed, cheater: Party.B, total: 0n });
   });
 
   it('honest race: a receiver who closes with the previous state is not penalised', () => {
@@ -219,7 +298,7 @@ describe('challenge and resolve', () => {
     const { ch } = fundedChannel(alice, bob, 100n, 100n);
     callWithState('initiate-dispute', ch, pay(ch, 4n, 80n, 120n), bob);
     expect(callWithState('challenge', ch, pay(ch, 5n, 70n, 130n), alice).result).toBeOk(Cl.uint(5));
-    expect(record(ch)?.cheater).toBeNull();
+    expect(record(ch)?.cheater).toBe(Party.Nobody);
     simnet.mineEmptyBurnBlocks(Number(WINDOW));
     const [a0, b0] = [stxBalance(alice), stxBalance(bob)];
     callId('resolve', ch, bob);
@@ -231,7 +310,7 @@ describe('challenge and resolve', () => {
     callWithState('initiate-dispute', ch, pay(ch, 3n, 40n, 160n), bob);
     callWithState('challenge', ch, pay(ch, 4n, 90n, 110n), alice);
     expect(callWithState('challenge', ch, pay(ch, 5n, 80n, 120n), bob).result).toBeOk(Cl.uint(5));
-    expect(record(ch)?.cheater).toBe(bob);
+    expect(record(ch)?.cheater).toBe(Party.B);
     simnet.mineEmptyBurnBlocks(Number(WINDOW));
     const a0 = stxBalance(alice);
     callId('resolve', ch, bob);
@@ -243,7 +322,27 @@ describe('challenge and resolve', () => {
     callWithState('update-balance', ch, pay(ch, 2n, 50n, 150n), bob);
     callId('emergency-close', ch, bob);
     callWithState('challenge', ch, pay(ch, 3n, 60n, 140n), alice);
-    expect(record(ch)?.cheater).toBe(bob);
+    expect(record(ch)?.cheater).toBe(Party.B);
+  });
+
+  it('participant-a closing with a revoked state is penalised the same way (the mark names a)', () => {
+    // Alice received 50 (state 2) and paid 30 back (state 3, Alice signed last): Alice closes with 2.
+    const { ch } = fundedChannel(alice, bob, 100n, 100n);
+    callWithState('initiate-dispute', ch, pay(ch, 2n, 150n, 50n), alice);
+    callWithState('challenge', ch, pay(ch, 3n, 120n, 80n), bob);
+    expect(record(ch)).toMatchObject({ closer: Party.A, cheater: Party.A });
+    simnet.mineEmptyBurnBlocks(Number(WINDOW));
+    const [a0, b0] = [stxBalance(alice), stxBalance(bob)];
+    callId('resolve', ch, carol);
+    expect([stxBalance(alice) - a0, stxBalance(bob) - b0]).toEqual([0n, 200n]);
+  });
+
+  it('challenge accepts a co-signed close state too, even one past its valid-until', () => {
+    const { ch } = fundedChannel(alice, bob, 100n, 100n);
+    callWithState('initiate-dispute', ch, pay(ch, 3n, 40n, 160n), bob);
+    const lapsed = sign(ch, state(ch, { nonce: 4n, balanceA: 90n, balanceB: 110n, action: Action.Close, validUntil: burnHeight() - 1n }));
+    expect(callWithState('challenge', ch, lapsed, alice).result).toBeOk(Cl.uint(4));
+    expect(record(ch)).toMatchObject({ nonce: 4n, cheater: Party.B });
   });
 
   it('anyone (a watchtower) may challenge', () => {
@@ -252,13 +351,16 @@ describe('challenge and resolve', () => {
     expect(callWithState('challenge', ch, pay(ch, 4n, 90n, 110n), carol).result).toBeOk(Cl.uint(4));
   });
 
-  it('challenge: ERR-STALE-NONCE at or below the closing nonce, ERR-WRONG-ACTION, ERR-SIGNATURE-B', () => {
+  it('challenge: ERR-STALE-NONCE at or below the closing nonce, ERR-WRONG-ACTION, ERR-SIGNATURE-A/B, ERR-SUM-MISMATCH', () => {
     const { ch, funding } = fundedChannel(alice, bob, 100n, 100n);
     callWithState('initiate-dispute', ch, pay(ch, 4n, 40n, 160n), bob);
     expectErr(callWithState('challenge', ch, pay(ch, 4n, 90n, 110n), alice).result, ERR.STALE_NONCE);
     expectErr(callWithState('challenge', ch, pay(ch, 3n, 90n, 110n), alice).result, ERR.STALE_NONCE);
     expectErr(callWithState('challenge', ch, { ...funding, state: { ...funding.state, nonce: 9n } }, alice).result, ERR.WRONG_ACTION);
     expectErr(callWithState('challenge', ch, sign(ch, state(ch, { nonce: 5n, balanceA: 90n, balanceB: 110n }), { keyB: new Uint8Array(32).fill(9) }), alice).result, ERR.SIGNATURE_B);
+    expectErr(callWithState('challenge', ch, sign(ch, state(ch, { nonce: 5n, balanceA: 90n, balanceB: 110n }), { keyA: new Uint8Array(32).fill(9) }), alice).result, ERR.SIGNATURE_A);
+    expectErr(callWithState('challenge', ch, pay(ch, 5n, 90n, 111n), alice).result, ERR.SUM_MISMATCH);
+    expect(record(ch)).toMatchObject({ nonce: 4n, 'balance-a': 40n, cheater: Party.Nobody });
   });
 
   it('challenge: ERR-WINDOW-ENDED after the deadline', () => {
@@ -285,10 +387,14 @@ describe('challenge and resolve', () => {
     expectErr(callId('resolve', ch, alice).result, ERR.WINDOW_OPEN);
     simnet.mineEmptyBurnBlocks(Number(WINDOW) - 1);
     expectErr(callId('resolve', ch, alice).result, ERR.WINDOW_OPEN);
-    expect(simnet.callReadOnlyFn(CHANNEL, 'is-window-ended', [Cl.buffer(ch.id)], alice).result).toBeBool(false);
+    expect(windowEnded(ch)).toBe(false);
     simnet.mineEmptyBurnBlocks(1);
-    expect(simnet.callReadOnlyFn(CHANNEL, 'is-window-ended', [Cl.buffer(ch.id)], alice).result).toBeBool(true);
+    expect(windowEnded(ch)).toBe(true);
     expect(callId('resolve', ch, alice).result.type).toBe('ok');
+  });
+
+  it('is-window-ended is false for an unknown channel', () => {
+    expect(simnet.callReadOnlyFn(CHANNEL, 'is-window-ended', [Cl.buffer(new Uint8Array(32).fill(0xee))], alice).result).toBeBool(false);
   });
 
   it('resolve: ERR-NOT-CLOSING, ERR-UNKNOWN-CHANNEL, ERR-WRONG-TOKEN', () => {

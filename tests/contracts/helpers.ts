@@ -2,13 +2,15 @@
 // signing with the client's own codec (so every contract test is also a codec test),
 // typed wrappers around the channel contract's functions, and the error table.
 import { createHash } from 'node:crypto';
-import { Cl, cvToValue, type ClarityValue } from '@stacks/transactions';
+import { readFileSync } from 'node:fs';
+import { Cl, cvToValue, hexToCV, type ClarityValue } from '@stacks/transactions';
 import { expect } from 'vitest';
 import { Action, type ChannelState, type Htlc } from '../../client/src/codec/state.js';
 import { stateToClarity } from '../../client/src/codec/state.js';
 import { domainHash, stateHash } from '../../client/src/codec/sip018.js';
 import { signHash, publicKeyOf } from '../../client/src/crypto/noble.js';
 import { DEVNET_ACCOUNTS } from '../../client/src/devnet/accounts.js';
+import { stateArgs, type StateFunction } from '../../client/src/chain/signed.js';
 
 export { Action };
 export type { ChannelState, Htlc };
@@ -40,8 +42,9 @@ export const ERR = {
   UNKNOWN_CHANNEL: 200, NOT_OPEN: 201, NOT_CLOSING: 202, NOT_CLOSED: 203,
   WINDOW_OPEN: 204, WINDOW_ENDED: 205, BAD_WINDOW: 206,
   SIGNATURE_A: 300, SIGNATURE_B: 301, HIGH_S: 302, RECOVERY_ID: 303,
-  STALE_NONCE: 304, WRONG_ACTION: 305, BAD_SIGNER_KEY: 306, SIGNATURE_LENGTH: 307,
+  STALE_NONCE: 304, WRONG_ACTION: 305, BAD_SIGNER_KEY: 306, SIGNATURE_LENGTH: 307, STATE_EXPIRED: 308,
   ZERO_AMOUNT: 400, SUM_MISMATCH: 401, WRONG_TOKEN: 402, AMOUNT_EXCEEDS_TOTAL: 403, AMOUNT_OVERFLOW: 404,
+  NOTHING_OWED: 405,
   HTLC_INDEX: 500, HTLC_SETTLED: 501, HTLC_PENDING: 502, ALREADY_REVEALED: 550,
 } as const;
 
@@ -87,8 +90,21 @@ export function sign(
   };
 }
 
+/** Burn blocks a helper-built close, deposit or withdraw state stays landable. */
+export const LAND_WITHIN = 100n;
+
+/**
+ * A state of `ch`: a transfer unless `fields` say otherwise. Close, deposit and withdraw
+ * states land by `validUntil`, LAND_WITHIN burn blocks from now unless given.
+ */
 export function state(ch: Channel, fields: Partial<ChannelState> & { nonce: bigint; balanceA: bigint; balanceB: bigint }): ChannelState {
-  return { channelId: ch.id, htlcs: [], action: Action.Transfer, actor: null, amount: 0n, ...fields };
+  const action = fields.action ?? Action.Transfer;
+  return {
+    channelId: ch.id, htlcs: [], action, actor: null, amount: 0n,
+    validUntil: action === Action.Transfer ? 0n : burnHeight() + LAND_WITHIN,
+    data: new Uint8Array(32),
+    ...fields,
+  };
 }
 
 /** Open a channel from `a` to `b` and return it (fails the test if the call fails). */
@@ -126,17 +142,18 @@ export function callCreate(
   );
 }
 
-const signedArgs = (s: Signed): ClarityValue[] => [stateToClarity(s.state), Cl.buffer(s.sigA), Cl.buffer(s.sigB)];
+/** The contract's arguments for `fn` carrying `s`, as the client lays them out (no fit check). */
+export const signedArgs = (fn: StateFunction, s: Signed): ClarityValue[] => stateArgs(fn, s.state, s.sigA, s.sigB);
 
 /** Call a state-taking function of the channel contract. */
 export function callWithState(
-  fn: 'fund-channel' | 'update-balance' | 'withdraw' | 'close-channel' | 'initiate-dispute' | 'challenge',
+  fn: Exclude<StateFunction, 'verify-payment'>,
   ch: Channel,
   s: Signed,
   caller: string,
   opts: { token?: Token; signer?: Uint8Array; contract?: string } = {},
 ) {
-  const args = signedArgs(s);
+  const args = signedArgs(fn, s);
   const token = opts.token === undefined ? ch.token : opts.token;
   if (fn === 'fund-channel') args.push(tokenArg(token), opts.signer ? Cl.some(Cl.buffer(opts.signer)) : Cl.none());
   if (fn === 'withdraw' || fn === 'close-channel') args.push(tokenArg(token));
@@ -168,7 +185,7 @@ export function reveal(secret: Uint8Array, caller = carol) {
 }
 
 export function verify(ch: Channel, s: Signed, contract = ch.contract) {
-  return simnet.callReadOnlyFn(contract, 'verify-payment', signedArgs(s), alice).result;
+  return simnet.callReadOnlyFn(contract, 'verify-payment', signedArgs('verify-payment', s), alice).result;
 }
 
 export interface ChannelRecord {
@@ -182,11 +199,16 @@ export interface ChannelRecord {
   'balance-a': bigint;
   'balance-b': bigint;
   htlcs: { hash: string; amount: bigint; expiry: bigint; 'offered-by-a': boolean }[];
-  closer: string | null;
+  /** Party.Nobody, Party.A or Party.B */
+  closer: bigint;
   'deadline-burn': bigint;
   'deadline-tenure': bigint;
-  cheater: string | null;
+  /** Party.Nobody, Party.A or Party.B */
+  cheater: bigint;
 }
+
+/** How the contract names a participant in `closer` and `cheater` (PROTOCOL §6.8). */
+export const Party = { Nobody: 0n, A: 1n, B: 2n } as const;
 
 /** The channel record decoded to plain values (bigints for uints). */
 export function record(ch: Channel): ChannelRecord | null {
@@ -224,9 +246,10 @@ export function stxBalance(who: string): bigint {
   return simnet.getAssetsMap().get('STX')?.get(who) ?? 0n;
 }
 
+/** Balance of `who` in a SIP-010 token whose asset is named like its contract (all ours are). */
 export function tokenBalance(token: string, who: string): bigint {
-  const name = token.endsWith('sbtc-token') ? 'sbtc-token' : 'test-token';
-  return simnet.getAssetsMap().get(`.${token.split('.')[1]}.${name}`)?.get(who) ?? 0n;
+  const name = token.split('.')[1]!;
+  return simnet.getAssetsMap().get(`.${name}.${name}`)?.get(who) ?? 0n;
 }
 
 /** Balance of `who` in the channel's token. */
@@ -241,9 +264,14 @@ export function mint(token: string, amount: bigint, who: string) {
 
 /** The single print event of a call, decoded. */
 export function printEvent(events: { event: string; data: { value?: ClarityValue } }[]): Record<string, unknown> {
-  const prints = events.filter((e) => e.event === 'print_event');
+  const prints = printEvents(events);
   expect(prints).toHaveLength(1);
-  return plain(prints[0]!.data.value!) as Record<string, unknown>;
+  return prints[0]!;
+}
+
+/** Every print event of a call, decoded, in order. */
+export function printEvents(events: { event: string; data: { value?: ClarityValue } }[]): Record<string, unknown>[] {
+  return events.filter((e) => e.event === 'print_event').map((e) => plain(e.data.value!) as Record<string, unknown>);
 }
 
 export function expectErr(result: ClarityValue, code: number) {
@@ -288,4 +316,59 @@ export function fundedChannel(
 
 export function burnHeight(): bigint {
   return BigInt(simnet.burnBlockHeight);
+}
+
+/** The tenure height a call made now sees (HTLC expiries and reveals count tenures, PROTOCOL §5). */
+export function tenureHeight(): bigint {
+  return plain(hexToCV(simnet.runSnippet('tenure-height') as string)) as bigint;
+}
+
+/** `claim (id owner token)`: pay `owner` a payout its token refused (PROTOCOL §6.5). */
+export function callClaim(ch: Channel, owner: string, caller: string, token?: Token) {
+  return simnet.callPublicFn(
+    ch.contract,
+    'claim',
+    [Cl.buffer(ch.id), Cl.principal(owner), tokenArg(token === undefined ? ch.token : token)],
+    caller,
+  );
+}
+
+/** What waits in `unpaid` for `owner` in `ch`. */
+export function unpaid(ch: Channel, owner: string): bigint {
+  return plain(simnet.callReadOnlyFn(ch.contract, 'get-unpaid', [Cl.buffer(ch.id), Cl.principal(owner)], alice).result) as bigint;
+}
+
+/** What `contract` actually holds in `token`, from the simnet's asset map. */
+export function holdings(token: Token, contract = CHANNEL): bigint {
+  return token === null ? stxBalance(contract) : tokenBalance(token, contract);
+}
+
+/** Has the window of `ch` ended (burn blocks and tenures)? */
+export function windowEnded(ch: Channel): boolean {
+  return plain(simnet.callReadOnlyFn(ch.contract, 'is-window-ended', [Cl.buffer(ch.id)], alice).result) as boolean;
+}
+
+/**
+ * I1 for one token: what the contract holds equals the sum of `total` over `channels`
+ * (every channel of that token in the contract) plus what waits in `unpaid` for their
+ * participants.
+ */
+export function expectConservation(token: Token, channels: readonly Channel[], contract = CHANNEL) {
+  let owed = 0n;
+  for (const ch of channels) {
+    owed += record(ch)!.total + unpaid(ch, ch.a) + unpaid(ch, ch.b);
+  }
+  expect(holdings(token, contract), 'holdings = totals + unpaid').toBe(owed);
+}
+
+/**
+ * Deploy the test-only contract tests/contracts/fixtures/<name>.clar (Clarity 4) as
+ * `name`; paths are from the repository root, where vitest runs. The simnet is reset
+ * before every test, so suites deploy fixtures in beforeEach.
+ */
+export function deployFixture(name: string) {
+  const source = readFileSync(`tests/contracts/fixtures/${name}.clar`, 'utf8');
+  const r = simnet.deployContract(name, source, { clarityVersion: 4 }, deployer);
+  expect(r.result, `deploy ${name}`).toBeBool(true);
+  return `${deployer}.${name}`;
 }

@@ -1,10 +1,12 @@
 // reveal-secret and settle-htlc: conditional payments, their payout rule (reveal
 // height against expiry, never the close time), multi-hop and cross-asset atomicity.
+// Expiries and reveal heights are tenure heights (PROTOCOL v2 §5); the simnet moves
+// tenures with burn blocks, so a stall is shown on a copy in stall.test.ts.
 import { describe, expect, it } from 'vitest';
 import { Cl } from '@stacks/transactions';
 import {
-  Action, CHANNEL, ERR, REGISTRY, SBTC, WINDOW, alice, balanceOf, bob, burnHeight, callId, callSettle, callWithState,
-  carol, expectErr, fundedChannel, printEvent, record, reveal, secretPair, sign, state, Status, toHex,
+  Action, CHANNEL, ERR, Party, REGISTRY, SBTC, WINDOW, alice, balanceOf, bob, burnHeight, callId, callSettle, callWithState,
+  carol, expectErr, fundedChannel, printEvent, record, reveal, secretPair, sign, state, Status, tenureHeight, toHex,
   type Channel, type Htlc,
 } from './helpers.js';
 
@@ -19,19 +21,23 @@ function closeWith(ch: Channel, balanceA: bigint, balanceB: bigint, htlcs: Htlc[
 }
 
 describe('reveal-secret', () => {
-  it('records the first reveal height and prints it', () => {
+  it('records the tenure height of the first reveal and prints it with the burn height', () => {
     const { secret, hash } = secretPair(1);
+    const [tenure, burn] = [tenureHeight(), burnHeight()];
     const r = reveal(secret);
     expect(r.result).toBeOk(Cl.buffer(hash));
-    const height = burnHeight();
-    expect(simnet.callReadOnlyFn(REGISTRY, 'get-reveal-height', [Cl.buffer(hash)], alice).result).toBeSome(Cl.uint(height));
-    expect(printEvent(r.events as never)).toMatchObject({ event: 'reveal-secret', hash: toHex(hash), secret: toHex(secret), height });
+    expect(simnet.callReadOnlyFn(REGISTRY, 'get-reveal-height', [Cl.buffer(hash)], alice).result).toBeSome(Cl.uint(tenure));
+    expect(printEvent(r.events as never)).toEqual({ event: 'reveal-secret', hash: toHex(hash), secret: toHex(secret), height: tenure, 'burn-height': burn });
+  });
+
+  it('get-reveal-height is none for a secret never revealed', () => {
+    expect(simnet.callReadOnlyFn(REGISTRY, 'get-reveal-height', [Cl.buffer(secretPair(99).hash)], alice).result).toBeNone();
   });
 
   it('ERR-ALREADY-REVEALED: the first height stands', () => {
     const { secret, hash } = secretPair(2);
+    const first = tenureHeight();
     reveal(secret);
-    const first = burnHeight();
     simnet.mineEmptyBurnBlocks(3);
     expectErr(reveal(secret, bob).result, ERR.ALREADY_REVEALED);
     expect(simnet.callReadOnlyFn(REGISTRY, 'get-reveal-height', [Cl.buffer(hash)], alice).result).toBeSome(Cl.uint(first));
@@ -42,7 +48,7 @@ describe('settle-htlc', () => {
   it('pays the receiver when the secret was revealed by the expiry', () => {
     const { secret, hash } = secretPair(3);
     const { ch } = fundedChannel(alice, bob, 100n, 100n);
-    closeWith(ch, 70n, 100n, [{ hash, amount: 30n, expiry: burnHeight() + 20n, offeredByA: true }]);
+    closeWith(ch, 70n, 100n, [{ hash, amount: 30n, expiry: tenureHeight() + 20n, offeredByA: true }]);
     expect(record(ch)).toMatchObject({ status: Status.Closed, total: 30n });
     reveal(secret);
     const b0 = balanceOf(ch, bob);
@@ -56,7 +62,7 @@ describe('settle-htlc', () => {
   it('refunds the offerer when the secret is revealed after the expiry', () => {
     const { secret, hash } = secretPair(4);
     const { ch } = fundedChannel(alice, bob, 100n, 100n);
-    const expiry = burnHeight() + 3n;
+    const expiry = tenureHeight() + 3n;
     closeWith(ch, 100n, 70n, [{ hash, amount: 30n, expiry, offeredByA: false }]);
     simnet.mineEmptyBurnBlocks(4);
     reveal(secret);
@@ -68,32 +74,69 @@ describe('settle-htlc', () => {
   it('refunds the offerer when the secret is never revealed, once the expiry has passed', () => {
     const { hash } = secretPair(5);
     const { ch } = fundedChannel(alice, bob, 100n, 100n);
-    const expiry = burnHeight() + 3n;
+    const expiry = tenureHeight() + 3n;
     closeWith(ch, 70n, 100n, [{ hash, amount: 30n, expiry, offeredByA: true }]);
     simnet.mineEmptyBurnBlocks(3);
+    expect(tenureHeight()).toBe(expiry);
     expectErr(callSettle(ch, 0, alice).result, ERR.HTLC_PENDING); // at the expiry a reveal still counts
     simnet.mineEmptyBurnBlocks(1);
-    expect(callSettle(ch, 0, alice).result).toBeOk(Cl.principal(alice));
+    const a0 = balanceOf(ch, alice);
+    const r = callSettle(ch, 0, alice);
+    expect(r.result).toBeOk(Cl.principal(alice));
+    expect(balanceOf(ch, alice) - a0).toBe(30n);
+    expect(printEvent(r.events as never)).toMatchObject({ event: 'settle-htlc', payee: alice, amount: 30n, 'preimage-revealed': false, total: 0n });
   });
 
-  it('ERR-HTLC-PENDING, ERR-HTLC-INDEX, ERR-HTLC-SETTLED, ERR-WRONG-TOKEN', () => {
+  it('ERR-HTLC-PENDING, ERR-HTLC-INDEX, ERR-WRONG-TOKEN', () => {
     const { secret, hash } = secretPair(6);
     const { ch } = fundedChannel(alice, bob, 100n, 100n, { token: SBTC });
-    closeWith(ch, 70n, 100n, [{ hash, amount: 30n, expiry: burnHeight() + 10n, offeredByA: true }]);
+    closeWith(ch, 70n, 100n, [{ hash, amount: 30n, expiry: tenureHeight() + 10n, offeredByA: true }]);
     expectErr(callSettle(ch, 0, alice).result, ERR.HTLC_PENDING);
     expectErr(callSettle(ch, 1, alice).result, ERR.HTLC_INDEX);
     reveal(secret);
     expectErr(callSettle(ch, 0, alice, null).result, ERR.WRONG_TOKEN);
+    expect(simnet.callReadOnlyFn(CHANNEL, 'is-htlc-settled', [Cl.buffer(ch.id), Cl.uint(0)], alice).result).toBeBool(false);
     expect(callSettle(ch, 0, alice).result).toBeOk(Cl.principal(bob));
-    expectErr(callSettle(ch, 0, alice).result, ERR.HTLC_SETTLED);
     expect(simnet.callReadOnlyFn(CHANNEL, 'is-htlc-settled', [Cl.buffer(ch.id), Cl.uint(0)], alice).result).toBeBool(true);
+  });
+
+  it('ERR-HTLC-SETTLED: an HTLC pays once, while the escrow still covers its amount', () => {
+    const one = secretPair(10);
+    const two = secretPair(11);
+    const { ch } = fundedChannel(alice, bob, 100n, 100n);
+    const expiry = tenureHeight() + 10n;
+    closeWith(ch, 50n, 100n, [
+      { hash: one.hash, amount: 10n, expiry, offeredByA: true },
+      { hash: two.hash, amount: 40n, expiry, offeredByA: true },
+    ]);
+    reveal(one.secret);
+    expect(callSettle(ch, 0, carol).result).toBeOk(Cl.principal(bob));
+    const b0 = balanceOf(ch, bob);
+    expectErr(callSettle(ch, 0, carol).result, ERR.HTLC_SETTLED);
+    expect(balanceOf(ch, bob)).toBe(b0);
+    expect(record(ch)?.total).toBe(40n);
+  });
+
+  it('ERR-HTLC-SETTLED: settling the last HTLC again is an error, not a runtime abort (I8)', () => {
+    // A `total - amount` computed before the HTLC-SETTLED check underflows once the HTLC
+    // is paid and the escrow is below its amount: the call would abort (ArithmeticUnderflow)
+    // instead of returning the error a client can act on.
+    const { secret, hash } = secretPair(12);
+    const { ch } = fundedChannel(alice, bob, 100n, 100n);
+    closeWith(ch, 70n, 100n, [{ hash, amount: 30n, expiry: tenureHeight() + 10n, offeredByA: true }]);
+    reveal(secret);
+    expect(callSettle(ch, 0, alice).result).toBeOk(Cl.principal(bob));
+    expect(record(ch)?.total).toBe(0n);
+    const again = () => callSettle(ch, 0, alice).result;
+    expect(again).not.toThrow();
+    expectErr(again(), ERR.HTLC_SETTLED);
   });
 
   it('ERR-NOT-CLOSED while the channel is open or in its window; ERR-UNKNOWN-CHANNEL', () => {
     const { secret, hash } = secretPair(7);
     const { ch } = fundedChannel(alice, bob, 100n, 100n);
     reveal(secret);
-    const s = htlcState(ch, 2n, 70n, 100n, [{ hash, amount: 30n, expiry: burnHeight() + 50n, offeredByA: true }]);
+    const s = htlcState(ch, 2n, 70n, 100n, [{ hash, amount: 30n, expiry: tenureHeight() + 50n, offeredByA: true }]);
     callWithState('update-balance', ch, s, alice);
     expectErr(callSettle(ch, 0, alice).result, ERR.NOT_CLOSED);
     callId('emergency-close', ch, alice);
@@ -106,7 +149,7 @@ describe('settle-htlc', () => {
     const bob0 = balanceOf({ token: null }, bob);
     const ab = fundedChannel(alice, bob, 1_000n, 1_000n).ch; // bob deposits 1,000 as b
     const bc = fundedChannel(bob, carol, 1_000n, 1_000n).ch; // bob deposits 1,000 as a
-    const start = burnHeight();
+    const start = tenureHeight();
     // A -> B offers 100 (expiry +40); B -> C offers 100 (expiry +30, a safety delta shorter).
     const abWithHtlc = htlcState(ab, 2n, 900n, 1_000n, [{ hash, amount: 100n, expiry: start + 40n, offeredByA: true }]);
     const bcWithHtlc = htlcState(bc, 2n, 900n, 1_000n, [{ hash, amount: 100n, expiry: start + 30n, offeredByA: true }]);
@@ -118,7 +161,7 @@ describe('settle-htlc', () => {
     expect(callId('resolve', ab, bob).result.type).toBe('ok');
     // Only now, late and close to its own expiry, does C claim downstream by revealing on-chain.
     simnet.mineEmptyBurnBlocks(20);
-    expect(burnHeight()).toBeLessThanOrEqual(start + 30n);
+    expect(tenureHeight()).toBeLessThanOrEqual(start + 30n);
     expect(reveal(secret, carol).result.type).toBe('ok');
     callWithState('initiate-dispute', bc, bcWithHtlc, carol);
     simnet.mineEmptyBurnBlocks(Number(WINDOW));
@@ -129,15 +172,15 @@ describe('settle-htlc', () => {
     // B: from A-B its 1,000 + A's 900 (penalty) + the 100 HTLC; from B-C its 900.
     // Deposited 2,000, received 2,900: whole for the hop, plus the penalty.
     expect(balanceOf({ token: null }, bob) - bob0).toBe(900n);
-    expect(record(ab)).toMatchObject({ cheater: alice, total: 0n });
-    expect(record(bc)).toMatchObject({ cheater: null, total: 0n });
+    expect(record(ab)).toMatchObject({ cheater: Party.A, total: 0n });
+    expect(record(bc)).toMatchObject({ cheater: Party.Nobody, total: 0n });
   });
 
   it('atomic swap: an STX channel and an sBTC channel locked by one hash settle together', () => {
     const { secret, hash } = secretPair(9);
     const stx = fundedChannel(alice, bob, 1_000n, 1_000n).ch;
     const sbtc = fundedChannel(alice, bob, 50n, 50n, { token: SBTC }).ch;
-    const expiry = burnHeight() + 30n;
+    const expiry = tenureHeight() + 30n;
     // Alice offers 300 STX to Bob; Bob offers 20 sBTC to Alice; one hash, Alice knows the secret.
     closeWithBoth(stx, 700n, 1_000n, { hash, amount: 300n, expiry, offeredByA: true });
     closeWithBoth(sbtc, 50n, 30n, { hash, amount: 20n, expiry: expiry - 10n, offeredByA: false });

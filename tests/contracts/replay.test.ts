@@ -1,11 +1,15 @@
 // Replay and malleability (PROTOCOL I6, I7): a state signed for one channel, channel
-// generation, deployment, chain or action is refused everywhere else; malleated
-// signatures are refused; outsiders and wrong tokens move nothing (I5, I8).
+// generation, deployment, chain, protocol version or action is refused everywhere else;
+// malleated signatures are refused; outsiders and wrong tokens move nothing (I5, I8).
+// In v2 the contract rebuilds the signed tuple from the function it is given, so a
+// state signed for another action fails as a signature (ERR-SIGNATURE-A).
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Cl } from '@stacks/transactions';
 import {
-  Action, CHANNEL, CHANNEL_2, ERR, SBTC, TEST_TOKEN, alice, bob, callId, callWithState, carol, expectErr,
-  fundedChannel, highS, mallory, record, sign, state, stxBalance, verify, type Channel, type Signed,
+  Action, CHANNEL, CHANNEL_2, ERR, SBTC, SIMNET_CHAIN_ID, TEST_TOKEN, alice, bob, burnHeight, callId,
+  callWithState, carol, domainHashOf, expectErr, fundedChannel, highS, keys, mallory, publicKeyOf, record, sign, signHash,
+  state, stateHash, stateToClarity, stxBalance, verify, type Channel, type ChannelState, type Signed, expectConservation,
 } from './helpers.js';
 
 const payment = (ch: Channel, nonce = 2n) => state(ch, { nonce, balanceA: 60n, balanceB: 140n });
@@ -47,12 +51,54 @@ describe('replay', () => {
     expectErr(callWithState('update-balance', ch, sign(ch, payment(ch), { chainId: 1 }), alice).result, ERR.SIGNATURE_A);
   });
 
-  it('a state signed for one action is refused under another', () => {
+  it('a state signed for one action is refused by every function of another action', () => {
+    // Each target gets exactly the fields it rebuilds, signed with another action: only
+    // the action differs from what the contract hashes, so each refusal is the binding.
     const { ch } = fundedChannel(alice, bob, 100n, 100n);
-    const transfer = sign(ch, payment(ch));
-    const asClose: Signed = { ...transfer, state: { ...transfer.state, action: Action.Close } };
-    expectErr(callWithState('close-channel', ch, asClose, alice).result, ERR.SIGNATURE_A);
-    expectErr(callWithState('close-channel', ch, transfer, alice).result, ERR.WRONG_ACTION);
+    const until = burnHeight() + 50n;
+    const fits: Record<string, ChannelState> = {
+      'update-balance': state(ch, { nonce: 2n, balanceA: 60n, balanceB: 140n }),
+      'close-channel': state(ch, { nonce: 2n, balanceA: 60n, balanceB: 140n, action: Action.Close, validUntil: until }),
+      'fund-channel': state(ch, { nonce: 2n, balanceA: 100n, balanceB: 150n, action: Action.Deposit, actor: bob, amount: 50n, validUntil: until }),
+      withdraw: state(ch, { nonce: 2n, balanceA: 100n, balanceB: 50n, action: Action.Withdraw, actor: bob, amount: 50n, validUntil: until }),
+    };
+    for (const [fn, fit] of Object.entries(fits)) {
+      for (const action of [Action.Transfer, Action.Close, Action.Deposit, Action.Withdraw]) {
+        if (action === fit.action) continue;
+        const signed = sign(ch, { ...fit, action });
+        // the honest submission of the signed state: bob is every actor, so bob calls
+        const r = callWithState(fn as 'withdraw', ch, { ...signed, state: fit }, bob);
+        expect(r.result, `${fn} with a state signed as action ${action}`).toBeErr(Cl.uint(ERR.SIGNATURE_A));
+      }
+      // and the same fields signed for the right action are taken: the refusals above were the action alone
+      expect(verify(ch, sign(ch, fit)).type, `${fn} fits`).toBe('ok');
+    }
+    // unilateral closes name the action: a close signed as close is no transfer
+    const close = sign(ch, fits['close-channel']!);
+    expectErr(callWithState('initiate-dispute', ch, { ...close, state: { ...close.state, action: Action.Transfer } }, alice).result, ERR.SIGNATURE_A);
+    expect(record(ch)).toMatchObject({ nonce: 1n, total: 200n, status: 0n });
+  });
+
+  it('a state signed under protocol version 1\'s domain is refused', () => {
+    // the v2 domain's version field keeps every v1 signature off v2 (PROTOCOL §2)
+    const { ch } = fundedChannel(alice, bob, 100n, 100n);
+    const v1Tuple = Cl.tuple({ name: Cl.stringAscii(CHANNEL), version: Cl.stringAscii('1'), 'chain-id': Cl.uint(SIMNET_CHAIN_ID) });
+    const v1Domain = new Uint8Array(createHash('sha256').update(Buffer.from(Cl.serialize(v1Tuple).replace(/^0x/, ''), 'hex')).digest());
+    // the same construction with version "2" is the contract's own domain: the only difference is the version
+    const v2Tuple = Cl.tuple({ name: Cl.stringAscii(CHANNEL), version: Cl.stringAscii('2'), 'chain-id': Cl.uint(SIMNET_CHAIN_ID) });
+    expect(new Uint8Array(createHash('sha256').update(Buffer.from(Cl.serialize(v2Tuple).replace(/^0x/, ''), 'hex')).digest())).toEqual(domainHashOf());
+    const s = payment(ch);
+    const h = stateHash(s, v1Domain);
+    const v1: Signed = { state: s, sigA: signHash(h, keys[alice]!), sigB: signHash(h, keys[bob]!) };
+    expectErr(callWithState('update-balance', ch, v1, alice).result, ERR.SIGNATURE_A);
+    expect(callWithState('update-balance', ch, sign(ch, s), alice).result).toBeOk(Cl.uint(2));
+  });
+
+  it('get-state-hash is the client\'s stateHash (one codec, byte for byte)', () => {
+    const { ch } = fundedChannel(alice, bob, 100n, 100n);
+    const s = state(ch, { nonce: 7n, balanceA: 60n, balanceB: 140n, action: Action.Withdraw, actor: bob, amount: 5n, validUntil: 99n, data: new Uint8Array(32).fill(0xa5) });
+    const onChain = simnet.callReadOnlyFn(CHANNEL, 'get-state-hash', [stateToClarity(s)], alice).result;
+    expect(onChain).toBeBuff(stateHash(s, domainHashOf()));
   });
 
   it('tampered balances invalidate the signatures', () => {
@@ -113,33 +159,40 @@ describe('outsiders and tokens', () => {
     const before = { rec: record(ch), m: stxBalance(mallory) };
     const s = sign(ch, payment(ch));
     const close = sign(ch, state(ch, { nonce: 2n, balanceA: 100n, balanceB: 100n, action: Action.Close }));
+    const wd = sign(ch, state(ch, { nonce: 2n, balanceA: 50n, balanceB: 100n, action: Action.Withdraw, actor: alice, amount: 50n }));
+    const key = publicKeyOf(new Uint8Array(32).fill(0x66));
     expectErr(callWithState('update-balance', ch, s, mallory).result, ERR.NOT_PARTICIPANT);
     expectErr(callWithState('initiate-dispute', ch, s, mallory).result, ERR.NOT_PARTICIPANT);
     expectErr(callWithState('close-channel', ch, close, mallory).result, ERR.NOT_PARTICIPANT);
+    expectErr(callWithState('withdraw', ch, wd, mallory).result, ERR.NOT_PARTICIPANT);
     expectErr(callId('emergency-close', ch, mallory).result, ERR.NOT_PARTICIPANT);
+    expectErr(simnet.callPublicFn(CHANNEL, 'add-signer', [Cl.buffer(ch.id), Cl.buffer(key)], mallory).result, ERR.NOT_PARTICIPANT);
     expect(record(ch)).toEqual(before.rec);
     expect(stxBalance(mallory)).toBe(before.m);
+    expect(simnet.callReadOnlyFn(CHANNEL, 'is-authorised-signer', [Cl.buffer(ch.id), Cl.principal(mallory), Cl.buffer(key)], alice).result).toBeBool(false);
   });
 
   it('a wrong token trait is an error, never a transfer, on every paying function', () => {
     const { ch } = fundedChannel(alice, bob, 100n, 100n, { token: SBTC });
     const close = sign(ch, state(ch, { nonce: 2n, balanceA: 100n, balanceB: 100n, action: Action.Close }));
     const wd = sign(ch, state(ch, { nonce: 2n, balanceA: 50n, balanceB: 100n, action: Action.Withdraw, actor: alice, amount: 50n }));
+    const dep = sign(ch, state(ch, { nonce: 2n, balanceA: 150n, balanceB: 100n, action: Action.Deposit, actor: alice, amount: 50n }));
     for (const token of [null, TEST_TOKEN]) {
       expectErr(callWithState('close-channel', ch, close, alice, { token }).result, ERR.WRONG_TOKEN);
       expectErr(callWithState('withdraw', ch, wd, alice, { token }).result, ERR.WRONG_TOKEN);
+      expectErr(callWithState('fund-channel', ch, dep, alice, { token }).result, ERR.WRONG_TOKEN);
     }
     expect(record(ch)?.total).toBe(200n);
     expect(callWithState('close-channel', ch, close, alice).result).toBeOk(Cl.uint(2));
+    // resolve, settle-htlc and claim check the token too: resolve in closing.test.ts,
+    // settle-htlc in htlc.test.ts, claim in payouts.test.ts
   });
 
-  it('the escrow per token equals what the contract holds', () => {
-    fundedChannel(alice, carol, 70n, 30n, { token: TEST_TOKEN });
-    const held = (token: string | null) =>
-      simnet.callReadOnlyFn(CHANNEL, 'get-escrowed', [token === null ? Cl.none() : Cl.some(Cl.principal(token))], alice).result;
-    expect(held(null)).toBeUint(stxBalance(CHANNEL));
-    const assets = simnet.getAssetsMap();
-    expect(held(TEST_TOKEN)).toBeUint(assets.get('.test-token.test-token')?.get(CHANNEL) ?? 0n);
-    expect(held(SBTC)).toBeUint(assets.get('.sbtc-token.sbtc-token')?.get(CHANNEL) ?? 0n);
+  it('what the contract holds per token is the sum of its channels\' totals (I1)', () => {
+    const { ch } = fundedChannel(alice, carol, 70n, 30n, { token: TEST_TOKEN });
+    const stxChannel = fundedChannel(alice, bob, 40n, 2n).ch;
+    expectConservation(TEST_TOKEN, [ch]);
+    expectConservation(null, [stxChannel]);
+    expectConservation(SBTC, []);
   });
 });

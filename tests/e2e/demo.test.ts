@@ -74,7 +74,6 @@ describe('npm run demo (runDemo, 300 payments, quiet)', () => {
     for (const c of [outcome.summary!.conservation.stx, outcome.summary!.conservation.sbtc]) {
       expect(c.deposited).toBeGreaterThan(0n);
       expect(c.paidOut).toBe(c.deposited);
-      expect(c.escrowAfter).toBe(c.escrowBefore);
       expect(c.contractAfter).toBe(c.contractBefore);
       expect(c.partiesNet).toBe(0n);
     }
@@ -105,8 +104,8 @@ describe('the summary’s checks fail on a wrong outcome', () => {
   });
 
   it('escrow left behind in the contract is a DemoCheckError', () => {
-    const stuck = tamper((s) => ({ ...s, conservation: { ...s.conservation, stx: { ...s.conservation.stx, escrowAfter: s.conservation.stx.escrowAfter + 1n } } }));
-    expect(stuck).toThrow(/escrow after vs before/);
+    const stuck = tamper((s) => ({ ...s, conservation: { ...s.conservation, stx: { ...s.conservation.stx, contractAfter: s.conservation.stx.contractAfter + 1n } } }));
+    expect(stuck).toThrow(/contract holdings after vs before/);
   });
 });
 

@@ -185,8 +185,8 @@ describe('local chain: node and API shapes', () => {
   });
 
   it('answers a read-only call through fetchCallReadOnlyFunction', async () => {
-    const escrowed = await readOnly('get-escrowed', [Cl.none()]);
-    expect(escrowed).toEqual(Cl.uint(0n));
+    const unpaid = await readOnly('get-unpaid', [Cl.buffer(new Uint8Array(32)), Cl.principal(deployer)]);
+    expect(unpaid).toEqual(Cl.uint(0n));
     const id = await nextChannelId();
     expect(id.type).toBe('buffer');
   });
@@ -241,7 +241,6 @@ describe('local chain: mined transactions', () => {
     expect(await stx(alice)).toBe(before.alice - fee);
     expect(await stx(CHANNEL_CONTRACT)).toBe(before.contract);
     expect(cvToHex(await nextChannelId())).toBe(before.next); // no channel was counted
-    expect(await readOnly('get-escrowed', [Cl.none()])).toEqual(Cl.uint(0n));
     expect(await fetchNonce({ address: alice, network })).toBe(1n);
 
     // the chain goes on from the undone state: the next channel gets the same id

@@ -1,15 +1,17 @@
 // Builders for closing a channel: the cooperative close-channel, the unilateral
-// initiate-dispute and emergency-close, the watchtower's challenge, and resolve. Only
-// close-channel and resolve move funds, both out of the contract; the others get no
-// post-conditions, so in deny mode they can move nothing at all. No I/O.
+// initiate-dispute and emergency-close, the watchtower's challenge, resolve, and claim
+// of a refused payout. Only close-channel, resolve and claim move funds, all out of the
+// contract; the others get no post-conditions, so in deny mode they can move nothing at
+// all. No I/O.
 import { Cl } from '@stacks/transactions';
+import { InvalidInputError } from '../errors/errors.js';
 import { contractCall, type ContractCall } from './call.js';
 import { resolvePayout } from './payout.js';
-import { channelAsset, sendsExactly } from './post-conditions.js';
+import { channelAsset, sendsAtMost, sendsExactly } from './post-conditions.js';
 import type { ChannelRecord } from './record.js';
 import { signedArgs, type SignedState } from './signed.js';
 import { tokenArg } from './tokens.js';
-import { bytes } from './validate.js';
+import { bytes, principal } from './validate.js';
 
 export interface CloseChannelOptions {
   readonly contract: string;
@@ -20,17 +22,17 @@ export interface CloseChannelOptions {
 }
 
 /**
- * close-channel: the contract sends exactly balance-a + balance-b (HTLCs stay escrowed).
- * Post-conditions bound the sender side only, so the split between a and b is the
- * contract's (it pays each participant its balance in the state).
+ * close-channel: the contract sends at most balance-a + balance-b (HTLCs stay escrowed;
+ * less only if the token refuses one side, whose payout then waits for claim). Post-
+ * conditions bound the sender side only, so the split between a and b is the contract's.
  */
 export function buildCloseChannel(o: CloseChannelOptions): ContractCall {
   const { balanceA, balanceB } = o.signed.state;
   return contractCall(
     o.contract,
     'close-channel',
-    [...signedArgs(o.signed), tokenArg(o.token)],
-    sendsExactly(o.contract, channelAsset(o.token, o.assetName), balanceA + balanceB),
+    [...signedArgs('close-channel', o.signed), tokenArg(o.token)],
+    sendsAtMost(o.contract, channelAsset(o.token, o.assetName), balanceA + balanceB),
   );
 }
 
@@ -42,12 +44,12 @@ export interface SignedCallOptions {
 
 /** initiate-dispute: starts the window with the caller's newest state; moves nothing. */
 export function buildInitiateDispute(o: SignedCallOptions): ContractCall {
-  return contractCall(o.contract, 'initiate-dispute', signedArgs(o.signed), []);
+  return contractCall(o.contract, 'initiate-dispute', signedArgs('initiate-dispute', o.signed), []);
 }
 
 /** challenge: replaces the closing state with a newer one; moves nothing. */
 export function buildChallenge(o: SignedCallOptions): ContractCall {
-  return contractCall(o.contract, 'challenge', signedArgs(o.signed), []);
+  return contractCall(o.contract, 'challenge', signedArgs('challenge', o.signed), []);
 }
 
 export interface ChannelIdOptions {
@@ -55,9 +57,50 @@ export interface ChannelIdOptions {
   readonly channelId: Uint8Array;
 }
 
-/** emergency-close: starts the window from the last checkpoint; moves nothing. */
-export function buildEmergencyClose(o: ChannelIdOptions): ContractCall {
+/** A state this side holds, signed or not (the store's newest closable state). */
+export interface HeldState {
+  readonly state: { readonly nonce: bigint };
+  readonly sigA: Uint8Array | null;
+  readonly sigB: Uint8Array | null;
+}
+
+export interface EmergencyCloseOptions extends ChannelIdOptions {
+  /** the channel's floor on-chain now (get-channel's nonce while it is open) */
+  readonly floor: bigint;
+  /** this side's newest fully signed closable state (the store's `closable`) */
+  readonly closable: HeldState;
+}
+
+/**
+ * emergency-close: starts the window from the last checkpoint; moves nothing. Refused
+ * while this side holds a closable state newer than the checkpoint (PROTOCOL §6.4): it
+ * may owe this side less than the checkpoint, and closing with the checkpoint would then
+ * be cheating. Close with that state instead (buildUnilateralClose picks).
+ */
+export function buildEmergencyClose(o: EmergencyCloseOptions): ContractCall {
+  if (o.closable.sigA !== null && o.closable.sigB !== null && o.closable.state.nonce > o.floor) {
+    throw new InvalidInputError('UNSAFE_EMERGENCY_CLOSE', `this side holds state ${o.closable.state.nonce}, newer than the checkpoint ${o.floor}: close with it (initiate-dispute)`, {
+      details: { held: o.closable.state.nonce, floor: o.floor },
+    });
+  }
   return contractCall(o.contract, 'emergency-close', [Cl.buffer(bytes(o.channelId, 32, 'channelId'))], []);
+}
+
+export interface UnilateralCloseOptions extends EmergencyCloseOptions {
+  /** the same closable state, for initiate-dispute when it is newer than the checkpoint */
+  readonly closable: HeldState & { readonly state: SignedState['state'] };
+}
+
+/**
+ * The unilateral close PROTOCOL §6.4 allows: initiate-dispute with the newest closable
+ * state when it is newer than the checkpoint, else emergency-close from the checkpoint.
+ */
+export function buildUnilateralClose(o: UnilateralCloseOptions): ContractCall {
+  const { sigA, sigB, state } = o.closable;
+  if (sigA !== null && sigB !== null && state.nonce > o.floor) {
+    return buildInitiateDispute({ contract: o.contract, signed: { state, sigA, sigB } });
+  }
+  return buildEmergencyClose(o);
 }
 
 export interface ResolveOptions extends ChannelIdOptions {
@@ -67,10 +110,9 @@ export interface ResolveOptions extends ChannelIdOptions {
 }
 
 /**
- * resolve: the contract sends exactly the payout the record implies, penalty included
+ * resolve: the contract sends at most the payout the record implies, penalty included
  * (a cheater's balance goes to the other side, so the sum is balance-a + balance-b
- * either way). If a challenge changes the record before this call is mined, the
- * post-condition aborts it instead of letting a different amount move.
+ * either way); less only if the token refuses one side (PROTOCOL 6.5).
  */
 export function buildResolve(o: ResolveOptions): ContractCall {
   const { payA, payB } = resolvePayout(o.record);
@@ -78,6 +120,25 @@ export function buildResolve(o: ResolveOptions): ContractCall {
     o.contract,
     'resolve',
     [Cl.buffer(bytes(o.channelId, 32, 'channelId')), tokenArg(o.record.token)],
-    sendsExactly(o.contract, channelAsset(o.record.token, o.assetName), payA + payB),
+    sendsAtMost(o.contract, channelAsset(o.record.token, o.assetName), payA + payB),
+  );
+}
+
+export interface ClaimOptions extends ChannelIdOptions {
+  /** the participant whose refused payout is claimed */
+  readonly owner: string;
+  readonly token: string | null;
+  /** what get-unpaid says waits for the owner */
+  readonly amount: bigint;
+  readonly assetName?: string;
+}
+
+/** claim: the contract sends exactly what waits for the owner (PROTOCOL 6.5). */
+export function buildClaim(o: ClaimOptions): ContractCall {
+  return contractCall(
+    o.contract,
+    'claim',
+    [Cl.buffer(bytes(o.channelId, 32, 'channelId')), Cl.principal(principal(o.owner, 'owner')), tokenArg(o.token)],
+    sendsExactly(o.contract, channelAsset(o.token, o.assetName), o.amount),
   );
 }

@@ -60,7 +60,7 @@ export function buildFundChannel(o: FundChannelOptions): ContractCall {
   return contractCall(
     o.contract,
     'fund-channel',
-    [...signedArgs(o.signed), tokenArg(o.token), optionalKey(o.signer)],
+    [...signedArgs('fund-channel', o.signed), tokenArg(o.token), optionalKey(o.signer)],
     sendsExactly(actor, channelAsset(o.token, o.assetName), o.signed.state.amount),
   );
 }

@@ -1,6 +1,7 @@
 // Builders for the checkpoints of an open channel: update-balance (moves nothing) and
 // withdraw (the contract sends exactly the withdrawn amount, to the actor: a
-// post-condition cannot name the recipient, the contract's rule does). No I/O.
+// post-condition cannot name the recipient, the contract's rule does). Either
+// participant may send a withdraw (PROTOCOL §4.3). No I/O.
 import { contractCall, type ContractCall } from './call.js';
 import { channelAsset, sendsExactly } from './post-conditions.js';
 import { signedArgs, type SignedState } from './signed.js';
@@ -14,12 +15,12 @@ export interface UpdateBalanceOptions {
 
 /** update-balance: moves nothing. */
 export function buildUpdateBalance(o: UpdateBalanceOptions): ContractCall {
-  return contractCall(o.contract, 'update-balance', signedArgs(o.signed), []);
+  return contractCall(o.contract, 'update-balance', signedArgs('update-balance', o.signed), []);
 }
 
 export interface WithdrawOptions {
   readonly contract: string;
-  /** a co-signed `withdraw` state whose actor is the sender */
+  /** a co-signed `withdraw` state; the sender is either participant, the actor is paid */
   readonly signed: SignedState;
   readonly token: string | null;
   readonly assetName?: string;
@@ -30,7 +31,7 @@ export function buildWithdraw(o: WithdrawOptions): ContractCall {
   return contractCall(
     o.contract,
     'withdraw',
-    [...signedArgs(o.signed), tokenArg(o.token)],
+    [...signedArgs('withdraw', o.signed), tokenArg(o.token)],
     sendsExactly(o.contract, channelAsset(o.token, o.assetName), o.signed.state.amount),
   );
 }

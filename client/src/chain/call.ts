@@ -7,11 +7,11 @@ import { splitContract } from './validate.js';
 
 export type ChannelFunction =
   | 'create-channel' | 'fund-channel' | 'update-balance' | 'withdraw' | 'add-signer'
-  | 'close-channel' | 'initiate-dispute' | 'emergency-close' | 'challenge' | 'resolve' | 'settle-htlc';
+  | 'close-channel' | 'initiate-dispute' | 'emergency-close' | 'challenge' | 'resolve' | 'settle-htlc' | 'claim';
 export type RegistryFunction = 'reveal-secret';
 
-/** The post-conditions builders emit: exact fungible amounts only. */
-export type ExactPostCondition = StxPostCondition | FungiblePostCondition;
+/** The post-conditions builders emit: fungible amounts a principal sends, exactly or at most. */
+export type AmountPostCondition = StxPostCondition | FungiblePostCondition;
 
 export interface ContractCall {
   readonly contractAddress: string;
@@ -19,14 +19,14 @@ export interface ContractCall {
   readonly functionName: ChannelFunction | RegistryFunction;
   readonly functionArgs: ClarityValue[];
   readonly postConditionMode: 'deny';
-  readonly postConditions: ExactPostCondition[];
+  readonly postConditions: AmountPostCondition[];
 }
 
 export function contractCall(
   contract: string,
   functionName: ChannelFunction | RegistryFunction,
   functionArgs: ClarityValue[],
-  postConditions: ExactPostCondition[],
+  postConditions: AmountPostCondition[],
 ): ContractCall {
   const { address, name } = splitContract(contract, 'contract');
   return { contractAddress: address, contractName: name, functionName, functionArgs, postConditionMode: 'deny', postConditions };
@@ -42,7 +42,7 @@ export interface WalletContractCall {
   readonly contract: `${string}.${string}`;
   readonly functionName: string;
   readonly functionArgs: ClarityValue[];
-  readonly postConditions: ExactPostCondition[];
+  readonly postConditions: AmountPostCondition[];
   readonly postConditionMode: 'deny';
 }
 

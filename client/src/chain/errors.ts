@@ -30,8 +30,8 @@ const e = (source: ErrorSource, area: ErrorArea, name: string, value: number, me
 
 /** Every error constant of the two contracts. */
 export const CONTRACT_ERRORS: readonly ContractErrorEntry[] = [
-  e('bitstream', 'authorisation', 'ERR-NOT-PARTICIPANT', 100, 'the caller is not a participant of the channel'),
-  e('bitstream', 'authorisation', 'ERR-NOT-ACTOR', 101, 'the caller is not the deposit or withdraw state\'s actor'),
+  e('bitstream', 'authorisation', 'ERR-NOT-PARTICIPANT', 100, 'the direct caller is not a participant of the channel'),
+  e('bitstream', 'authorisation', 'ERR-NOT-ACTOR', 101, 'a deposit\'s actor is not the caller, or a withdraw\'s actor is not a participant'),
   e('bitstream', 'authorisation', 'ERR-SELF-CHANNEL', 102, 'a channel needs two different participants'),
   e('bitstream', 'channel-state', 'ERR-UNKNOWN-CHANNEL', 200, 'no channel has this id'),
   e('bitstream', 'channel-state', 'ERR-NOT-OPEN', 201, 'the operation needs an open channel'),
@@ -46,17 +46,19 @@ export const CONTRACT_ERRORS: readonly ContractErrorEntry[] = [
   e('bitstream', 'signatures-and-nonces', 'ERR-RECOVERY-ID', 303, 'a signature\'s recovery id is not 0 or 1'),
   e('bitstream', 'signatures-and-nonces', 'ERR-STALE-NONCE', 304,
     'the state\'s nonce is below the floor, or not above it where the floor must move, or not above the closing state\'s nonce in a challenge'),
-  e('bitstream', 'signatures-and-nonces', 'ERR-WRONG-ACTION', 305, 'the state\'s action does not match the function'),
+  e('bitstream', 'signatures-and-nonces', 'ERR-WRONG-ACTION', 305, 'a unilateral close takes only transfer and close states'),
   e('bitstream', 'signatures-and-nonces', 'ERR-BAD-SIGNER-KEY', 306, 'a signer key must be a 33-byte compressed secp256k1 public key'),
   e('bitstream', 'signatures-and-nonces', 'ERR-SIGNATURE-LENGTH', 307, 'a signature must be 65 bytes: R || S || recovery id'),
+  e('bitstream', 'signatures-and-nonces', 'ERR-STATE-EXPIRED', 308, 'a close, deposit or withdraw state used after its valid-until burn height'),
   e('bitstream', 'amounts-and-tokens', 'ERR-ZERO-AMOUNT', 400, 'an amount that must be positive is zero'),
   e('bitstream', 'amounts-and-tokens', 'ERR-SUM-MISMATCH', 401, 'balances plus HTLCs do not add up to the channel\'s escrow'),
   e('bitstream', 'amounts-and-tokens', 'ERR-WRONG-TOKEN', 402, 'the token argument is not the channel\'s token'),
   e('bitstream', 'amounts-and-tokens', 'ERR-AMOUNT-EXCEEDS-TOTAL', 403, 'a withdrawal larger than the escrow'),
   e('bitstream', 'amounts-and-tokens', 'ERR-AMOUNT-OVERFLOW', 404, 'a deposit that would overflow the escrow'),
+  e('bitstream', 'amounts-and-tokens', 'ERR-NOTHING-OWED', 405, 'no refused payout waits for this participant'),
   e('bitstream', 'htlc-and-secrets', 'ERR-HTLC-INDEX', 500, 'no HTLC at this index in the final state'),
   e('bitstream', 'htlc-and-secrets', 'ERR-HTLC-SETTLED', 501, 'this HTLC was already paid out'),
-  e('bitstream', 'htlc-and-secrets', 'ERR-HTLC-PENDING', 502, 'the HTLC\'s secret is not revealed and its expiry has not passed'),
+  e('bitstream', 'htlc-and-secrets', 'ERR-HTLC-PENDING', 502, 'the HTLC is neither revealed by its expiry nor past it (expiries are tenure heights)'),
   e('secret-registry', 'htlc-and-secrets', 'ERR-ALREADY-REVEALED', 550,
     'the secret of this hash was already revealed: the first reveal height stands'),
 ];

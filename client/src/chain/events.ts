@@ -1,14 +1,17 @@
 // Decoding of the contracts' print events into typed ChannelEvents. The channel contract
-// prints one complete post-state record per state-changing call (`emit`), plus
-// `add-signer` and `settle-htlc`; the registry prints `reveal-secret`. A print counts
+// prints the complete post-state checkpoint on every state-changing call (create-channel's
+// print adds the identity: participants, token, window), plus `add-signer`,
+// `settle-htlc`, `payout-refused` and `claim`; the registry prints `reveal-secret`. A print counts
 // only when it comes from the channel contract or registry the caller names: any
 // contract can print a tuple that looks like a close, and a watchtower that believed it
 // could be made to act on a forgery. No I/O.
 import type { ClarityValue } from '@stacks/transactions';
-import { DecodeError, asAscii, asBool, asBuffer, asPrincipal, asUint, entry } from './decode.js';
-import { decodeChannelRecordFields, type ChannelRecord } from './record.js';
+import { asAscii, asBool, asBuffer, asPrincipal, asUint, entry } from './decode.js';
+import {
+  decodeChannelCheckpoint, decodeChannelIdentity, type ChannelCheckpoint, type ChannelIdentity,
+} from './record.js';
 
-/** Calls whose print is exactly the channel's post-state record. */
+/** Calls whose print is the channel's post-state checkpoint. */
 export const RECORD_EVENTS = [
   'create-channel', 'fund-channel', 'update-balance', 'withdraw', 'close-channel',
   'initiate-dispute', 'emergency-close', 'challenge', 'resolve',
@@ -18,16 +21,16 @@ export type RecordEventKind = (typeof RECORD_EVENTS)[number];
 export interface RecordEvent {
   readonly kind: RecordEventKind;
   readonly channelId: Uint8Array;
-  /** the channel record after the call */
-  readonly record: ChannelRecord;
-  /** the record has a cheater: resolve pays the cheater's balance to the other side */
-  readonly penalty: boolean;
+  /** where the channel stands after the call */
+  readonly checkpoint: ChannelCheckpoint;
+  /** who and what: only create-channel's event carries it (it never changes) */
+  readonly identity: ChannelIdentity | null;
 }
 
 export interface SettleHtlcEvent {
   readonly kind: 'settle-htlc';
   readonly channelId: Uint8Array;
-  readonly record: ChannelRecord;
+  readonly checkpoint: ChannelCheckpoint;
   readonly index: bigint;
   readonly payee: string;
   readonly amount: bigint;
@@ -46,11 +49,20 @@ export interface RevealSecretEvent {
   readonly kind: 'reveal-secret';
   readonly hash: Uint8Array;
   readonly secret: Uint8Array;
-  /** burn height of the reveal */
+  /** tenure height of the reveal (HTLC expiries count tenures) */
   readonly height: bigint;
+  readonly burnHeight: bigint;
 }
 
-export type ChannelEvent = RecordEvent | SettleHtlcEvent | AddSignerEvent | RevealSecretEvent;
+/** A payout the token refused at close-channel or resolve (claimable), or a claim of one. */
+export interface PayoutEvent {
+  readonly kind: 'payout-refused' | 'claim';
+  readonly channelId: Uint8Array;
+  readonly owner: string;
+  readonly amount: bigint;
+}
+
+export type ChannelEvent = RecordEvent | SettleHtlcEvent | AddSignerEvent | RevealSecretEvent | PayoutEvent;
 
 /** A print as a node or the simnet reports it: the printing contract and the value. */
 export interface PrintEvent {
@@ -90,6 +102,7 @@ export function decodeChannelEvent(print: PrintEvent, sources: EventSources): Ch
       hash: asBuffer(entry(t, 'hash', field), `${field}.hash`, 32),
       secret: asBuffer(entry(t, 'secret', field), `${field}.secret`),
       height: asUint(entry(t, 'height', field), `${field}.height`),
+      burnHeight: asUint(entry(t, 'burn-height', field), `${field}.burn-height`),
     };
   }
   const channelId = asBuffer(entry(t, 'channel-id', field), `${field}.channel-id`, 32);
@@ -101,23 +114,28 @@ export function decodeChannelEvent(print: PrintEvent, sources: EventSources): Ch
       key: asBuffer(entry(t, 'key', field), `${field}.key`, 33),
     };
   }
-  const record = decodeChannelRecordFields(t, field);
+  if (kind === 'payout-refused' || kind === 'claim') {
+    return {
+      kind,
+      channelId,
+      owner: asPrincipal(entry(t, 'owner', field), `${field}.owner`),
+      amount: asUint(entry(t, 'amount', field), `${field}.amount`),
+    };
+  }
+  if (kind !== 'settle-htlc' && !isRecordKind(kind)) return null;
+  const checkpoint = decodeChannelCheckpoint(t, field);
   if (kind === 'settle-htlc') {
     return {
       kind,
       channelId,
-      record,
+      checkpoint,
       index: asUint(entry(t, 'index', field), `${field}.index`),
       payee: asPrincipal(entry(t, 'payee', field), `${field}.payee`),
       amount: asUint(entry(t, 'amount', field), `${field}.amount`),
       preimageRevealed: asBool(entry(t, 'preimage-revealed', field), `${field}.preimage-revealed`),
     };
   }
-  if (!isRecordKind(kind)) return null;
-  const penalty = asBool(entry(t, 'penalty', field), `${field}.penalty`);
-  // the contract derives `penalty` from `cheater`; a disagreement is a decoding bug
-  if (penalty !== (record.cheater !== null)) throw new DecodeError(`${field}.penalty`, String(record.cheater !== null), String(penalty));
-  return { kind, channelId, record, penalty };
+  return { kind, channelId, checkpoint, identity: kind === 'create-channel' ? decodeChannelIdentity(t, field) : null };
 }
 
 /** Decode a call's prints, in order, keeping ours. */

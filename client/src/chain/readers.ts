@@ -66,7 +66,7 @@ export type PaymentVerdict =
  * is an answer, not a failure: it comes back as `valid: false` with the typed error.
  */
 export async function verifyPayment(ctx: ChainContext, o: { signed: SignedState }): Promise<PaymentVerdict> {
-  const cv = await read(ctx, ctx.contract, 'verify-payment', signedArgs(o.signed));
+  const cv = await read(ctx, ctx.contract, 'verify-payment', signedArgs('verify-payment', o.signed));
   let ok: ClarityValue;
   try {
     ok = unwrapResponse(cv, 'bitstream');
@@ -86,7 +86,7 @@ export async function verifyPayment(ctx: ChainContext, o: { signed: SignedState 
   };
 }
 
-/** The burn height at which `hash`'s secret was first revealed, or null. */
+/** The tenure height at which `hash`'s secret was first revealed, or null (HTLC expiries are tenure heights). */
 export async function getRevealHeight(ctx: ChainContext, o: { hash: Uint8Array }): Promise<bigint | null> {
   const cv = await read(ctx, ctx.registry, 'get-reveal-height', [Cl.buffer(bytes(o.hash, 32, 'hash'))]);
   return asOptional(cv, 'get-reveal-height', asUint);
@@ -104,8 +104,9 @@ export async function isWindowEnded(ctx: ChainContext, o: { channelId: Uint8Arra
   return asBool(cv, 'is-window-ended');
 }
 
-/** What the contract holds in `token` (null = STX) over all channels. */
-export async function getEscrowed(ctx: ChainContext, o: { token: string | null }): Promise<bigint> {
-  const cv = await read(ctx, ctx.contract, 'get-escrowed', [o.token === null ? Cl.none() : Cl.some(Cl.principal(principal(o.token, 'token')))]);
-  return asUint(cv, 'get-escrowed');
+
+/** A payout the channel's token refused, waiting for `owner` to be claimed (PROTOCOL 6.5). */
+export async function getUnpaid(ctx: ChainContext, o: { channelId: Uint8Array; owner: string }): Promise<bigint> {
+  const cv = await read(ctx, ctx.contract, 'get-unpaid', [Cl.buffer(bytes(o.channelId, 32, 'channelId')), Cl.principal(principal(o.owner, 'owner'))]);
+  return asUint(cv, 'get-unpaid');
 }

@@ -1,15 +1,19 @@
-// One side of a two-party channel: the PROTOCOL §4 state machine. It owns the order
-// of signatures (the responder, whose balance never falls, signs first; the proposer
+// One side of a two-party channel: the PROTOCOL §4 state machine. It owns the order of
+// signatures (the responder, who is owed no less afterwards, signs first; the proposer
 // signs last, after verifying), batching of queued payments into one state, the
-// per-channel lock, retransmission, and the rule that a state is durably stored before
-// this side's signature on it leaves and before a payment resolves. It must not do
-// network I/O itself (the Transport does) nor touch the chain (it is told burn heights).
+// per-channel lock, retransmission, the rule that a state is durably stored before this
+// side's signature on it leaves and before a payment is reported, what the next state
+// builds on while a chain state is pending (footing.ts), payment identity
+// (payments.ts), and the HTLC secrets it learns (kept durably before anything acts on
+// them). It must not do network I/O itself (the Transport does) nor touch the chain (it
+// is told chain heights and what landed).
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { Action, type ChannelState } from '../codec/state.js';
+import { Action, type ChannelState, type Htlc } from '../codec/state.js';
 import { domainHash, stateHash, type Domain } from '../codec/sip018.js';
 import type { Signer } from '../signers/signer.js';
-import type { PendingState, SignedState, StateStore } from '../store/types.js';
+import { initialRecord } from '../store/rules.js';
+import type { PaymentRecord, PendingState, SignedState, StateStore } from '../store/types.js';
 import { StoreCode, StoreError } from '../store/types.js';
 import { toHex } from '../wire/json.js';
 import {
@@ -17,6 +21,7 @@ import {
   WIRE_VERSION,
   type AckMessage,
   type ErrorMessage,
+  type ExpireMessage,
   type Message,
   type ProposalMessage,
   type SecretMessage,
@@ -26,7 +31,12 @@ import type { Op } from '../wire/schemas.js';
 import type { Transport } from '../wire/transport.js';
 import { BitStreamError } from '../errors/errors.js';
 import { ChannelCode, ProtocolError, RemoteError, UsageError } from './errors.js';
+import { footing, type ChainView, type Footing } from './footing.js';
 import { Lock } from './lock.js';
+import {
+  PaymentEntry, PaymentFailedError, PaymentPendingError, checkPaymentId, entryFromRecord, newPaymentId,
+  type PayOptions, type PaymentReceipt, type PaymentStatus, type Waiter,
+} from './payments.js';
 import { applyOps, checkAmount, checkProposed, type Rules } from './transition.js';
 import { checkCanonical, checkSignature, nobleVerifier, type SignatureVerifier } from './verify.js';
 
@@ -47,23 +57,29 @@ export interface ChannelConfig {
   readonly transport: Transport;
   /** the channel's dispute window, in burn blocks */
   readonly window: bigint;
-  /** burn blocks an HTLC must outlast the window by (default 6) */
+  /** tenures an HTLC must outlast the window by (default 6) */
   readonly safetyDelta?: bigint;
   /** minimum balance each side keeps once reached (default 0: none) */
   readonly reserve?: bigint;
-  /** burn blocks an opening, deposit or withdrawal must be deep before it counts (default 1; 0: at once) */
+  /** burn blocks an opening, deposit, withdraw or close must be deep before it counts (default 1; 0: once mined) */
   readonly confirmations?: number;
+  /** burn blocks a close, deposit or withdraw state this side proposes stays landable (default 12) */
+  readonly landWithin?: bigint;
+  /** how far ahead a peer's chain state's valid-until may be, in burn blocks (default 2 to 288) */
+  readonly landing?: { readonly min: bigint; readonly max: bigint };
   /** fold payments queued while an update is in flight into the next state (default true) */
   readonly batching?: boolean;
   /** resend an unanswered message after this long (default 200 ms) */
   readonly retransmitMs?: number;
   /** the current burn height, if known */
   readonly burnHeight?: bigint;
+  /** the current tenure height, if known (HTLC expiries count tenures) */
+  readonly tenureHeight?: bigint;
   /** called with each signature of this side once it is durable and just before it is sent */
   readonly onSignature?: (e: SignatureEvent) => void;
   /** called with each state that becomes final (fully signed and stored) on this side */
   readonly onState?: (s: SignedState) => void;
-  /** called when the counterparty reveals an HTLC secret */
+  /** called once an HTLC secret this side learned from the peer is durably kept, before anything acts on it */
   readonly onSecret?: (hash: Uint8Array, secret: Uint8Array) => void;
   /** called with each refusal of an incoming message (the peer also gets an error message) */
   readonly onError?: (e: unknown) => void;
@@ -79,6 +95,8 @@ export interface SignatureEvent {
 
 interface Item {
   readonly op: Op;
+  /** the payment this item is, for `pay` items */
+  readonly entry: PaymentEntry | null;
   resolve(s: SignedState): void;
   reject(e: unknown): void;
 }
@@ -89,6 +107,7 @@ interface Proposal {
   readonly ops: Op[];
   readonly tag: Uint8Array;
   readonly items: Item[];
+  readonly lapsed: boolean;
   sentAt: number;
 }
 
@@ -106,9 +125,10 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function isChainAction(s: ChannelState): boolean {
-  return s.nonce === 0n || s.action === Action.Deposit || s.action === Action.Withdraw;
-}
+const isChainOp = (op: Op) => op.op === 'deposit' || op.op === 'withdraw' || op.op === 'close';
+
+/** Decided payments kept for paymentStatus (the durable ones are also in the store). */
+const RECENT_PAYMENTS = 10_000;
 
 export class Channel {
   readonly channelId: Uint8Array;
@@ -120,6 +140,8 @@ export class Channel {
   /** HMAC keyed with this side's tag key, cloned per tag (saves hashing the padded key each time) */
   private readonly tagMac: ReturnType<typeof hmac.create>;
   private latestSigned: SignedState;
+  private baseSigned: SignedState | null;
+  private closableSigned: SignedState;
   private pending: PendingState | null;
   private pendingSentAt = 0;
   private proposal: Proposal | null = null;
@@ -127,14 +149,22 @@ export class Channel {
   private unacked: { nonce: bigint; hash: Uint8Array; sig: Uint8Array; sentAt: number } | null = null;
   private queue: Item[] = [];
   private kickScheduled = false;
-  private tip: bigint;
+  private burnTip: bigint;
+  private tenureTip: bigint | null;
   private readonly minedAt = new Map<bigint, bigint>();
   private readonly secrets = new Map<string, Uint8Array>();
+  private readonly abandoned = new Set<string>();
+  /** payments by id: every undecided one, and the most recent decided ones (for paymentStatus) */
+  private readonly payments = new Map<string, PaymentEntry>();
+  /** undecided payments by the nonce of the proposal carrying them */
+  private readonly inFlightAt = new Map<bigint, Set<PaymentEntry>>();
+  /** HTLCs we offered whose removal we asked the receiver for, by hash: who waits for it */
+  private readonly expiring = new Map<string, { hash: Uint8Array; sentAt: number; waiters: { resolve(s: SignedState): void; reject(e: unknown): void }[] }>();
   private timer: NodeJS.Timeout | null = null;
   private shut = false;
   private readonly unsubscribe: () => void;
 
-  private constructor(cfg: ChannelConfig, record: { latest: SignedState; pending: PendingState | null; tagKey: Uint8Array }) {
+  private constructor(cfg: ChannelConfig, record: NonNullable<ReturnType<StateStore['load']>>) {
     this.cfg = cfg;
     this.channelId = cfg.channelId;
     this.role = cfg.role;
@@ -142,8 +172,14 @@ export class Channel {
     this.domainHash = domainHash(cfg.domain);
     this.tagMac = hmac.create(sha256, record.tagKey);
     this.latestSigned = record.latest;
+    this.baseSigned = record.base;
+    this.closableSigned = record.closable;
     this.pending = record.pending;
-    this.tip = cfg.burnHeight ?? 0n;
+    for (const h of record.abandoned) this.abandoned.add(toHex(h));
+    for (const [k, v] of cfg.store.secrets(cfg.channelId)) this.secrets.set(k, v);
+    for (const r of cfg.store.inFlight(cfg.channelId)) this.track(entryFromRecord(r), r.nonce);
+    this.burnTip = cfg.burnHeight ?? 0n;
+    this.tenureTip = cfg.tenureHeight ?? null;
     // after a restart we cannot know whether the peer got our last signature: offer it again
     const own = this.ownSig(record.latest);
     if (own) this.unacked = { nonce: record.latest.state.nonce, hash: record.latest.hash, sig: own, sentAt: 0 };
@@ -166,15 +202,13 @@ export class Channel {
       }
       const tagKey = new Uint8Array(32);
       crypto.getRandomValues(tagKey);
-      record = {
-        channelId: cfg.channelId,
-        latest: { state: initial, hash: stateHash(initial, domainHash(cfg.domain)), sigA: null, sigB: null },
-        pending: null,
-        tagKey,
-      };
+      const implicit: SignedState = { state: initial, hash: stateHash(initial, domainHash(cfg.domain)), sigA: null, sigB: null };
+      record = initialRecord(cfg.channelId, implicit, tagKey);
       await cfg.store.create(record);
     }
-    return new Channel(cfg, record);
+    const channel = new Channel(cfg, record);
+    await channel.settleStoredPayments();
+    return channel;
   }
 
   // ---------------------------------------------------------------------------------
@@ -184,6 +218,11 @@ export class Channel {
   /** The newest fully signed state (the implicit on-chain one before any update). */
   get latest(): SignedState {
     return this.latestSigned;
+  }
+
+  /** The newest fully signed transfer or close state: what a close or a challenge uses (PROTOCOL §8). */
+  get closable(): SignedState {
+    return this.closableSigned;
   }
 
   /** This side's and the counterparty's balances in the newest fully signed state. */
@@ -197,12 +236,56 @@ export class Channel {
     return this.proposal !== null || this.pending !== null || this.queue.length > 0;
   }
 
-  /** Pay `amount` to the counterparty; resolves with the state carrying it once that state is final. */
-  pay(amount: bigint): Promise<SignedState> {
-    return this.enqueue({ op: 'pay', amount }, amount);
+  /**
+   * Pay `amount` to the counterparty. Resolves with the receipt once the state carrying
+   * it is final; rejects with PaymentFailedError (nothing moved, ever) or, when the
+   * caller stops waiting after the payment was proposed, PaymentPendingError.
+   */
+  pay(amount: bigint, opts: PayOptions = {}): Promise<PaymentReceipt> {
+    try {
+      if (this.shut) throw new UsageError(ChannelCode.Closed, 'channel object closed');
+      if (opts.id !== undefined) checkPaymentId(opts.id);
+      if (opts.data !== undefined && (!(opts.data instanceof Uint8Array) || opts.data.length !== 32)) {
+        throw new UsageError(ChannelCode.BadOps, 'payment data must be 32 bytes');
+      }
+      this.checkUsageAmount(amount);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const id = opts.id ?? newPaymentId();
+    let entry = this.payments.get(id);
+    if (entry === undefined && opts.id !== undefined) {
+      const stored = this.cfg.store.payment(id);
+      if (stored !== null) entry = this.track(entryFromRecord(stored), null);
+    }
+    if (entry !== undefined) {
+      // the same id again: the first payment's outcome, never a second payment
+      if (entry.amount !== amount) {
+        return Promise.reject(new UsageError(ChannelCode.PaymentIdConflict, 'this payment id was used for another amount', { details: { id, amount: String(entry.amount) } }));
+      }
+      return this.waitFor(entry, opts);
+    }
+    const e = this.track(new PaymentEntry(id, this.channelId, amount, opts.id !== undefined, opts.data), null);
+    const op: Op = opts.data === undefined ? { op: 'pay', amount } : { op: 'pay', amount, data: opts.data };
+    this.queue.push({
+      op,
+      entry: e,
+      resolve: (s) => e.complete(s.state.nonce, s.hash),
+      reject: (err) => e.fail(err),
+    });
+    this.scheduleKick();
+    return this.waitFor(e, opts);
   }
 
-  /** Offer an HTLC to the counterparty. */
+  /** What is known of payment `id`, or null if this channel never saw it. */
+  paymentStatus(id: string): PaymentStatus | null {
+    const e = this.payments.get(id);
+    if (e) return e.view();
+    const stored = this.cfg.store.payment(id);
+    return stored === null ? null : entryFromRecord(stored).view();
+  }
+
+  /** Offer an HTLC to the counterparty (expiry: a tenure height). */
   addHtlc(htlc: { hash: Uint8Array; amount: bigint; expiry: bigint }): Promise<SignedState> {
     if (!(htlc.hash instanceof Uint8Array) || htlc.hash.length !== 32) {
       return Promise.reject(new UsageError(ChannelCode.InvalidAmount, 'HTLC hash must be 32 bytes'));
@@ -210,37 +293,59 @@ export class Channel {
     return this.enqueue({ op: 'add', hash: htlc.hash, amount: htlc.amount, expiry: htlc.expiry }, htlc.amount);
   }
 
-  /** Claim an HTLC the counterparty offered, with its secret. */
-  fulfilHtlc(secret: Uint8Array): Promise<SignedState> {
+  /** Claim an HTLC the counterparty offered, with its secret (kept durably first). */
+  async fulfilHtlc(secret: Uint8Array): Promise<SignedState> {
     if (!(secret instanceof Uint8Array) || secret.length !== 32) {
-      return Promise.reject(new UsageError(ChannelCode.HtlcBadSecret, 'secret must be 32 bytes'));
+      throw new UsageError(ChannelCode.HtlcBadSecret, 'secret must be 32 bytes');
     }
+    await this.learnSecret(secret);
     return this.enqueue({ op: 'fulfil', hash: sha256(secret), secret });
   }
 
   /** Give up an HTLC the counterparty offered (it goes back to the counterparty). */
   failHtlc(hash: Uint8Array): Promise<SignedState> {
+    if (this.secrets.has(toHex(hash))) {
+      return Promise.reject(new UsageError(ChannelCode.HtlcSecretKnown, 'the secret is known: fulfil, not fail'));
+    }
     return this.enqueue({ op: 'fail', hash });
   }
 
-  /** Take back an HTLC this side offered whose expiry has passed. */
+  /**
+   * Take back an HTLC this side offered whose expiry has passed: asks the receiver to
+   * propose its removal (PROTOCOL §4.1: the receiver, who is then owed less, signs last).
+   * Resolves with the state without it. A receiver that never answers leaves the
+   * on-chain refund: close the channel.
+   */
   expireHtlc(hash: Uint8Array): Promise<SignedState> {
-    return this.enqueue({ op: 'expire', hash });
+    const mine = this.role === 'a';
+    const h = this.latestSigned.state.htlcs.find((x) => x.offeredByA === mine && equalBytes(x.hash, hash));
+    if (!h) return Promise.reject(new UsageError(ChannelCode.HtlcUnknown, 'no HTLC of ours with this hash'));
+    if (this.tenureTip === null || this.tenureTip <= h.expiry) {
+      return Promise.reject(new UsageError(ChannelCode.HtlcNotExpired, 'HTLC has not expired yet', { details: { expiry: h.expiry, tenure: this.tenureTip } }));
+    }
+    const k = toHex(hash);
+    return new Promise<SignedState>((resolve, reject) => {
+      let e = this.expiring.get(k);
+      if (!e) this.expiring.set(k, (e = { hash, sentAt: 0, waiters: [] }));
+      e.waiters.push({ resolve, reject });
+      this.sendExpire(e);
+      this.armTimer();
+    });
   }
 
-  /** A co-signed deposit state for fund-channel; the channel waits for its confirmation. */
+  /** A co-signed deposit state for fund-channel; the channel waits for it to land or lapse. */
   deposit(amount: bigint): Promise<SignedState> {
-    return this.enqueue({ op: 'deposit', amount }, amount);
+    return this.enqueue({ op: 'deposit', amount, validUntil: 0n }, amount);
   }
 
-  /** A co-signed withdraw state for the withdraw call; the channel waits for its confirmation. */
+  /** A co-signed withdraw state for withdraw (either side may land it); the channel waits for it to land or lapse. */
   withdraw(amount: bigint): Promise<SignedState> {
-    return this.enqueue({ op: 'withdraw', amount }, amount);
+    return this.enqueue({ op: 'withdraw', amount, validUntil: 0n }, amount);
   }
 
-  /** A co-signed close state for close-channel; no update follows it. */
+  /** A co-signed close state for close-channel; nothing is signed after it until it lands or lapses. */
   closeState(): Promise<SignedState> {
-    return this.enqueue({ op: 'close' });
+    return this.enqueue({ op: 'close', validUntil: 0n });
   }
 
   /** Show the counterparty the secret of an HTLC it offered us (so it can settle upstream). */
@@ -249,20 +354,32 @@ export class Channel {
   }
 
   /**
-   * Remember a secret this side knows (it made it as the payee, or learned it): it will
-   * not agree to refund an HTLC locked by it, and can fulfil it.
+   * Keep a secret this side knows (it made it as the payee, or learned it), durably: it
+   * will never give up an HTLC locked by it, after a restart too, and can fulfil it.
    */
-  learnSecret(secret: Uint8Array): void {
+  async learnSecret(secret: Uint8Array): Promise<void> {
+    await this.cfg.store.saveSecret(this.channelId, secret);
     this.secrets.set(toHex(sha256(secret)), secret);
   }
 
-  /** The chain tip moved: HTLC checks use it, confirmations count from it. */
-  setBurnHeight(height: bigint): void {
-    if (height > this.tip) this.tip = height;
+  /** The secret of `hash`, if this side knows it (a watchtower's SecretSource). */
+  secretFor(hash: Uint8Array): Uint8Array | null {
+    return this.secrets.get(toHex(hash)) ?? null;
+  }
+
+  /** The chain tip moved: HTLC checks use the tenure height, confirmations and lapses count burn blocks. */
+  setChainTime(time: { burnHeight: bigint; tenureHeight?: bigint }): void {
+    if (time.burnHeight > this.burnTip) this.burnTip = time.burnHeight;
+    if (time.tenureHeight !== undefined && (this.tenureTip === null || time.tenureHeight > this.tenureTip)) this.tenureTip = time.tenureHeight;
     this.scheduleKick();
   }
 
-  /** The on-chain call carrying state `nonce` (opening: 0, deposit, withdraw) was mined at `burnHeight`. */
+  /** The burn tip moved (the tenure height is left as it was; see setChainTime). */
+  setBurnHeight(height: bigint): void {
+    this.setChainTime({ burnHeight: height });
+  }
+
+  /** The on-chain call carrying state `nonce` (opening: 0, deposit, withdraw, close) was mined at `burnHeight`. */
   confirmOnChain(nonce: bigint, burnHeight: bigint): void {
     this.minedAt.set(nonce, burnHeight);
     this.scheduleKick();
@@ -275,10 +392,22 @@ export class Channel {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const err = new UsageError(ChannelCode.Closed, 'channel object closed');
-    for (const item of this.queue) item.reject(err);
+    for (const item of this.queue) {
+      // never proposed at a nonce still open: it fails for good
+      if (item.entry?.durable) void this.cfg.store.savePayments([{ ...item.entry.record(), status: 'failed', reason: err.code }]).catch(() => undefined);
+      item.reject(err);
+    }
     this.queue = [];
-    if (this.proposal) for (const item of this.proposal.items) item.reject(err);
+    if (this.proposal) {
+      for (const item of this.proposal.items) {
+        // proposed: the peer may hold it and a later run may still complete it (adopt)
+        if (item.entry) item.entry.release(new PaymentPendingError(`payment ${item.entry.id} was in flight when the channel object closed`, { details: { id: item.entry.id } }));
+        else item.reject(err);
+      }
+    }
     this.proposal = null;
+    for (const e of this.expiring.values()) for (const w of e.waiters) w.reject(err);
+    this.expiring.clear();
   }
 
   /**
@@ -303,21 +432,103 @@ export class Channel {
   }
 
   // ---------------------------------------------------------------------------------
-  // Proposing (this side's balance may fall: it signs last)
+  // Proposing (this side may be owed less: it signs last)
   // ---------------------------------------------------------------------------------
+
+  private checkUsageAmount(amount: bigint): void {
+    try {
+      checkAmount(amount);
+    } catch (e) {
+      throw new UsageError(ChannelCode.InvalidAmount, (e as Error).message, { details: { amount: String(amount) } });
+    }
+  }
 
   private enqueue(op: Op, amount?: bigint): Promise<SignedState> {
     if (this.shut) return Promise.reject(new UsageError(ChannelCode.Closed, 'channel object closed'));
     if (amount !== undefined) {
       try {
-        checkAmount(amount);
+        this.checkUsageAmount(amount);
       } catch (e) {
-        return Promise.reject(new UsageError(ChannelCode.InvalidAmount, (e as Error).message, { details: { amount: String(amount) } }));
+        return Promise.reject(e);
       }
     }
     return new Promise<SignedState>((resolve, reject) => {
-      this.queue.push({ op, resolve, reject });
+      this.queue.push({ op, entry: null, resolve, reject });
       this.scheduleKick();
+    });
+  }
+
+  /** Keep `e` by id (and, in flight, by nonce); forget it once decided and old (RECENT_PAYMENTS). */
+  private track(e: PaymentEntry, nonce: bigint | null): PaymentEntry {
+    this.payments.set(e.id, e);
+    if (nonce !== null) this.inFlight(e, nonce);
+    e.onSettled = (x) => this.retire(x);
+    return e;
+  }
+
+  private inFlight(e: PaymentEntry, nonce: bigint): void {
+    let at = this.inFlightAt.get(nonce);
+    if (!at) this.inFlightAt.set(nonce, (at = new Set()));
+    at.add(e);
+  }
+
+  private notInFlight(e: PaymentEntry): void {
+    if (e.nonce === undefined) return;
+    const at = this.inFlightAt.get(e.nonce);
+    at?.delete(e);
+    if (at?.size === 0) this.inFlightAt.delete(e.nonce);
+  }
+
+  /** A decided payment: out of the in-flight index, to the back of the recent ones, the oldest dropped. */
+  private retire(e: PaymentEntry): void {
+    this.notInFlight(e);
+    this.payments.delete(e.id);
+    this.payments.set(e.id, e);
+    if (this.payments.size <= RECENT_PAYMENTS) return;
+    for (const [id, old] of this.payments) {
+      if (this.payments.size <= RECENT_PAYMENTS) break;
+      if (old.settled) this.payments.delete(id);
+    }
+  }
+
+  /** The caller's promise for a payment, honouring its timeout and abort signal. */
+  private waitFor(entry: PaymentEntry, opts: PayOptions): Promise<PaymentReceipt> {
+    return new Promise<PaymentReceipt>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+      };
+      const w: Waiter = {
+        resolve: (r) => (done(), resolve(r)),
+        reject: (e) => (done(), reject(e)),
+      };
+      const stop = (code: string, why: string) => {
+        if (entry.settled) return;
+        entry.forget(w);
+        done();
+        if (entry.status === 'queued') {
+          // never proposed: it fails for good
+          const i = this.queue.findIndex((it) => it.entry === entry);
+          if (i >= 0) this.queue.splice(i, 1);
+          const err = new PaymentFailedError(code, `payment ${entry.id} ${why} before it was proposed`, { details: { id: entry.id } });
+          if (entry.durable) void this.cfg.store.savePayments([{ ...entry.record(), status: 'failed', reason: code }]).catch(() => undefined);
+          entry.fail(err);
+          reject(err);
+        } else {
+          reject(new PaymentPendingError(`payment ${entry.id} ${why} while in flight: its outcome is not known yet`, {
+            details: { id: entry.id, status: entry.status, reason: code },
+          }));
+        }
+      };
+      const onAbort = () => stop(ChannelCode.PaymentAborted, 'was aborted');
+      if (opts.signal?.aborted) {
+        stop(ChannelCode.PaymentAborted, 'was aborted');
+        return;
+      }
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      if (opts.timeoutMs !== undefined) timer = setTimeout(() => stop(ChannelCode.PaymentTimeout, 'timed out'), opts.timeoutMs);
+      entry.wait(w);
     });
   }
 
@@ -335,44 +546,46 @@ export class Channel {
       window: this.cfg.window,
       safetyDelta: this.cfg.safetyDelta ?? 6n,
       reserve: this.cfg.reserve ?? 0n,
-      burnHeight: this.tip,
+      burnHeight: this.burnTip,
+      tenureHeight: this.tenureTip,
+      landing: this.cfg.landing ?? { min: 2n, max: 288n },
       participants: this.cfg.participants,
       knowsSecret: (hash) => this.secrets.has(toHex(hash)),
     };
   }
 
-  private isFinalClose(): boolean {
-    return this.latestSigned.state.action === Action.Close;
+  private chainView(): ChainView {
+    return { burnHeight: this.burnTip, minedAt: (n) => this.minedAt.get(n), depth: this.cfg.confirmations ?? 1 };
   }
 
-  /** Does the newest state stand on-chain deep enough to build on (PROTOCOL §4, confirmations)? */
-  private ready(): boolean {
-    const s = this.latestSigned.state;
-    const depth = this.cfg.confirmations ?? 1;
-    if (depth <= 0 || !isChainAction(s)) return true;
-    const mined = this.minedAt.get(s.nonce);
-    return mined !== undefined && this.tip - mined + 1n >= BigInt(depth);
+  /** What the next state builds on now (PROTOCOL §4.3). */
+  private footing(): Footing {
+    return footing(this.latestSigned.state, this.baseSigned?.state ?? null, this.chainView());
   }
 
   /** Build and send the next proposal from the queue, if nothing is in flight. */
   private async kick(): Promise<void> {
     if (this.shut || this.proposal || this.pending || this.queue.length === 0) return;
-    if (this.isFinalClose()) {
-      const err = new UsageError(ChannelCode.Closed, 'the channel has a final close state');
+    const f = this.footing();
+    if (f.kind === 'closed') {
+      const err = new UsageError(ChannelCode.Closed, 'the channel was closed on-chain with a close state');
       for (const item of this.queue.splice(0)) item.reject(err);
       return;
     }
-    if (!this.ready()) return; // waits for confirmOnChain / setBurnHeight
+    if (f.kind === 'wait') return; // waits for confirmOnChain / setChainTime
     const iAmA = this.role === 'a';
     const rules = this.rules();
-    const base = this.latestSigned.state;
+    const nonce = this.latestSigned.state.nonce + 1n;
     const batching = this.cfg.batching ?? true;
+    const landBy = this.burnTip + (this.cfg.landWithin ?? 12n);
     let ops: Op[] = [];
     let state: ChannelState | null = null;
     const items: Item[] = [];
     let taken = 0;
-    for (const item of this.queue) {
-      const single = item.op.op === 'deposit' || item.op.op === 'withdraw' || item.op.op === 'close';
+    for (const queued of this.queue) {
+      // a chain state's valid-until counts from now, not from when it was asked for
+      const item = isChainOp(queued.op) ? { ...queued, op: { ...queued.op, validUntil: landBy } as Op } : queued;
+      const single = isChainOp(item.op) || (item.op.op === 'pay' && item.op.data !== undefined);
       if (items.length > 0 && (!batching || single)) break;
       taken++;
       const candidate = mergeOp(ops, item.op);
@@ -381,13 +594,13 @@ export class Channel {
         break;
       }
       try {
-        state = applyOps(base, candidate, iAmA, rules);
+        state = applyOps(f.base, nonce, candidate, iAmA, rules);
       } catch (e) {
-        item.reject(e instanceof ProtocolError ? new UsageError(e.code as ChannelCode, e.message, { details: e.details }) : e);
+        queued.reject(e instanceof ProtocolError ? new UsageError(e.code as ChannelCode, e.message, { details: e.details }) : e);
         continue;
       }
       ops = candidate;
-      items.push(item);
+      items.push(queued);
       if (single) break;
     }
     this.queue.splice(0, taken);
@@ -402,8 +615,27 @@ export class Channel {
       for (const item of items) item.reject(e); // never leave a caller waiting
       return;
     }
-    const tag = this.tagOf(hash);
-    this.proposal = { state, hash, ops, tag, items, sentAt: Date.now() };
+    // payments the caller named are recorded before the proposal leaves, so a retry by
+    // id after a crash finds them (and a later run can tell whether this state completed)
+    const named: PaymentRecord[] = [];
+    for (const item of items) {
+      const e = item.entry;
+      if (!e) continue;
+      e.status = 'in-flight';
+      e.nonce = nonce;
+      e.hash = hash;
+      this.inFlight(e, nonce);
+      if (e.durable) named.push(e.record());
+    }
+    if (named.length > 0) {
+      try {
+        await this.cfg.store.savePayments(named);
+      } catch (err) {
+        for (const item of items) item.reject(err);
+        return;
+      }
+    }
+    this.proposal = { state, hash, ops, tag: this.tagOf(hash, f.lapsed), items, lapsed: f.lapsed, sentAt: Date.now() };
     this.sendProposal(this.proposal);
     this.armTimer();
   }
@@ -423,7 +655,7 @@ export class Channel {
     if (p && m.nonce === p.state.nonce) {
       if (equalBytes(m.hash, p.hash)) {
         checkSignature(this.verifier, p.hash, m.sig, this.cfg.counterpartyKeys);
-        await this.finish(p.state, p.hash, m.sig, p.items);
+        await this.finish(p.state, p.hash, m.sig, p.items, p.lapsed);
         return;
       }
       if (m.state && m.tag) {
@@ -451,13 +683,16 @@ export class Channel {
 
   /**
    * Complete a proposal of ours that the peer signed but we lost in a crash. The tag
-   * (our HMAC over its hash) proves we made it; without it a peer could invent one.
+   * (our HMAC over its hash) proves we made it; without it a peer could invent one. A
+   * proposal we abandoned is never signed: a payment on it was reported failed.
    */
   private async adopt(m: SignatureMessage): Promise<void> {
     const state = m.state!;
-    if (!equalBytes(this.tagOf(m.hash), m.tag!)) {
+    const lapsed = equalBytes(this.tagOf(m.hash, true), m.tag!);
+    if (!lapsed && !equalBytes(this.tagOf(m.hash, false), m.tag!)) {
       throw new ProtocolError(ChannelCode.BadTag, 'the state is not a proposal of ours');
     }
+    if (this.abandoned.has(toHex(m.hash))) throw new ProtocolError(ChannelCode.Abandoned, 'we abandoned this proposal and never sign it');
     if (!equalBytes(state.channelId, this.channelId)) throw new ProtocolError(ChannelCode.UnknownChannel, 'state of another channel');
     if (state.nonce !== this.latestSigned.state.nonce + 1n || m.nonce !== state.nonce) {
       throw new ProtocolError(ChannelCode.WrongNonce, 'recovered proposal is not the next state');
@@ -472,31 +707,103 @@ export class Channel {
     checkSignature(this.verifier, hash, m.sig, this.cfg.counterpartyKeys);
     if (this.proposal) {
       // our current proposal was never signed by us: put its operations back in the queue
-      this.queue.unshift(...this.proposal.items);
+      this.requeue(this.proposal.items);
       this.proposal = null;
     }
-    await this.finish(state, hash, m.sig, []);
+    await this.finish(state, hash, m.sig, [], lapsed);
   }
 
-  private async finish(state: ChannelState, hash: Uint8Array, theirs: Uint8Array, items: Item[]): Promise<void> {
+  private requeue(items: Item[]): void {
+    for (const item of items) {
+      if (!item.entry) continue;
+      this.notInFlight(item.entry);
+      item.entry.status = 'queued';
+    }
+    this.queue.unshift(...items);
+  }
+
+  private async finish(state: ChannelState, hash: Uint8Array, theirs: Uint8Array, items: Item[], lapsed: boolean): Promise<void> {
     const own = await this.cfg.signer.signState(state, this.cfg.domain, hash);
     checkCanonical(own);
     const signed: SignedState =
       this.role === 'a' ? { state, hash, sigA: own, sigB: theirs } : { state, hash, sigA: theirs, sigB: own };
-    await this.cfg.store.saveSigned(this.channelId, signed);
-    this.latestSigned = signed;
+    const settledEntries = this.settleAt(state.nonce, hash);
+    await this.cfg.store.saveSigned(this.channelId, signed, { lapsed, payments: settledEntries.records });
+    this.advance(signed, lapsed);
     this.proposal = null;
     this.unacked = { nonce: state.nonce, hash, sig: own, sentAt: Date.now() };
     this.cfg.onSignature?.({ nonce: state.nonce, hash, sig: own, first: false });
     this.send({ v: WIRE_VERSION, type: 'signature', channelId: this.channelId, nonce: state.nonce, hash, sig: own, first: false });
     for (const item of items) item.resolve(signed);
+    settledEntries.report();
     this.cfg.onState?.(signed);
+    this.afterState(signed);
     this.armTimer();
     if (this.queue.length > 0) this.scheduleKick();
   }
 
+  /**
+   * The payments a new state at `nonce` settles: those in flight at that nonce complete
+   * if it is their state and can never complete otherwise (the nonce is taken). Returns
+   * the records to write with the state and what to report once it is durable.
+   */
+  private settleAt(nonce: bigint, hash: Uint8Array): { records: PaymentRecord[]; report: () => void } {
+    const done: { entry: PaymentEntry; completed: boolean }[] = [];
+    for (const e of this.inFlightAt.get(nonce) ?? []) {
+      if (e.settled || e.status !== 'in-flight' || e.hash === undefined) continue;
+      done.push({ entry: e, completed: equalBytes(e.hash, hash) });
+    }
+    const records = done
+      .filter((d) => d.entry.durable)
+      .map((d) => ({ ...d.entry.record(), status: d.completed ? 'completed' : 'failed', ...(d.completed ? {} : { reason: ChannelCode.PaymentFailed }) }) as PaymentRecord);
+    return {
+      records,
+      report: () => {
+        for (const d of done) {
+          if (d.completed) d.entry.complete(nonce, hash);
+          else d.entry.fail(new PaymentFailedError(ChannelCode.PaymentFailed, `payment ${d.entry.id}: another state took its nonce`, { details: { id: d.entry.id, nonce } }));
+        }
+      },
+    };
+  }
+
+  /** Payments an earlier run left in flight whose nonce has since passed: decide them now. */
+  private async settleStoredPayments(): Promise<void> {
+    const latest = this.latestSigned;
+    const records: PaymentRecord[] = [];
+    const reports: (() => void)[] = [];
+    for (const e of [...this.inFlightAt.values()].flatMap((at) => [...at])) {
+      if (e.settled || e.nonce === undefined || e.nonce > latest.state.nonce) continue;
+      const completed = e.nonce === latest.state.nonce && e.hash !== undefined && equalBytes(e.hash, latest.hash);
+      records.push({ ...e.record(), status: completed ? 'completed' : 'failed', ...(completed ? {} : { reason: ChannelCode.PaymentFailed }) });
+      reports.push(() => (completed ? e.complete(latest.state.nonce, latest.hash) : e.fail(new PaymentFailedError(ChannelCode.PaymentFailed, `payment ${e.id}: another state took its nonce`))));
+    }
+    if (records.length === 0) return;
+    await this.cfg.store.savePayments(records);
+    for (const r of reports) r();
+  }
+
+  private advance(signed: SignedState, lapsed: boolean): void {
+    // as the store keeps it (rules.ts): a base only under a chain state
+    this.baseSigned = signed.state.action === Action.Transfer ? null : lapsed ? this.baseSigned : this.latestSigned;
+    this.latestSigned = signed;
+    if (signed.state.action === Action.Transfer || signed.state.action === Action.Close) this.closableSigned = signed;
+    this.abandoned.clear();
+  }
+
+  /** A new final state: wake whoever waits for an HTLC of ours to be gone. */
+  private afterState(signed: SignedState): void {
+    if (this.expiring.size === 0) return;
+    const mine = this.role === 'a';
+    for (const [k, e] of this.expiring) {
+      if (signed.state.htlcs.some((h) => h.offeredByA === mine && equalBytes(h.hash, e.hash))) continue;
+      this.expiring.delete(k);
+      for (const w of e.waiters) w.resolve(signed);
+    }
+  }
+
   // ---------------------------------------------------------------------------------
-  // Responding (this side's balance does not fall: it signs first)
+  // Responding (this side is owed no less: it signs first)
   // ---------------------------------------------------------------------------------
 
   private async onProposal(m: ProposalMessage): Promise<void> {
@@ -531,20 +838,24 @@ export class Channel {
     if (n !== latest.state.nonce + 1n) {
       throw new ProtocolError(ChannelCode.WrongNonce, 'nonce is not the next one', { details: { nonce: n, latest: latest.state.nonce } });
     }
-    if (this.isFinalClose()) throw new ProtocolError(ChannelCode.Closed, 'the channel has a final close state');
-    if (!this.ready()) throw new ProtocolError(ChannelCode.NotReady, 'the newest on-chain state is not confirmed deep enough');
+    const f = this.footing();
+    if (f.kind === 'closed') throw new ProtocolError(ChannelCode.Closed, 'the channel was closed on-chain with a close state');
+    if (f.kind === 'wait') throw new ProtocolError(ChannelCode.NotReady, `not ready: ${f.reason}`);
     if (this.proposal) {
       // both proposed nonce n at once: a's proposal wins; b drops its own (it signed nothing)
       if (this.role === 'a') throw new ProtocolError(ChannelCode.Collision, 'both sides proposed; a proposes first');
-      this.queue.unshift(...this.proposal.items);
+      this.requeue(this.proposal.items);
       this.proposal = null;
     }
-    const expected = applyOps(latest.state, m.ops, this.role === 'b', this.rules());
+    const expected = applyOps(f.base, n, m.ops, this.role === 'b', this.rules());
     checkProposed(expected, m.state);
+    // the peer claims an HTLC we offered: its secret is kept and reported before anything
+    // else, so an intermediary can always claim upstream (PROTOCOL §5)
+    for (const op of m.ops) if (op.op === 'fulfil') await this.keepPeerSecret(op.hash, op.secret);
     const hash = stateHash(expected, this.domainHash);
     const sig = await this.cfg.signer.signState(expected, this.cfg.domain, hash);
     checkCanonical(sig);
-    const pending: PendingState = { state: expected, hash, sig, tag: m.tag };
+    const pending: PendingState = { state: expected, hash, sig, tag: m.tag, lapsed: f.lapsed };
     await this.cfg.store.savePending(this.channelId, pending);
     this.pending = pending;
     // the peer holds state n now, so our older unacknowledged signature is moot
@@ -589,17 +900,21 @@ export class Channel {
     checkSignature(this.verifier, p.hash, theirs, this.cfg.counterpartyKeys);
     const signed: SignedState =
       this.role === 'a' ? { state: p.state, hash: p.hash, sigA: p.sig, sigB: theirs } : { state: p.state, hash: p.hash, sigA: theirs, sigB: p.sig };
+    // our own payments in flight at this nonce can no longer complete: the peer's state took it
+    const settled = this.settleAt(nonce, p.hash);
     // The write is queued now and the lock released before it commits, so the next
     // proposal's pending signature can share its fsync (group commit). Nothing that
     // depends on it leaves before it is durable: the ack and onState wait for it, and any
     // later signature waits for its own, later commit (commits are in order).
-    const durable = this.cfg.store.saveSigned(this.channelId, signed);
-    this.latestSigned = signed;
+    const durable = this.cfg.store.saveSigned(this.channelId, signed, { lapsed: p.lapsed, payments: settled.records });
+    this.advance(signed, p.lapsed);
     this.pending = null;
     durable.then(
       () => {
         this.send({ v: WIRE_VERSION, type: 'ack', channelId: this.channelId, nonce, hash });
+        settled.report();
         this.cfg.onState?.(signed);
+        this.afterState(signed);
       },
       (e: unknown) => this.storeFailed(e),
     );
@@ -613,7 +928,7 @@ export class Channel {
   }
 
   // ---------------------------------------------------------------------------------
-  // Acks, errors, secrets, retransmission
+  // Acks, errors, secrets, expiries, retransmission
   // ---------------------------------------------------------------------------------
 
   private async handle(m: Message): Promise<void> {
@@ -632,6 +947,8 @@ export class Channel {
         return this.onRemoteError(m);
       case 'secret':
         return this.onSecret(m);
+      case 'expire':
+        return this.onExpire(m);
     }
   }
 
@@ -645,24 +962,74 @@ export class Channel {
     throw new ProtocolError(ChannelCode.Unexpected, 'ack for a state we did not sign');
   }
 
-  private onRemoteError(m: ErrorMessage): void {
+  /**
+   * The peer refused our open proposal. The refusal is not authenticated (error messages
+   * carry no signature), so before its payments are reported failed the proposal is
+   * durably marked as one we will never sign: whatever the peer does later, a payment
+   * reported failed never completes.
+   */
+  private async onRemoteError(m: ErrorMessage): Promise<void> {
+    if (m.ref !== undefined) this.onExpireRefused(m.ref, m);
     const p = this.proposal;
     if (!p || m.ref === undefined || !equalBytes(m.ref, p.tag)) return; // not about our open proposal
     if (RETRYABLE.has(m.code)) return; // the retransmit timer tries again
-    this.proposal = null;
     const err = new RemoteError(m.code, `peer refused the proposal: ${m.message}`, { details: { nonce: p.state.nonce } });
+    const failed = p.items
+      .filter((i) => i.entry?.durable)
+      .map((i) => ({ ...i.entry!.record(), status: 'failed', reason: m.code }) as PaymentRecord);
+    await this.cfg.store.saveAbandoned(this.channelId, p.hash);
+    if (failed.length > 0) await this.cfg.store.savePayments(failed);
+    this.abandoned.add(toHex(p.hash));
+    this.proposal = null;
     for (const item of p.items) item.reject(err);
     if (this.queue.length > 0) this.scheduleKick();
   }
 
-  private onSecret(m: SecretMessage): void {
+  private async onSecret(m: SecretMessage): Promise<void> {
     if (!equalBytes(sha256(m.secret), m.hash)) throw new ProtocolError(ChannelCode.HtlcBadSecret, 'secret does not match the hash');
     const ours = this.role === 'a';
     if (!this.latestSigned.state.htlcs.some((h) => h.offeredByA === ours && equalBytes(h.hash, m.hash))) {
       throw new ProtocolError(ChannelCode.HtlcUnknown, 'no HTLC of ours with this hash');
     }
-    this.secrets.set(toHex(m.hash), m.secret);
-    this.cfg.onSecret?.(m.hash, m.secret);
+    await this.keepPeerSecret(m.hash, m.secret);
+  }
+
+  /** A secret the peer showed us, kept durably, then reported. */
+  private async keepPeerSecret(hash: Uint8Array, secret: Uint8Array): Promise<void> {
+    const k = toHex(hash);
+    if (this.secrets.has(k)) return;
+    await this.cfg.store.saveSecret(this.channelId, secret);
+    this.secrets.set(k, secret);
+    this.cfg.onSecret?.(hash, secret);
+  }
+
+  /** The offerer asks us (the receiver) to remove its HTLC past its expiry: we propose the removal and sign last. */
+  private onExpire(m: ExpireMessage): void {
+    const theirs = this.role === 'b';
+    const h: Htlc | undefined = this.latestSigned.state.htlcs.find((x) => x.offeredByA === theirs && equalBytes(x.hash, m.hash));
+    if (!h) throw new ProtocolError(ChannelCode.HtlcUnknown, 'no HTLC of the peer with this hash');
+    if (this.tenureTip === null || this.tenureTip <= h.expiry) throw new ProtocolError(ChannelCode.HtlcNotExpired, 'HTLC has not expired yet');
+    if (this.secrets.has(toHex(m.hash))) throw new ProtocolError(ChannelCode.HtlcSecretKnown, 'the secret is known: the HTLC is settled by the chain, not given up');
+    const queued = (ops: readonly Op[]) => ops.some((o) => o.op === 'fail' && equalBytes(o.hash, m.hash));
+    if (queued(this.queue.map((i) => i.op)) || (this.proposal && queued(this.proposal.ops))) return;
+    this.queue.push({ op: { op: 'fail', hash: m.hash }, entry: null, resolve: () => undefined, reject: (e) => this.cfg.onError?.(e) });
+    this.scheduleKick();
+  }
+
+  /** The receiver refused our expire request for good (it knows the secret, or has no such HTLC). */
+  private onExpireRefused(hash: Uint8Array, m: ErrorMessage): void {
+    const k = toHex(hash);
+    const e = this.expiring.get(k);
+    // its clock may be behind ours: the request is sent again until the expiry passes there too
+    if (!e || m.code === ChannelCode.HtlcNotExpired || m.code === ChannelCode.NotReady) return;
+    this.expiring.delete(k);
+    const err = new RemoteError(m.code, `peer refused to remove the expired HTLC: ${m.message}`);
+    for (const w of e.waiters) w.reject(err);
+  }
+
+  private sendExpire(e: { hash: Uint8Array; sentAt: number }): void {
+    e.sentAt = Date.now();
+    this.send({ v: WIRE_VERSION, type: 'expire', channelId: this.channelId, hash: e.hash });
   }
 
   private armTimer(): void {
@@ -689,7 +1056,9 @@ export class Channel {
       this.send({ v: WIRE_VERSION, type: 'signature', channelId: this.channelId, nonce: u.nonce, hash: u.hash, sig: u.sig, first: false });
       u.sentAt = now;
     }
-    if (!this.proposal && !this.pending && !this.unacked && this.timer) {
+    // an expire request waits on the receiver's clock, not on a lost message: ask less often
+    for (const e of this.expiring.values()) if (now - e.sentAt >= every * 10) this.sendExpire(e);
+    if (!this.proposal && !this.pending && !this.unacked && this.expiring.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = null;
     }
@@ -712,6 +1081,7 @@ export class Channel {
       msg.nonce = m.state.nonce;
       msg.ref = m.tag;
     } else if (m?.type === 'signature') msg.nonce = m.nonce;
+    else if (m?.type === 'expire') msg.ref = m.hash;
     this.send(msg);
   }
 
@@ -719,9 +1089,9 @@ export class Channel {
     if (!this.shut) this.cfg.transport.send(m);
   }
 
-  /** The proposal tag of a state hash: HMAC-SHA256 under this side's tag key. */
-  private tagOf(hash: Uint8Array): Uint8Array {
-    return this.tagMac.clone().update(hash).digest();
+  /** The proposal tag of a state hash: HMAC-SHA256 under this side's tag key, over the hash and whether it builds on a lapsed state. */
+  private tagOf(hash: Uint8Array, lapsed: boolean): Uint8Array {
+    return this.tagMac.clone().update(hash).update(Uint8Array.of(lapsed ? 1 : 0)).digest();
   }
 
   private ownSig(s: SignedState): Uint8Array | null {
@@ -738,9 +1108,11 @@ export class Channel {
   }
 }
 
-/** Append `op` to a batch, folding consecutive payments into one. */
+/** Append `op` to a batch, folding consecutive payments without data into one. */
 function mergeOp(ops: Op[], op: Op): Op[] {
   const last = ops[ops.length - 1];
-  if (op.op === 'pay' && last?.op === 'pay') return [...ops.slice(0, -1), { op: 'pay', amount: last.amount + op.amount }];
+  if (op.op === 'pay' && op.data === undefined && last?.op === 'pay' && last.data === undefined) {
+    return [...ops.slice(0, -1), { op: 'pay', amount: last.amount + op.amount }];
+  }
   return [...ops, op];
 }

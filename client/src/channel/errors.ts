@@ -15,7 +15,8 @@ export const ChannelCode = {
   SumMismatch: 'CHANNEL_SUM_MISMATCH',
   BalanceMismatch: 'CHANNEL_BALANCE_MISMATCH',
   StateMismatch: 'CHANNEL_STATE_MISMATCH',
-  BalanceDecrease: 'CHANNEL_RESPONDER_BALANCE_DECREASES',
+  OwedDecrease: 'CHANNEL_RESPONDER_OWED_DECREASES',
+  BadValidUntil: 'CHANNEL_BAD_VALID_UNTIL',
   DoubleSign: 'CHANNEL_DOUBLE_SIGN',
   Collision: 'CHANNEL_COLLISION',
   Unexpected: 'CHANNEL_UNEXPECTED_MESSAGE',
@@ -33,6 +34,16 @@ export const ChannelCode = {
   NotReady: 'CHANNEL_NOT_READY',
   Closed: 'CHANNEL_CLOSED',
   BadOps: 'CHANNEL_BAD_OPS',
+  Abandoned: 'CHANNEL_ABANDONED_PROPOSAL',
+  // payments (PROTOCOL §8)
+  PaymentPending: 'PAYMENT_PENDING',
+  PaymentFailed: 'PAYMENT_FAILED',
+  PaymentTimeout: 'PAYMENT_TIMEOUT',
+  PaymentAborted: 'PAYMENT_ABORTED',
+  BadPaymentId: 'PAYMENT_BAD_ID',
+  PaymentIdConflict: 'PAYMENT_ID_CONFLICT',
+  // closing (PROTOCOL §6.4)
+  UnsafeEmergencyClose: 'CHANNEL_UNSAFE_EMERGENCY_CLOSE',
 } as const;
 export type ChannelCode = (typeof ChannelCode)[keyof typeof ChannelCode];
 

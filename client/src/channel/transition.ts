@@ -1,24 +1,30 @@
-// The one place a state transition is computed (STYLE rule 1): given the newest fully
-// signed state and a proposal's ops, the next state, or a typed refusal. The proposer
-// uses it to build a proposal and the responder to rebuild it and compare, so both sides
-// judge by the same rules: amounts in range, balances that cover them, the reserve,
-// HTLC expiry margins (PROTOCOL §5) and the responder-never-pays rule (§4). Pure.
+// The one place a state transition is computed (STYLE rule 1): given the state a
+// proposal builds on, the nonce it takes and its ops, the next state, or a typed
+// refusal. The proposer uses it to build a proposal and the responder to rebuild it and
+// compare, so both sides judge by the same rules: amounts in range, balances that cover
+// them, the reserve, HTLC expiries in tenures (PROTOCOL §5), how long a chain state
+// stays landable (§4.3) and the rule that the responder, who signs first, is owed no
+// less afterwards (§4.1). Pure.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { Action, MAX_HTLCS, MAX_UINT128, stateTotal, type ChannelState, type Htlc } from '../codec/state.js';
+import { Action, MAX_HTLCS, MAX_UINT128, NO_DATA, stateTotal, type ChannelState, type Htlc } from '../codec/state.js';
 import type { Op } from '../wire/schemas.js';
 import { ChannelCode, ProtocolError } from './errors.js';
 
 export interface Rules {
-  /** the channel's dispute window, in burn blocks */
+  /** the channel's dispute window, in burn blocks (and tenures) */
   readonly window: bigint;
-  /** burn blocks an HTLC's expiry must keep beyond the window (reveal-secret confirmation) */
+  /** tenures an HTLC's expiry must keep beyond the window (reveal-secret confirmation) */
   readonly safetyDelta: bigint;
   /** minimum balance a side keeps once it has reached it (0: none) */
   readonly reserve: bigint;
   /** this side's view of the current burn height */
   readonly burnHeight: bigint;
+  /** this side's view of the current tenure height; null while unknown (no HTLC can be judged) */
+  readonly tenureHeight: bigint | null;
+  /** a chain state's valid-until must be this many burn blocks ahead at least, and at most */
+  readonly landing: { readonly min: bigint; readonly max: bigint };
   readonly participants: { readonly a: string; readonly b: string };
-  /** does this side know the preimage of `hash`? (it then refuses to refund that HTLC) */
+  /** does this side know the preimage of `hash`? (it then refuses to give that HTLC up) */
   readonly knowsSecret: (hash: Uint8Array) => boolean;
 }
 
@@ -37,15 +43,34 @@ export function checkAmount(amount: bigint): void {
   }
 }
 
-/** Which side is "initiator" for `ops`: the proposer. Its balance may fall; the responder's may not. */
-export function applyOps(prev: ChannelState, ops: readonly Op[], initiatorIsA: boolean, rules: Rules): ChannelState {
+/** What `state` owes participant a (`forA`) or b: its balance plus the HTLCs the other side offered (PROTOCOL §1). */
+export function owed(state: Pick<ChannelState, 'balanceA' | 'balanceB' | 'htlcs'>, forA: boolean): bigint {
+  let sum = forA ? state.balanceA : state.balanceB;
+  for (const h of state.htlcs) if (h.offeredByA !== forA) sum += h.amount;
+  return sum;
+}
+
+function tenure(rules: Rules): bigint {
+  if (rules.tenureHeight === null) {
+    throw new ProtocolError(ChannelCode.NotReady, 'the tenure height is not known yet: HTLC expiries count tenures');
+  }
+  return rules.tenureHeight;
+}
+
+/**
+ * The state `ops` make of `base` at `nonce`, proposed by a (`initiatorIsA`) or b. The
+ * proposer's owed amount may fall; the responder's may not.
+ */
+export function applyOps(base: ChannelState, nonce: bigint, ops: readonly Op[], initiatorIsA: boolean, rules: Rules): ChannelState {
   if (ops.length === 0) throw new ProtocolError(ChannelCode.BadOps, 'a proposal needs at least one op');
-  let ini = initiatorIsA ? prev.balanceA : prev.balanceB;
-  let res = initiatorIsA ? prev.balanceB : prev.balanceA;
-  const htlcs: Htlc[] = [...prev.htlcs];
+  let ini = initiatorIsA ? base.balanceA : base.balanceB;
+  let res = initiatorIsA ? base.balanceB : base.balanceA;
+  const htlcs: Htlc[] = [...base.htlcs];
   let action: Action = Action.Transfer;
   let actor: string | null = null;
   let amount = 0n;
+  let validUntil = 0n;
+  let data = NO_DATA;
   const initiator = initiatorIsA ? rules.participants.a : rules.participants.b;
 
   const debit = (x: bigint) => {
@@ -72,6 +97,16 @@ export function applyOps(prev: ChannelState, ops: readonly Op[], initiatorIsA: b
       throw new ProtocolError(ChannelCode.BadOps, 'deposit, withdraw and close states carry exactly one op');
     }
   };
+  // how long a chain state may wait to land: long enough to get mined, short enough to lapse (PROTOCOL §4.3)
+  const landBy = (until: bigint) => {
+    const ahead = until - rules.burnHeight;
+    if (ahead < rules.landing.min || ahead > rules.landing.max) {
+      throw new ProtocolError(ChannelCode.BadValidUntil, 'valid-until is outside the landing window', {
+        details: { validUntil: until, burnHeight: rules.burnHeight, min: rules.landing.min, max: rules.landing.max },
+      });
+    }
+    validUntil = until;
+  };
 
   for (const op of ops) {
     switch (op.op) {
@@ -79,6 +114,11 @@ export function applyOps(prev: ChannelState, ops: readonly Op[], initiatorIsA: b
         checkAmount(op.amount);
         debit(op.amount);
         res += op.amount;
+        if (op.data !== undefined) {
+          // a state binds one piece of application data
+          if (!equalBytes(data, NO_DATA)) throw new ProtocolError(ChannelCode.BadOps, 'at most one payment per state carries data');
+          data = op.data;
+        }
         break;
       case 'add': {
         checkAmount(op.amount);
@@ -87,8 +127,8 @@ export function applyOps(prev: ChannelState, ops: readonly Op[], initiatorIsA: b
         if (htlcs.some((h) => h.offeredByA === initiatorIsA && equalBytes(h.hash, op.hash))) {
           throw new ProtocolError(ChannelCode.HtlcDuplicate, 'an HTLC with this hash is already offered');
         }
-        // the expiry must outlast a dispute plus the time to confirm a reveal (PROTOCOL §5)
-        const minExpiry = rules.burnHeight + rules.window + rules.safetyDelta;
+        // the expiry (a tenure height) must outlast a dispute plus the time to confirm a reveal
+        const minExpiry = tenure(rules) + rules.window + rules.safetyDelta;
         if (op.expiry < minExpiry) {
           throw new ProtocolError(ChannelCode.HtlcExpiryTooClose, 'HTLC expiry leaves less than window + safety delta', {
             details: { expiry: op.expiry, minExpiry },
@@ -103,32 +143,24 @@ export function applyOps(prev: ChannelState, ops: readonly Op[], initiatorIsA: b
         const i = find(op.hash, !initiatorIsA);
         const h = htlcs[i]!;
         if (!equalBytes(sha256(op.secret), h.hash)) throw new ProtocolError(ChannelCode.HtlcBadSecret, 'secret does not match the hash');
-        if (rules.burnHeight > h.expiry) throw new ProtocolError(ChannelCode.HtlcExpired, 'HTLC expired: refund, not fulfil');
+        // past the expiry the contract would refund it: the offerer no longer owes it
+        if (tenure(rules) > h.expiry) throw new ProtocolError(ChannelCode.HtlcExpired, 'HTLC expired: refund, not fulfil');
         ini += h.amount;
         htlcs.splice(i, 1);
         break;
       }
       case 'fail': {
-        // the receiver gives the HTLC up: back to the responder, its offerer
+        // the receiver gives the HTLC up (or removes it after its expiry): back to its offerer
         const i = find(op.hash, !initiatorIsA);
         res += htlcs[i]!.amount;
-        htlcs.splice(i, 1);
-        break;
-      }
-      case 'expire': {
-        // the offerer takes back an HTLC whose expiry has passed unrevealed
-        const i = find(op.hash, initiatorIsA);
-        const h = htlcs[i]!;
-        if (rules.burnHeight <= h.expiry) throw new ProtocolError(ChannelCode.HtlcNotExpired, 'HTLC has not expired yet');
-        if (rules.knowsSecret(h.hash)) throw new ProtocolError(ChannelCode.HtlcSecretKnown, 'the secret is known: fulfil, not refund');
-        ini += h.amount;
         htlcs.splice(i, 1);
         break;
       }
       case 'deposit':
         single();
         checkAmount(op.amount);
-        if (op.amount > MAX_UINT128 - stateTotal(prev)) throw new ProtocolError(ChannelCode.InvalidAmount, 'deposit overflows the escrow');
+        if (op.amount > MAX_UINT128 - stateTotal(base)) throw new ProtocolError(ChannelCode.InvalidAmount, 'deposit overflows the escrow');
+        landBy(op.validUntil);
         ini += op.amount;
         action = Action.Deposit;
         actor = initiator;
@@ -137,6 +169,7 @@ export function applyOps(prev: ChannelState, ops: readonly Op[], initiatorIsA: b
       case 'withdraw':
         single();
         checkAmount(op.amount);
+        landBy(op.validUntil);
         debit(op.amount);
         action = Action.Withdraw;
         actor = initiator;
@@ -144,23 +177,27 @@ export function applyOps(prev: ChannelState, ops: readonly Op[], initiatorIsA: b
         break;
       case 'close':
         single();
+        landBy(op.validUntil);
         action = Action.Close;
         break;
     }
   }
   const next: ChannelState = {
-    channelId: prev.channelId,
-    nonce: prev.nonce + 1n,
+    channelId: base.channelId,
+    nonce,
     balanceA: initiatorIsA ? ini : res,
     balanceB: initiatorIsA ? res : ini,
     htlcs,
     action,
     actor,
     amount,
+    validUntil,
+    data,
   };
-  // PROTOCOL §4: the first signer's balance never decreases (so no transition lowers both)
-  const resBefore = initiatorIsA ? prev.balanceB : prev.balanceA;
-  if (res < resBefore) throw new ProtocolError(ChannelCode.BalanceDecrease, "the responder's balance would decrease");
+  // PROTOCOL §4.1: the first signer is owed no less (so no transition lowers both)
+  if (owed(next, !initiatorIsA) < owed(base, !initiatorIsA)) {
+    throw new ProtocolError(ChannelCode.OwedDecrease, 'the responder would be owed less');
+  }
   return next;
 }
 
@@ -188,7 +225,10 @@ export function checkProposed(expected: ChannelState, proposed: ChannelState): v
       const p = proposed.htlcs[i]!;
       return equalBytes(h.hash, p.hash) && h.amount === p.amount && h.expiry === p.expiry && h.offeredByA === p.offeredByA;
     });
-  if (!sameHtlcs || expected.action !== proposed.action || expected.actor !== proposed.actor || expected.amount !== proposed.amount) {
-    throw new ProtocolError(ChannelCode.StateMismatch, 'HTLCs, action, actor or amount differ from the ops');
+  if (
+    !sameHtlcs || expected.action !== proposed.action || expected.actor !== proposed.actor || expected.amount !== proposed.amount ||
+    expected.validUntil !== proposed.validUntil || !equalBytes(expected.data, proposed.data)
+  ) {
+    throw new ProtocolError(ChannelCode.StateMismatch, 'HTLCs, action, actor, amount, valid-until or data differ from the ops');
   }
 }

@@ -6,7 +6,8 @@
 // the state's shape must change stateToClarity and this file together.
 //
 // Layout: tuple keys in Clarity's order (bytewise: action, actor, amount, balance-a,
-// balance-b, channel-id, htlcs, nonce; HTLC: amount, expiry, hash, offered-by-a).
+// balance-b, channel-id, data, htlcs, nonce, valid-until; HTLC: amount, expiry, hash,
+// offered-by-a).
 import { StateCodecError } from './errors.js';
 import { principalBytes } from './principal.js';
 import type { ChannelState } from './state.js';
@@ -29,8 +30,10 @@ const K = {
   balanceA: ascii('balance-a'),
   balanceB: ascii('balance-b'),
   channelId: ascii('channel-id'),
+  data: ascii('data'),
   htlcs: ascii('htlcs'),
   nonce: ascii('nonce'),
+  validUntil: ascii('valid-until'),
   expiry: ascii('expiry'),
   hash: ascii('hash'),
   offeredByA: ascii('offered-by-a'),
@@ -40,7 +43,7 @@ const MASK64 = (1n << 64n) - 1n;
 /** Bytes of one HTLC tuple: header 5, amount 7+17, expiry 7+17, hash 5+37, offered-by-a 13+1. */
 const HTLC_SIZE = 5 + 24 + 24 + 42 + 14;
 /** Bytes of the state without its actor's principal and HTLCs. */
-const FIXED_SIZE = 5 + (7 + 17) + (6 + 1) + (7 + 17) + 2 * (10 + 17) + (11 + 37) + (6 + 5) + (6 + 17);
+const FIXED_SIZE = 5 + (7 + 17) + (6 + 1) + (7 + 17) + 2 * (10 + 17) + (11 + 37) + (5 + 37) + (6 + 5) + (6 + 17) + (12 + 17);
 
 class Writer {
   readonly bytes: Uint8Array;
@@ -85,7 +88,7 @@ export function encodeStateConsensus(state: ChannelState): Uint8Array {
   if (state.actor !== null && actor === null)
     throw new StateCodecError('STATE_BAD_PRINCIPAL', 'actor must be a valid Stacks principal or null');
   const w = new Writer(FIXED_SIZE + (actor === null ? 0 : actor.length) + state.htlcs.length * HTLC_SIZE);
-  w.tuple(8);
+  w.tuple(10);
   w.raw(K.action);
   w.uint(BigInt(state.action));
   w.raw(K.actor);
@@ -102,6 +105,8 @@ export function encodeStateConsensus(state: ChannelState): Uint8Array {
   w.uint(state.balanceB);
   w.raw(K.channelId);
   w.buff32(state.channelId);
+  w.raw(K.data);
+  w.buff32(state.data);
   w.raw(K.htlcs);
   w.byte(TYPE_LIST);
   w.u32(state.htlcs.length);
@@ -118,6 +123,8 @@ export function encodeStateConsensus(state: ChannelState): Uint8Array {
   }
   w.raw(K.nonce);
   w.uint(state.nonce);
+  w.raw(K.validUntil);
+  w.uint(state.validUntil);
   if (w.at !== w.bytes.length) throw new Error(`consensus encoder size mismatch: ${w.at} != ${w.bytes.length}`);
   return w.bytes;
 }

@@ -7,7 +7,7 @@ import { StateCodecError } from './errors.js';
 import { type Action, type ChannelState, type Htlc } from './state.js';
 import { validateState } from './validate.js';
 
-const STATE_KEYS = ['action', 'actor', 'amount', 'balance-a', 'balance-b', 'channel-id', 'htlcs', 'nonce'];
+const STATE_KEYS = ['action', 'actor', 'amount', 'balance-a', 'balance-b', 'channel-id', 'data', 'htlcs', 'nonce', 'valid-until'];
 const HTLC_KEYS = ['amount', 'expiry', 'hash', 'offered-by-a'];
 
 function shape(field: string, expected: string, cv: ClarityValue | undefined): StateCodecError {
@@ -78,6 +78,8 @@ export function stateFromClarity(cv: ClarityValue): ChannelState {
     action: Number(action) as Action,
     actor: actorValue,
     amount: uintOf(t.amount, 'amount'),
+    validUntil: uintOf(t['valid-until'], 'valid-until'),
+    data: bufferOf(t.data, 'data'),
   };
   validateState(state);
   return state;

@@ -1,10 +1,13 @@
-// SIP-018 structured-data hashing for BitStream states (PROTOCOL §2):
+// SIP-018 structured-data hashing for BitStream states (contracts/PROTOCOL.md §2):
 // sha256("SIP018" ‖ sha256(consensus(domain)) ‖ sha256(consensus(state))).
 // Byte-identical to the contract's `get-state-hash`; tested against it.
 import { sha256 } from '../crypto/sha256.js';
 import { Cl, serializeCVBytes } from '@stacks/transactions';
 import { encodeStateConsensus } from './consensus.js';
 import type { ChannelState } from './state.js';
+
+/** The protocol version, signed as the SIP-018 domain's version: a state of another version is valid nowhere here. */
+export const PROTOCOL_VERSION = '2';
 
 const SIP018_PREFIX = new Uint8Array([0x53, 0x49, 0x50, 0x30, 0x31, 0x38]);
 
@@ -15,11 +18,11 @@ export interface Domain {
   readonly chainId: number;
 }
 
-/** The SIP-018 domain tuple: {name: contract principal, version: "1", chain-id}. */
+/** The SIP-018 domain tuple: {name: contract principal, version: "2" (PROTOCOL v2), chain-id}. */
 export function domainToClarity(domain: Domain) {
   return Cl.tuple({
     name: Cl.stringAscii(domain.contract),
-    version: Cl.stringAscii('1'),
+    version: Cl.stringAscii(PROTOCOL_VERSION),
     'chain-id': Cl.uint(domain.chainId),
   });
 }

@@ -1,4 +1,4 @@
-// The off-chain state of PROTOCOL.md §3 and its Clarity tuple. This module owns the
+// The off-chain state of contracts/PROTOCOL.md §3 (version 2) and its Clarity tuple. This module owns the
 // shape of a state; hashing lives in sip018.ts. It does no I/O.
 import { Cl, type ClarityValue, type TupleCV } from '@stacks/transactions';
 
@@ -14,7 +14,7 @@ export interface Htlc {
   /** sha256 of the secret, 32 bytes */
   readonly hash: Uint8Array;
   readonly amount: bigint;
-  /** burn height by which the secret must be revealed on-chain */
+  /** tenure height by which the secret must be revealed on-chain (PROTOCOL §5) */
   readonly expiry: bigint;
   /** true when participant-a offers it (pays b on reveal) */
   readonly offeredByA: boolean;
@@ -31,7 +31,17 @@ export interface ChannelState {
   readonly actor: string | null;
   /** deposit / withdraw amount, 0n otherwise */
   readonly amount: bigint;
+  /**
+   * burn height by which a close, deposit or withdraw state must land on-chain, or
+   * never (PROTOCOL §4.3); 0n for transfer states, where the contract ignores it
+   */
+  readonly validUntil: bigint;
+  /** 32 bytes of application data the state commits to (a request hash, a move, a receipt); signed, not interpreted */
+  readonly data: Uint8Array;
 }
+
+/** The data of a state that binds nothing. */
+export const NO_DATA: Uint8Array = new Uint8Array(32);
 
 /** The state as the Clarity tuple the contract hashes and checks. */
 export function stateToClarity(state: ChannelState): TupleCV {
@@ -53,6 +63,8 @@ export function stateToClarity(state: ChannelState): TupleCV {
     action: Cl.uint(state.action),
     actor: state.actor === null ? Cl.none() : Cl.some(Cl.principal(state.actor)),
     amount: Cl.uint(state.amount),
+    'valid-until': Cl.uint(state.validUntil),
+    data: Cl.buffer(state.data),
   });
 }
 

@@ -27,6 +27,8 @@ export function validateState(state: ChannelState): void {
   uint128(state.balanceA, 'balanceA');
   uint128(state.balanceB, 'balanceB');
   uint128(state.amount, 'amount');
+  uint128(state.validUntil, 'validUntil');
+  buffer32(state.data, 'data');
   // The action is a Clarity uint: any value encodes, and the contract itself refuses
   // unknown ones (ERR-WRONG-ACTION), which its tests prove by signing them. Only
   // stateFromClarity, whose result is typed Action, insists on a known one.

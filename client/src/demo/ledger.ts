@@ -1,7 +1,5 @@
 // Balances as the chain reports them, at the start of the story and at its end: each
-// party's STX and sBTC, the channel contract's holdings and its `escrowed` totals. Only
-// reads (HTTP API and read-only calls).
-import { getEscrowed } from '../chain/readers.js';
+// party's STX and sBTC and the channel contract's holdings. Only reads (HTTP API).
 import type { PartyName } from './accounts.js';
 import { CONTRACTS, type World } from './world.js';
 
@@ -14,10 +12,8 @@ export interface Holdings {
 
 export interface Snapshot {
   readonly parties: Readonly<Record<PartyName, Holdings>>;
-  /** what the channel contract principal holds */
+  /** what the channel contract principal holds: its channels' escrow (PROTOCOL I1) */
   readonly contract: Holdings;
-  /** the contract's own `escrowed` accounting (get-escrowed) */
-  readonly escrow: Holdings;
 }
 
 export async function snapshot(w: World): Promise<Snapshot> {
@@ -33,9 +29,5 @@ export async function snapshot(w: World): Promise<Snapshot> {
       carol: await holdings(carol.party.address),
     },
     contract: await holdings(CONTRACTS.channel),
-    escrow: {
-      stx: await getEscrowed(w.chain.ctx, { token: null }),
-      sbtc: await getEscrowed(w.chain.ctx, { token: CONTRACTS.sbtc }),
-    },
   };
 }

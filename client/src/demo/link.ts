@@ -3,7 +3,7 @@
 // store, signer and secret book. The link tells both ends what the chain says (an
 // on-chain state mined at a burn height, the tip moving) and can wait until both ends
 // hold the same newest state. It moves no funds and touches no chain itself.
-import { Action, type ChannelState, type Htlc } from '../codec/state.js';
+import { Action, NO_DATA, type ChannelState, type Htlc } from '../codec/state.js';
 import type { Domain } from '../codec/sip018.js';
 import { Channel, type ChannelConfig } from '../channel/channel.js';
 import { backendVerifier } from '../channel/verify.js';
@@ -24,7 +24,14 @@ export interface LinkOptions {
   readonly opening: bigint;
   readonly domain: Domain;
   readonly plan: Plan;
-  readonly burnHeight: bigint;
+  /** the chain's heights now */
+  readonly heights: Heights;
+}
+
+/** The chain's clocks: burn blocks, and tenures (HTLC expiries count tenures). */
+export interface Heights {
+  readonly burn: bigint;
+  readonly tenure: bigint;
 }
 
 const sameBytes = (x: Uint8Array, y: Uint8Array) => x.length === y.length && x.every((v, i) => v === y[i]);
@@ -51,6 +58,7 @@ export class Link {
     const [endA, endB] = memoryPair();
     const initial: ChannelState = {
       channelId: o.channelId, nonce: 0n, balanceA: o.opening, balanceB: 0n, htlcs: [], action: Action.Transfer, actor: null, amount: 0n,
+      validUntil: 0n, data: NO_DATA,
     };
     const config = (self: PartyNode, other: PartyNode, role: 'a' | 'b', transport: MemoryEnd): ChannelConfig => ({
       channelId: o.channelId,
@@ -64,7 +72,8 @@ export class Link {
       transport,
       window: o.plan.window,
       safetyDelta: o.plan.safetyDelta,
-      burnHeight: o.burnHeight,
+      burnHeight: o.heights.burn,
+      tenureHeight: o.heights.tenure,
       onSignature: () => {
         self.counters.signatures++;
       },
@@ -83,15 +92,15 @@ export class Link {
   }
 
   /** The on-chain call carrying state `nonce` was mined at `burnHeight`; the tip is at `tip`. */
-  confirmed(nonce: bigint, burnHeight: bigint, tip: bigint): void {
+  confirmed(nonce: bigint, burnHeight: bigint, tip: Heights): void {
     for (const c of [this.sideA, this.sideB]) {
       c.confirmOnChain(nonce, burnHeight);
-      c.setBurnHeight(tip);
+      c.setChainTime({ burnHeight: tip.burn, tenureHeight: tip.tenure });
     }
   }
 
-  tip(burnHeight: bigint): void {
-    for (const c of [this.sideA, this.sideB]) c.setBurnHeight(burnHeight);
+  tip(tip: Heights): void {
+    for (const c of [this.sideA, this.sideB]) c.setChainTime({ burnHeight: tip.burn, tenureHeight: tip.tenure });
   }
 
   /** Both ends hold the same fully signed newest state and have nothing in flight (bounded wait). */

@@ -41,12 +41,11 @@ export class PartyNode {
    * opening state, which has no signatures, is nothing a watchtower can use).
    */
   statesSource(): SignedStateSource {
+    const signed = (s: { state: ChainSignedState['state']; sigA: Uint8Array | null; sigB: Uint8Array | null } | undefined): ChainSignedState | null =>
+      s === undefined || s.sigA === null || s.sigB === null ? null : { state: s.state, sigA: s.sigA, sigB: s.sigB };
     return {
-      latest: (channelId): ChainSignedState | null => {
-        const latest = this.store.load(channelId)?.latest;
-        if (latest === undefined || latest.sigA === null || latest.sigB === null) return null;
-        return { state: latest.state, sigA: latest.sigA, sigB: latest.sigB };
-      },
+      latest: (channelId) => signed(this.store.load(channelId)?.latest),
+      latestClosable: (channelId) => signed(this.store.load(channelId)?.closable),
     };
   }
 

@@ -26,7 +26,7 @@ export interface Plan {
   /** the swap: Bob's STX for Alice's sBTC */
   readonly swapStx: bigint;
   readonly swapSbtc: bigint;
-  /** dispute window and the HTLC safety delta, in burn blocks */
+  /** dispute window (burn blocks) and the HTLC safety delta (tenures) */
   readonly window: bigint;
   readonly safetyDelta: bigint;
 }

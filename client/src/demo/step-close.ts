@@ -28,7 +28,7 @@ export async function cooperativeClose(w: World, sbtc: Link): Promise<void> {
   const paid = paidFrom(r, CONTRACTS.sbtcAsset);
   expectEqual(STEP, 'close-channel pays Alice', paid.get(alice.party.address) ?? 0n, want.a);
   expectEqual(STEP, 'close-channel pays Bob', paid.get(bob.party.address) ?? 0n, want.b);
-  expectEqual(STEP, 'status after close-channel', recordEvent(STEP, r, 'close-channel').record.status, ChannelStatus.Closed);
+  expectEqual(STEP, 'status after close-channel', recordEvent(STEP, r, 'close-channel').checkpoint.status, ChannelStatus.Closed);
   w.say.line(`sBTC channel closed cooperatively: Alice ${fmtSbtc(want.a)} sBTC, Bob ${fmtSbtc(want.b)} sBTC, at once`);
 }
 
@@ -37,11 +37,14 @@ export async function emergencyClose(w: World, bc: Link): Promise<void> {
   const { bob, carol } = w.nodes;
   const newest = await bc.settled();
   const checkpoint = await w.chain.submit(buildUpdateBalance({ contract: CONTRACTS.channel, signed: Link.forChain(newest) }), carol.party);
-  expectEqual(STEP, 'on-chain floor after update-balance', recordEvent(STEP, checkpoint, 'update-balance').record.nonce, newest.state.nonce);
+  expectEqual(STEP, 'on-chain floor after update-balance', recordEvent(STEP, checkpoint, 'update-balance').checkpoint.nonce, newest.state.nonce);
   w.say.line(`Carol checkpointed state #${newest.state.nonce} on-chain (update-balance); then Bob went silent`);
 
-  const closed = await w.chain.submit(buildEmergencyClose({ contract: CONTRACTS.channel, channelId: bc.channelId }), carol.party);
-  const closing = recordEvent(STEP, closed, 'emergency-close').record;
+  // Carol holds nothing newer than the checkpoint, so the client lets her close from it (PROTOCOL §6.4)
+  const floor = recordEvent(STEP, checkpoint, 'update-balance').checkpoint.nonce;
+  const call = buildEmergencyClose({ contract: CONTRACTS.channel, channelId: bc.channelId, floor, closable: bc.side(carol).closable });
+  const closed = await w.chain.submit(call, carol.party);
+  const closing = recordEvent(STEP, closed, 'emergency-close').checkpoint;
   expectEqual(STEP, 'status after emergency-close', closing.status, ChannelStatus.Closing);
   expectEqual(STEP, 'closing nonce = the checkpoint', closing.nonce, newest.state.nonce);
 

@@ -21,15 +21,16 @@ export async function multiHop(w: World, stx: Link): Promise<Link> {
     buildCreateChannel({ contract: CONTRACTS.channel, sender: bob.party.address, participantB: carol.party.address, token: null, amount: plan.bobCarol, window: plan.window }),
     bob.party,
   );
-  const tip = (await w.chain.heights()).burn;
-  const bc = await Link.open({ channelId: asBuffer(opened.value, 'create-channel', 32), token: null, a: bob, b: carol, opening: plan.bobCarol, domain: DOMAIN, plan, burnHeight: tip });
+  const tip = await w.chain.heights();
+  const bc = await Link.open({ channelId: asBuffer(opened.value, 'create-channel', 32), token: null, a: bob, b: carol, opening: plan.bobCarol, domain: DOMAIN, plan, heights: tip });
   bc.confirmed(0n, opened.burnHeight, tip);
   stx.tip(tip);
   w.say.line(`Bob opened an STX channel with Carol (${fmtStx(plan.bobCarol)} STX)`);
 
   // Carol's invoice: the hash of a secret only she knows
   const { secret, hash } = carol.secrets.make();
-  const downstream = tip + plan.window + plan.safetyDelta;
+  // expiries are tenure heights (PROTOCOL §5)
+  const downstream = tip.tenure + plan.window + plan.safetyDelta;
   const upstream = downstream + plan.safetyDelta;
   await stx.side(alice).addHtlc({ hash, amount: plan.hop, expiry: upstream });
   await stx.settled();
@@ -37,7 +38,7 @@ export async function multiHop(w: World, stx: Link): Promise<Link> {
   expectThat(STEP, "Alice's HTLC is in Bob's newest state", holdsHtlc(stx.side(bob).latest.state.htlcs, hash, plan.hop, true));
   await bc.side(bob).addHtlc({ hash, amount: plan.hop, expiry: downstream });
   await bc.settled();
-  w.say.line(`HTLCs locked by Carol's hash: Alice → Bob (expiry ${upstream}), Bob → Carol (expiry ${downstream}, ${plan.safetyDelta} burn blocks sooner)`);
+  w.say.line(`HTLCs locked by Carol's hash: Alice → Bob (expiry ${upstream}), Bob → Carol (expiry ${downstream}, ${plan.safetyDelta} tenures sooner)`);
 
   // Carol shows Bob the secret and claims; Bob claims upstream with what she showed him
   const bobLearns = bob.secrets.wait(hash);

@@ -28,10 +28,10 @@ export async function openChannels(w: World): Promise<OpenedChannels> {
     [create(null, plan.aliceStx), alice.party],
     [create(CONTRACTS.sbtc, plan.aliceSbtc), alice.party],
   ]);
-  const tip = (await w.chain.heights()).burn;
+  const tip = await w.chain.heights();
   const link = async (r: Receipt, token: string | null, opening: bigint) => {
     const channelId = asBuffer(r.value, 'create-channel', 32);
-    const l = await Link.open({ channelId, token, a: alice, b: bob, opening, domain: DOMAIN, plan, burnHeight: tip });
+    const l = await Link.open({ channelId, token, a: alice, b: bob, opening, domain: DOMAIN, plan, heights: tip });
     l.confirmed(0n, r.burnHeight, tip);
     return l;
   };
@@ -45,7 +45,7 @@ export async function openChannels(w: World): Promise<OpenedChannels> {
     [buildFundChannel({ contract: CONTRACTS.channel, signed: Link.forChain(depStx), token: null }), bob.party],
     [buildFundChannel({ contract: CONTRACTS.channel, signed: Link.forChain(depSbtc), token: CONTRACTS.sbtc }), bob.party],
   ]);
-  const now = (await w.chain.heights()).burn;
+  const now = await w.chain.heights();
   stx.confirmed(depStx.state.nonce, funded[0]!.burnHeight, now);
   sbtc.confirmed(depSbtc.state.nonce, funded[1]!.burnHeight, now);
   w.say.line(`Bob funded his side: ${fmtStx(plan.bobStx)} STX and ${fmtSbtc(plan.bobSbtc)} sBTC (fund-channel with co-signed deposit states)`);

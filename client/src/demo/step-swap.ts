@@ -14,11 +14,12 @@ const STEP = 'swap';
 export async function atomicSwap(w: World, stx: Link, sbtc: Link): Promise<void> {
   const { alice, bob } = w.nodes;
   const { plan } = w;
-  const tip = (await w.chain.heights()).burn;
+  const tip = await w.chain.heights();
   stx.tip(tip);
   sbtc.tip(tip);
   const { secret, hash } = alice.secrets.make();
-  const bobExpiry = tip + plan.window + plan.safetyDelta;
+  // expiries are tenure heights (PROTOCOL §5)
+  const bobExpiry = tip.tenure + plan.window + plan.safetyDelta;
   const aliceExpiry = bobExpiry + plan.safetyDelta;
 
   await sbtc.side(alice).addHtlc({ hash, amount: plan.swapSbtc, expiry: aliceExpiry });

@@ -37,8 +37,7 @@ export interface TokenConservation {
   readonly deposited: bigint;
   /** paid out by the channel contract during the story */
   readonly paidOut: bigint;
-  readonly escrowBefore: bigint;
-  readonly escrowAfter: bigint;
+  /** what the channel contract held, before and after: its channels' escrow */
   readonly contractBefore: bigint;
   readonly contractAfter: bigint;
   /** sum over the parties of (change + fees): zero when no value appeared or vanished */
@@ -90,8 +89,6 @@ export function summarize(w: World, before: Snapshot, after: Snapshot, story: re
     return {
       deposited,
       paidOut,
-      escrowBefore: pick(before.escrow),
-      escrowAfter: pick(after.escrow),
       contractBefore: pick(before.contract),
       contractAfter: pick(after.contract),
       partiesNet: parties.reduce((s, p) => s + pick(p.change) + fees(p), 0n),
@@ -111,7 +108,6 @@ export function checkSummary(s: Summary): void {
   }
   for (const [name, c] of Object.entries(s.conservation) as [string, TokenConservation][]) {
     expectEqual(STEP, `${name}: paid out vs deposited`, c.paidOut, c.deposited);
-    expectEqual(STEP, `${name}: escrow after vs before`, c.escrowAfter, c.escrowBefore);
     expectEqual(STEP, `${name}: contract holdings after vs before`, c.contractAfter, c.contractBefore);
     expectEqual(STEP, `${name}: parties' net change plus fees`, c.partiesNet, 0n);
   }
@@ -141,8 +137,8 @@ export function renderSummary(s: Summary): string {
   const cons = table(
     ['conservation', 'deposited', 'paid out', 'escrow before', 'escrow after', 'parties net + fees'],
     [
-      ['STX', fmtStx(c.stx.deposited), fmtStx(c.stx.paidOut), fmtStx(c.stx.escrowBefore), fmtStx(c.stx.escrowAfter), fmtStx(c.stx.partiesNet)],
-      ['sBTC', fmtSbtc(c.sbtc.deposited), fmtSbtc(c.sbtc.paidOut), fmtSbtc(c.sbtc.escrowBefore), fmtSbtc(c.sbtc.escrowAfter), fmtSbtc(c.sbtc.partiesNet)],
+      ['STX', fmtStx(c.stx.deposited), fmtStx(c.stx.paidOut), fmtStx(c.stx.contractBefore), fmtStx(c.stx.contractAfter), fmtStx(c.stx.partiesNet)],
+      ['sBTC', fmtSbtc(c.sbtc.deposited), fmtSbtc(c.sbtc.paidOut), fmtSbtc(c.sbtc.contractBefore), fmtSbtc(c.sbtc.contractAfter), fmtSbtc(c.sbtc.partiesNet)],
     ],
   );
   return `${balances}\n\n${cons}\n`;

@@ -1,7 +1,19 @@
 // The compare-and-swap rules every StateStore applies before a write, in one place:
 // states advance one nonce at a time, a nonce is never signed for two different states,
-// and nothing goes backwards. Pure functions over records; no I/O.
+// nothing goes backwards, and the closable state and base follow the newest state
+// (PROTOCOL §8). Pure functions over records; no I/O.
+import { Action } from '../codec/state.js';
 import { StoreCode, StoreError, type ChannelRecord, type PendingState, type SignedState } from './types.js';
+
+/** A channel's record at its implicit on-chain state (nonce 0, no signatures). */
+export function initialRecord(channelId: Uint8Array, implicit: SignedState, tagKey: Uint8Array): ChannelRecord {
+  return { channelId, latest: implicit, base: null, closable: implicit, pending: null, tagKey, abandoned: [] };
+}
+
+/** Can a close or a challenge use this state (PROTOCOL §6: transfer and close states)? */
+export function isClosable(s: SignedState): boolean {
+  return s.state.action === Action.Transfer || s.state.action === Action.Close;
+}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -29,8 +41,11 @@ export function withPending(rec: ChannelRecord, p: PendingState): ChannelRecord 
   return { ...rec, pending: p };
 }
 
-/** The record after a fully signed state, or null when it is already there (idempotent). */
-export function withSigned(rec: ChannelRecord, s: SignedState): ChannelRecord | null {
+/**
+ * The record after a fully signed state, or null when it is already there (idempotent).
+ * `lapsed`: the state was built on latest's base, because latest lapsed (PROTOCOL §4.3).
+ */
+export function withSigned(rec: ChannelRecord, s: SignedState, lapsed = false): ChannelRecord | null {
   const latest = rec.latest.state.nonce;
   const n = s.state.nonce;
   if (s.sigA === null || s.sigB === null) {
@@ -46,7 +61,21 @@ export function withSigned(rec: ChannelRecord, s: SignedState): ChannelRecord | 
   if (rec.pending !== null && !sameBytes(rec.pending.hash, s.hash)) {
     throw new StoreError(StoreCode.Conflict, 'already signed a different state at this nonce', { details: { nonce: n } });
   }
-  return { ...rec, latest: s, pending: null };
+  return {
+    ...rec,
+    latest: s,
+    // only a chain state's base is ever built on (once it lapses): keep no other
+    base: s.state.action === Action.Transfer ? null : lapsed ? rec.base : rec.latest,
+    closable: isClosable(s) ? s : rec.closable,
+    pending: null,
+    abandoned: [],
+  };
+}
+
+/** The record after marking our proposal `hash` at latest+1 as never to be signed. */
+export function withAbandoned(rec: ChannelRecord, hash: Uint8Array): ChannelRecord | null {
+  if (rec.abandoned.some((h) => sameBytes(h, hash))) return null;
+  return { ...rec, abandoned: [...rec.abandoned, hash] };
 }
 
 export { sameBytes };

@@ -5,16 +5,23 @@
 // when a write is made, against a cache that includes writes not yet committed, so two
 // racing writes for one nonce cannot both pass. One process writes a store file at a
 // time. With `writer: 'thread'` the commits (and their fsync, which blocks) run in a
-// worker thread, so the event loop keeps signing and verifying meanwhile.
+// worker thread, so the event loop keeps signing and verifying meanwhile. Besides the
+// channel rows it keeps the HTLC secrets a side learned and its payment records, in the
+// same commits (PROTOCOL §8). The file carries its schema version; a store written by
+// another version is refused, never half-read.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { fromHex, toHex } from '../wire/json.js';
 import { stateJsonText } from '../wire/json-text.js';
-import { bytes32Schema, signatureSchema, stateSchema } from '../wire/schemas.js';
-import { withPending, withSigned } from './rules.js';
-import { StoreCode, StoreError, type ChannelRecord, type PendingState, type SignedState, type StateStore } from './types.js';
+import { bytes32Schema, signatureSchema, stateSchema, uintSchema } from '../wire/schemas.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { withAbandoned, withPending, withSigned } from './rules.js';
+import {
+  StoreCode, StoreError, type ChannelRecord, type PaymentRecord, type PendingState, type SaveSignedOptions, type SignedState,
+  type StateStore,
+} from './types.js';
 
 const signedSchema = z.strictObject({
   state: stateSchema,
@@ -22,13 +29,47 @@ const signedSchema = z.strictObject({
   sigA: signatureSchema.nullable(),
   sigB: signatureSchema.nullable(),
 });
-const pendingSchema = z.strictObject({ state: stateSchema, hash: bytes32Schema, sig: signatureSchema, tag: bytes32Schema });
+const pendingSchema = z.strictObject({
+  state: stateSchema, hash: bytes32Schema, sig: signatureSchema, tag: bytes32Schema, lapsed: z.boolean(),
+});
+const abandonedSchema = z.array(bytes32Schema);
+
+/** The file format this code reads and writes (SQLite's user_version). 2: protocol v2. */
+export const STORE_SCHEMA_VERSION = 2;
 
 interface Row {
   id: string;
   tag_key: string;
   latest: string;
+  /** null: no base (the implicit state) */
+  base: string | null;
+  /** null: the closable state is `latest` itself (most rows; saves writing it twice) */
+  closable: string | null;
   pending: string | null;
+  abandoned: string;
+}
+
+interface SecretRow {
+  channel_id: string;
+  hash: string;
+  secret: string;
+}
+
+interface PaymentRow {
+  id: string;
+  channel_id: string;
+  amount: string;
+  status: string;
+  nonce: string;
+  hash: string;
+  reason: string | null;
+}
+
+/** What one commit writes. */
+interface Batch {
+  channels: Row[];
+  secrets: SecretRow[];
+  payments: PaymentRow[];
 }
 
 interface Waiter {
@@ -36,32 +77,63 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS channels (
-  id TEXT PRIMARY KEY, tag_key TEXT NOT NULL, latest TEXT NOT NULL, pending TEXT)`;
-const UPSERT = `INSERT INTO channels (id, tag_key, latest, pending) VALUES (@id, @tag_key, @latest, @pending)
-  ON CONFLICT(id) DO UPDATE SET latest = excluded.latest, pending = excluded.pending`;
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS channels (
+  id TEXT PRIMARY KEY, tag_key TEXT NOT NULL, latest TEXT NOT NULL, base TEXT, closable TEXT, pending TEXT,
+  abandoned TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS secrets (
+  channel_id TEXT NOT NULL, hash TEXT NOT NULL, secret TEXT NOT NULL, PRIMARY KEY (channel_id, hash));
+CREATE TABLE IF NOT EXISTS payments (
+  id TEXT PRIMARY KEY, channel_id TEXT NOT NULL, amount TEXT NOT NULL, status TEXT NOT NULL, nonce TEXT NOT NULL,
+  hash TEXT NOT NULL, reason TEXT);`;
+const STATEMENTS = {
+  channel: `INSERT INTO channels (id, tag_key, latest, base, closable, pending, abandoned)
+    VALUES (@id, @tag_key, @latest, @base, @closable, @pending, @abandoned)
+    ON CONFLICT(id) DO UPDATE SET latest = excluded.latest, base = excluded.base, closable = excluded.closable,
+    pending = excluded.pending, abandoned = excluded.abandoned`,
+  secret: `INSERT OR IGNORE INTO secrets (channel_id, hash, secret) VALUES (@channel_id, @hash, @secret)`,
+  payment: `INSERT INTO payments (id, channel_id, amount, status, nonce, hash, reason)
+    VALUES (@id, @channel_id, @amount, @status, @nonce, @hash, @reason)
+    ON CONFLICT(id) DO UPDATE SET status = excluded.status, nonce = excluded.nonce, hash = excluded.hash,
+    reason = excluded.reason`,
+};
 
 function openDatabase(path: string): Database.Database {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   // FULL: every commit fsyncs the WAL, so a resolved write survives power loss
   db.pragma('synchronous = FULL');
+  const version = Number(db.pragma('user_version', { simple: true }));
+  const hasTables = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number };
+  if (version !== STORE_SCHEMA_VERSION && (version !== 0 || hasTables.n > 0)) {
+    db.close();
+    throw new StoreError(StoreCode.Version, `the store ${path} was written by another BitStream version (schema ${version}); this one reads schema ${STORE_SCHEMA_VERSION}`, {
+      details: { path, version, expected: STORE_SCHEMA_VERSION },
+    });
+  }
   db.exec(SCHEMA);
+  db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
   return db;
 }
 
-/** The writer thread: same settings, commits the rows it is sent, answers in order. */
+/** The writer thread: same settings, commits the batches it is sent, answers in order. */
 const WRITER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
-const upsert = db.prepare(workerData.upsert);
-const commit = db.transaction((rows) => { for (const r of rows) upsert.run(r); });
+const channel = db.prepare(workerData.statements.channel);
+const secret = db.prepare(workerData.statements.secret);
+const payment = db.prepare(workerData.statements.payment);
+const commit = db.transaction((b) => {
+  for (const r of b.channels) channel.run(r);
+  for (const r of b.secrets) secret.run(r);
+  for (const r of b.payments) payment.run(r);
+});
 parentPort.on('message', (m) => {
   if (m.close) { db.close(); parentPort.postMessage({ closed: true }); return; }
-  try { commit.immediate(m.rows); parentPort.postMessage({ ok: true }); }
+  try { commit.immediate(m.batch); parentPort.postMessage({ ok: true }); }
   catch (e) { parentPort.postMessage({ ok: false, error: String(e) }); }
 });`;
 
@@ -79,10 +151,12 @@ export interface SqliteStoreOptions {
 
 export class SqliteStore implements StateStore {
   private readonly db: Database.Database;
-  private readonly upsert: Database.Statement;
+  private readonly statements: { channel: Database.Statement; secret: Database.Statement; payment: Database.Statement };
   private readonly worker: Worker | null = null;
   private readonly cache = new Map<string, ChannelRecord>();
-  private dirty = new Map<string, ChannelRecord>();
+  private readonly secretCache = new Map<string, Map<string, Uint8Array>>();
+  private readonly paymentCache = new Map<string, PaymentRecord>();
+  private dirty: { channels: Map<string, ChannelRecord>; secrets: SecretRow[]; payments: Map<string, PaymentRecord> } = emptyDirty();
   private waiters: Waiter[] = [];
   /** waiters of the commit the writer thread is doing now */
   private inflight: Waiter[] | null = null;
@@ -98,13 +172,20 @@ export class SqliteStore implements StateStore {
     this.group = opts.groupCommit ?? true;
     this.windowMs = opts.groupWindowMs ?? 0;
     this.db = openDatabase(path);
-    this.upsert = this.db.prepare(UPSERT);
-    for (const row of this.db.prepare('SELECT id, tag_key, latest, pending FROM channels').all() as Row[]) {
-      this.cache.set(row.id, decodeRow(row));
+    this.statements = {
+      channel: this.db.prepare(STATEMENTS.channel),
+      secret: this.db.prepare(STATEMENTS.secret),
+      payment: this.db.prepare(STATEMENTS.payment),
+    };
+    for (const row of this.db.prepare('SELECT * FROM channels').all() as Row[]) this.cache.set(row.id, decodeRow(row));
+    for (const row of this.db.prepare('SELECT * FROM secrets').all() as SecretRow[]) {
+      const secret = decodeHex(row.secret, 32, row.channel_id);
+      this.secretMap(row.channel_id).set(row.hash, secret);
     }
+    for (const row of this.db.prepare('SELECT * FROM payments').all() as PaymentRow[]) this.paymentCache.set(row.id, decodePayment(row));
     if (opts.writer === 'thread') {
       const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-      this.worker = new Worker(WRITER, { eval: true, workerData: { path, driver, upsert: UPSERT } });
+      this.worker = new Worker(WRITER, { eval: true, workerData: { path, driver, statements: STATEMENTS } });
       this.worker.on('message', (m: { ok?: boolean; error?: string; closed?: boolean }) => {
         if (!m.closed) this.committed(m.ok ? null : new Error(m.error));
       });
@@ -126,27 +207,71 @@ export class SqliteStore implements StateStore {
     if (this.cache.has(key)) {
       return Promise.reject(new StoreError(StoreCode.Exists, 'channel already stored', { details: { channelId: key } }));
     }
-    return this.write(key, record);
+    return this.writeChannel(key, record);
   }
 
   savePending(channelId: Uint8Array, pending: PendingState): Promise<void> {
     try {
       const key = toHex(channelId);
       const next = withPending(this.get(key), pending);
-      return next ? this.write(key, next) : this.settled();
+      return next ? this.writeChannel(key, next) : this.settled();
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  saveSigned(channelId: Uint8Array, signed: SignedState): Promise<void> {
+  saveSigned(channelId: Uint8Array, signed: SignedState, opts: SaveSignedOptions = {}): Promise<void> {
     try {
       const key = toHex(channelId);
-      const next = withSigned(this.get(key), signed);
-      return next ? this.write(key, next) : this.settled();
+      const next = withSigned(this.get(key), signed, opts.lapsed);
+      for (const p of opts.payments ?? []) this.stagePayment(p);
+      return next ? this.writeChannel(key, next) : opts.payments?.length ? this.write() : this.settled();
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  saveAbandoned(channelId: Uint8Array, hash: Uint8Array): Promise<void> {
+    try {
+      const key = toHex(channelId);
+      const next = withAbandoned(this.get(key), hash);
+      return next ? this.writeChannel(key, next) : this.settled();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  saveSecret(channelId: Uint8Array, secret: Uint8Array): Promise<void> {
+    try {
+      const key = toHex(channelId);
+      this.get(key);
+      const hash = toHex(sha256(secret));
+      const known = this.secretMap(key);
+      if (known.has(hash)) return this.settled();
+      known.set(hash, Uint8Array.from(secret));
+      this.dirty.secrets.push({ channel_id: key, hash, secret: toHex(secret) });
+      return this.write();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  secrets(channelId: Uint8Array): ReadonlyMap<string, Uint8Array> {
+    return this.secretCache.get(toHex(channelId)) ?? new Map();
+  }
+
+  savePayments(records: readonly PaymentRecord[]): Promise<void> {
+    for (const p of records) this.stagePayment(p);
+    return this.write();
+  }
+
+  payment(id: string): PaymentRecord | null {
+    return this.paymentCache.get(id) ?? null;
+  }
+
+  inFlight(channelId: Uint8Array): PaymentRecord[] {
+    const key = toHex(channelId);
+    return [...this.paymentCache.values()].filter((p) => p.status === 'in-flight' && toHex(p.channelId) === key);
   }
 
   /** The durability settings in force on this connection (journal mode, synchronous level). */
@@ -164,14 +289,14 @@ export class SqliteStore implements StateStore {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     if (!this.worker) {
-      if (this.dirty.size > 0 && this.failed === null) this.flush();
+      if (!isEmpty(this.dirty) && this.failed === null) this.flush();
       if (this.db.open) this.db.close();
       this.closing = Promise.resolve();
       return this.closing;
     }
     const worker = this.worker;
     this.closing = (async () => {
-      while ((this.dirty.size > 0 || this.inflight) && this.failed === null) {
+      while ((!isEmpty(this.dirty) || this.inflight) && this.failed === null) {
         if (!this.inflight) this.flush();
         await new Promise<void>((resolve) => this.inflight!.push({ resolve, reject: () => resolve() }));
       }
@@ -192,19 +317,37 @@ export class SqliteStore implements StateStore {
     return r;
   }
 
+  private secretMap(key: string): Map<string, Uint8Array> {
+    let m = this.secretCache.get(key);
+    if (!m) this.secretCache.set(key, (m = new Map()));
+    return m;
+  }
+
+  private stagePayment(p: PaymentRecord): void {
+    this.paymentCache.set(p.id, p);
+    this.dirty.payments.set(p.id, p);
+  }
+
   /** An idempotent write: durable once every earlier write is. */
   private settled(): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
-    const queue = this.dirty.size > 0 ? this.waiters : this.inflight;
+    const queue = !isEmpty(this.dirty) ? this.waiters : this.inflight;
     if (queue === null) return Promise.resolve();
     return new Promise((resolve, reject) => queue.push({ resolve, reject }));
   }
 
-  private write(key: string, record: ChannelRecord): Promise<void> {
+  private writeChannel(key: string, record: ChannelRecord): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     if (this.closing) return Promise.reject(new StoreError(StoreCode.Failed, 'store is closed'));
     this.cache.set(key, record);
-    this.dirty.set(key, record);
+    this.dirty.channels.set(key, record);
+    return this.write();
+  }
+
+  /** Queue a commit of what is dirty; resolves once it is durable. */
+  private write(): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.closing) return Promise.reject(new StoreError(StoreCode.Failed, 'store is closed'));
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.group && !this.worker) this.flush();
     else if (!this.scheduled && !this.inflight) this.schedule();
@@ -222,23 +365,29 @@ export class SqliteStore implements StateStore {
     if (this.inflight || this.failed) return; // the running commit's completion flushes again
     const dirty = this.dirty;
     const waiters = this.waiters;
-    this.dirty = new Map();
+    this.dirty = emptyDirty();
     this.waiters = [];
-    if (dirty.size === 0) {
+    if (isEmpty(dirty)) {
       for (const w of waiters) w.resolve();
       return;
     }
-    const rows = [...dirty].map(([id, r]) => encodeRow(id, r));
+    const batch: Batch = {
+      channels: [...dirty.channels].map(([id, r]) => encodeRow(id, r)),
+      secrets: dirty.secrets,
+      payments: [...dirty.payments.values()].map(encodePayment),
+    };
     if (this.worker) {
       this.inflight = waiters;
       // keep the process alive while a commit someone awaits is under way
       this.worker.ref();
-      this.worker.postMessage({ rows });
+      this.worker.postMessage({ batch });
       return;
     }
     try {
       this.db.transaction(() => {
-        for (const row of rows) this.upsert.run(row);
+        for (const row of batch.channels) this.statements.channel.run(row);
+        for (const row of batch.secrets) this.statements.secret.run(row);
+        for (const row of batch.payments) this.statements.payment.run(row);
       }).immediate();
       this.commits++;
     } catch (cause) {
@@ -260,7 +409,7 @@ export class SqliteStore implements StateStore {
     this.commits++;
     for (const w of waiters) w.resolve();
     // writes that arrived during the commit go out together, now or after the window
-    if (this.dirty.size > 0 && !this.scheduled) {
+    if (!isEmpty(this.dirty) && !this.scheduled) {
       if (this.windowMs > 0) this.schedule();
       else this.flush();
     }
@@ -274,6 +423,14 @@ export class SqliteStore implements StateStore {
   }
 }
 
+function emptyDirty() {
+  return { channels: new Map<string, ChannelRecord>(), secrets: [] as SecretRow[], payments: new Map<string, PaymentRecord>() };
+}
+
+function isEmpty(d: ReturnType<typeof emptyDirty>): boolean {
+  return d.channels.size === 0 && d.secrets.length === 0 && d.payments.size === 0;
+}
+
 /** JSON.stringify of the signed state's json.ts form, written directly (one row per payment). */
 function signedText(s: SignedState): string {
   const sigA = s.sigA === null ? 'null' : `"${toHex(s.sigA)}"`;
@@ -282,22 +439,64 @@ function signedText(s: SignedState): string {
 }
 
 function pendingText(p: PendingState): string {
-  return `{"state":${stateJsonText(p.state)},"hash":"${toHex(p.hash)}","sig":"${toHex(p.sig)}","tag":"${toHex(p.tag)}"}`;
+  return `{"state":${stateJsonText(p.state)},"hash":"${toHex(p.hash)}","sig":"${toHex(p.sig)}","tag":"${toHex(p.tag)}","lapsed":${p.lapsed}}`;
 }
 
 function encodeRow(id: string, r: ChannelRecord): Row {
-  return { id, tag_key: toHex(r.tagKey), latest: signedText(r.latest), pending: r.pending === null ? null : pendingText(r.pending) };
+  return {
+    id,
+    tag_key: toHex(r.tagKey),
+    latest: signedText(r.latest),
+    base: r.base === null ? null : signedText(r.base),
+    closable: r.closable === r.latest ? null : signedText(r.closable),
+    pending: r.pending === null ? null : pendingText(r.pending),
+    abandoned: JSON.stringify(r.abandoned.map(toHex)),
+  };
 }
 
 function decodeRow(row: Row): ChannelRecord {
   try {
+    const latest = signedSchema.parse(JSON.parse(row.latest));
     return {
       channelId: fromHex(row.id),
       tagKey: bytes32Schema.parse(row.tag_key),
-      latest: signedSchema.parse(JSON.parse(row.latest)),
+      latest,
+      base: row.base === null ? null : signedSchema.parse(JSON.parse(row.base)),
+      closable: row.closable === null ? latest : signedSchema.parse(JSON.parse(row.closable)),
       pending: row.pending === null ? null : pendingSchema.parse(JSON.parse(row.pending)),
+      abandoned: abandonedSchema.parse(JSON.parse(row.abandoned)),
     };
   } catch (cause) {
     throw new StoreError(StoreCode.Corrupt, 'unreadable channel row', { details: { channelId: row.id }, cause });
   }
+}
+
+function encodePayment(p: PaymentRecord): PaymentRow {
+  return {
+    id: p.id, channel_id: toHex(p.channelId), amount: p.amount.toString(), status: p.status, nonce: p.nonce.toString(),
+    hash: toHex(p.hash), reason: p.reason ?? null,
+  };
+}
+
+const paymentSchema = z.strictObject({
+  id: z.string().min(1).max(128),
+  channel_id: bytes32Schema,
+  amount: uintSchema,
+  status: z.enum(['in-flight', 'completed', 'failed']),
+  nonce: uintSchema,
+  hash: bytes32Schema,
+  reason: z.string().nullable(),
+});
+
+function decodePayment(row: PaymentRow): PaymentRecord {
+  const r = paymentSchema.safeParse(row);
+  if (!r.success) throw new StoreError(StoreCode.Corrupt, 'unreadable payment row', { details: { id: row.id } });
+  const p = r.data;
+  return { id: p.id, channelId: p.channel_id, amount: p.amount, status: p.status, nonce: p.nonce, hash: p.hash, ...(p.reason === null ? {} : { reason: p.reason }) };
+}
+
+function decodeHex(hex: string, length: number, where: string): Uint8Array {
+  const r = (length === 32 ? bytes32Schema : signatureSchema).safeParse(hex);
+  if (!r.success) throw new StoreError(StoreCode.Corrupt, 'unreadable secret row', { details: { channelId: where } });
+  return r.data;
 }

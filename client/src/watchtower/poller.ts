@@ -9,7 +9,7 @@ import type { Watchtower } from './watchtower.js';
 /** Read `channelIds` (and every channel the tower already tracks) into the tower. */
 export async function pollIntoWatchtower(ctx: ChainContext, tower: Watchtower, channelIds: readonly Uint8Array[] = []): Promise<void> {
   const seen = new Set<string>();
-  for (const channelId of [...channelIds, ...tower.channelIds()]) {
+  for (const channelId of [...channelIds, ...tower.channelIds(), ...tower.unknownChannels()]) {
     const k = Buffer.from(channelId).toString('hex');
     if (seen.has(k)) continue;
     seen.add(k);

@@ -1,13 +1,16 @@
 // The watchtower core. It keeps the newest channel record it has observed (from decoded
-// print events or a poller over the readers), the reveal heights and settled HTLCs, and
-// decides, for a given chain time:
+// print events, whose checkpoints it joins to the identity create-channel printed, or a
+// poller over the readers), the reveal heights and settled HTLCs, and decides, for a
+// given chain time:
 //   - challenge: a channel closing (initiate-dispute or emergency-close) with a nonce
-//     below the newest fully signed state the store holds, while the window is open;
+//     below the newest fully signed closable state the store holds, while the window is
+//     open; issued again at every burn block until the record shows it landed, so lost or
+//     stuck challenges cannot let a stale close win (PROTOCOL §8);
 //   - resolve: a closing channel whose window has ended;
 //   - settle-htlc: an HTLC of a finalised channel that is payable (revealed by its
-//     expiry, or its expiry passed);
+//     expiry, or its expiry passed; expiries and reveal heights are tenure heights);
 //   - reveal-secret: an HTLC the owner receives, whose secret it knows, whose expiry is
-//     within `revealMargin` burn blocks and which is not yet revealed.
+//     within `revealMargin` tenures and which is not yet revealed.
 // It does no network I/O: `decide` returns actions, `step` hands them to an injected
 // submit function. It must not sign anything or write to the store.
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -16,7 +19,7 @@ import { buildChallenge, buildResolve } from '../chain/build-close.js';
 import { buildRevealSecret, buildSettleHtlc } from '../chain/build-htlc.js';
 import type { ChannelEvent } from '../chain/events.js';
 import type { SignedState } from '../chain/signed.js';
-import { ChannelStatus, type ChannelRecord } from '../chain/record.js';
+import { ChannelStatus, joinRecord, type ChannelCheckpoint, type ChannelIdentity, type ChannelRecord } from '../chain/record.js';
 import { BitStreamError } from '../errors/errors.js';
 import type { Decision, WatchAction, WatchProblem } from './actions.js';
 import type { ChainTime, SecretSource, SignedStateSource } from './sources.js';
@@ -31,9 +34,12 @@ export interface WatchtowerOptions {
   readonly secrets?: SecretSource;
   /** the owner: HTLCs paying this principal are the ones it reveals secrets for */
   readonly self?: string;
-  /** reveal once the expiry is this many burn blocks away (the multi-hop safety delta); default 6 */
+  /** reveal once the expiry is this many tenures away (the multi-hop safety delta); default 6 */
   readonly revealMargin?: bigint;
-  /** re-issue an action still not reflected on-chain after this many burn blocks; default 3 */
+  /**
+   * re-issue a resolve, settle or reveal still not reflected on-chain after this many burn
+   * blocks; default 3. A challenge is re-issued at every burn block until it lands.
+   */
   readonly retryAfter?: bigint;
   /** asset names of tokens not in KNOWN_TOKEN_ASSETS, by token contract */
   readonly assetNames?: Readonly<Record<string, string>>;
@@ -60,6 +66,9 @@ interface Tracked {
 export class Watchtower {
   private readonly o: WatchtowerOptions;
   private readonly channels = new Map<string, Tracked>();
+  private readonly identities = new Map<string, ChannelIdentity>();
+  /** the newest checkpoint of channels whose identity is not known yet */
+  private readonly orphans = new Map<string, { channelId: Uint8Array; checkpoint: ChannelCheckpoint }>();
   private readonly watched = new Set<string>();
   private readonly reveals = new Map<string, bigint>();
   /** action key → burn height it was last issued at */
@@ -81,14 +90,45 @@ export class Watchtower {
         this.observeReveal(event.hash, event.height);
         return;
       case 'add-signer':
+      case 'payout-refused':
+      case 'claim':
         return;
       case 'settle-htlc':
-        this.observeRecord(event.channelId, event.record);
+        this.observeCheckpoint(event.channelId, event.checkpoint);
         this.observeSettled(event.channelId, Number(event.index));
         return;
       default:
-        this.observeRecord(event.channelId, event.record);
+        if (event.identity !== null) this.observeIdentity(event.channelId, event.identity);
+        this.observeCheckpoint(event.channelId, event.checkpoint);
     }
+  }
+
+  /** Who and what a channel is (create-channel's event, or get-channel). */
+  observeIdentity(channelId: Uint8Array, identity: ChannelIdentity): void {
+    const k = hex(channelId);
+    this.identities.set(k, identity);
+    const orphan = this.orphans.get(k);
+    if (orphan) {
+      this.orphans.delete(k);
+      this.observeRecord(channelId, joinRecord(identity, orphan.checkpoint));
+    }
+  }
+
+  /** Where a channel stands; held until its identity is known, if need be. */
+  observeCheckpoint(channelId: Uint8Array, checkpoint: ChannelCheckpoint): void {
+    const k = hex(channelId);
+    const identity = this.identities.get(k);
+    if (identity) {
+      this.observeRecord(channelId, joinRecord(identity, checkpoint));
+      return;
+    }
+    const held = this.orphans.get(k);
+    if (!held || !olderThan(checkpoint, held.checkpoint)) this.orphans.set(k, { channelId, checkpoint });
+  }
+
+  /** Channels seen in events whose identity the tower lacks: what a poller reads get-channel for. */
+  unknownChannels(): Uint8Array[] {
+    return [...this.orphans.values()].map((o) => o.channelId);
   }
 
   /**
@@ -97,13 +137,16 @@ export class Watchtower {
    */
   observeRecord(channelId: Uint8Array, record: ChannelRecord): void {
     const k = hex(channelId);
+    if (!this.identities.has(k)) {
+      this.identities.set(k, { participantA: record.participantA, participantB: record.participantB, token: record.token, window: record.window });
+    }
+    this.orphans.delete(k);
     const t = this.channels.get(k);
     if (t === undefined) {
       this.channels.set(k, { channelId, record, settled: new Set() });
       return;
     }
-    const older = record.status < t.record.status || (record.status === t.record.status && record.nonce < t.record.nonce);
-    if (!older) t.record = record;
+    if (!olderThan(record, t.record)) t.record = record;
   }
 
   observeReveal(hash: Uint8Array, height: bigint): void {
@@ -187,14 +230,15 @@ export class Watchtower {
       // A failed call costs a fee; a missed challenge costs the channel.
       const answer = this.closableState(channelId);
       if (!windowSurelyEnded(record, now) && answer !== null && answer.state.nonce > record.nonce) {
-        // a close below the newest state we hold: replace it (and penalise a revoked close)
-        this.issue(out, now, {
+        // a close below the newest state we hold: replace it (and penalise a revoked
+        // close), at every block until it lands
+        this.issue(out, now, 1n, {
           kind: 'challenge', channelId, closingNonce: record.nonce, nonce: answer.state.nonce,
           deadlineBurn: record.deadlineBurn, call: buildChallenge({ contract: this.o.contract, signed: answer }),
         });
       }
       if (windowMayHaveEnded(record, now)) {
-        this.issue(out, now, {
+        this.issue(out, now, this.o.retryAfter ?? 3n, {
           kind: 'resolve', channelId,
           call: buildResolve({ contract: this.o.contract, channelId, record, ...(assetName === undefined ? {} : { assetName }) }),
         });
@@ -206,9 +250,9 @@ export class Watchtower {
         if (t.settled.has(index)) return;
         const revealedAt = this.reveals.get(hex(h.hash));
         const toReceiver = revealedAt !== undefined && revealedAt <= h.expiry;
-        // the contract pays a revealed HTLC at once, an unrevealed one after its expiry
-        if (!toReceiver && now.burnHeight <= h.expiry) return;
-        this.issue(out, now, {
+        // the contract pays a revealed HTLC at once, an unrevealed one after its expiry (a tenure height)
+        if (!toReceiver && (now.tenureHeight === undefined || now.tenureHeight <= h.expiry)) return;
+        this.issue(out, now, this.o.retryAfter ?? 3n, {
           kind: 'settle-htlc', channelId, index,
           call: buildSettleHtlc({ contract: this.o.contract, channelId, index, record, ...(assetName === undefined ? {} : { assetName }) }),
         });
@@ -224,27 +268,31 @@ export class Watchtower {
     const { record } = t;
     if (self !== record.participantA && self !== record.participantB) return;
     const margin = this.o.revealMargin ?? 6n;
+    const tenure = now.tenureHeight;
+    if (tenure === undefined) return; // expiries count tenures: nothing to judge them by
     for (const h of this.htlcsOf(t)) {
       const k = hex(h.hash);
       // an HTLC offered by a pays b on reveal: claim only those that pay the owner
       const receiver = h.offeredByA ? record.participantB : record.participantA;
       if (receiver !== self || this.reveals.has(k) || revealing.has(k)) continue;
       // past the expiry a reveal no longer pays; before the margin there is time to settle off-chain
-      if (now.burnHeight > h.expiry || now.burnHeight + margin < h.expiry) continue;
+      if (tenure > h.expiry || tenure + margin < h.expiry) continue;
       const secret = secrets.secretFor(h.hash);
       // a wrong preimage would record another hash and pay nothing
       if (secret === null || !sameBytes(sha256(secret), h.hash)) continue;
       revealing.add(k);
-      this.issue(out, now, { kind: 'reveal-secret', hash: h.hash, expiry: h.expiry, call: buildRevealSecret({ registry: this.o.registry, secret }) });
+      this.issue(out, now, this.o.retryAfter ?? 3n, { kind: 'reveal-secret', hash: h.hash, expiry: h.expiry, call: buildRevealSecret({ registry: this.o.registry, secret }) });
     }
   }
 
   /** The newest held state a challenge can use (a `transfer` or `close` of this channel). */
   private closableState(channelId: Uint8Array): SignedState | null {
-    const latest = this.o.states.latest(channelId);
     const usable = (s: SignedState | null) =>
       s !== null && sameBytes(s.state.channelId, channelId) && CLOSING_ACTIONS.includes(s.state.action) ? s : null;
-    return usable(latest) ?? usable(this.o.states.latestClosable?.(channelId) ?? null);
+    const a = usable(this.o.states.latest(channelId));
+    const b = usable(this.o.states.latestClosable?.(channelId) ?? null);
+    if (a === null) return b;
+    return b !== null && b.state.nonce > a.state.nonce ? b : a;
   }
 
   /**
@@ -265,13 +313,18 @@ export class Watchtower {
     return out;
   }
 
-  private issue(out: WatchAction[], now: ChainTime, action: WatchAction): void {
+  private issue(out: WatchAction[], now: ChainTime, every: bigint, action: WatchAction): void {
     const k = keyOf(action);
     const at = this.issued.get(k);
-    if (at !== undefined && now.burnHeight < at + (this.o.retryAfter ?? 3n)) return;
+    if (at !== undefined && now.burnHeight < at + every) return;
     this.issued.set(k, now.burnHeight);
     out.push(action);
   }
+}
+
+/** Is `a` older than `b` (lower status, or a lower nonce at the same status)? A late poll cannot undo an event. */
+function olderThan(a: Pick<ChannelCheckpoint, 'status' | 'nonce'>, b: Pick<ChannelCheckpoint, 'status' | 'nonce'>): boolean {
+  return a.status < b.status || (a.status === b.status && a.nonce < b.nonce);
 }
 
 function keyOf(action: WatchAction): string {

@@ -6,6 +6,7 @@
 // It must never accept a value the schemas refuse: every check below mirrors one there.
 import { MAX_HTLCS, MAX_UINT128, type ChannelState, type Htlc } from '../codec/state.js';
 import type { AckMessage, Message, ProposalMessage, SignatureMessage } from './messages.js';
+import { WIRE_VERSION } from './version.js';
 import { MAX_OPS, type Op } from './schemas.js';
 
 type Obj = Record<string, unknown>;
@@ -52,7 +53,7 @@ function hex(x: unknown, len: number): Uint8Array | null {
 }
 
 const HTLC_KEYS = new Set(['hash', 'amount', 'expiry', 'offeredByA']);
-const STATE_KEYS = new Set(['channelId', 'nonce', 'balanceA', 'balanceB', 'htlcs', 'action', 'actor', 'amount']);
+const STATE_KEYS = new Set(['channelId', 'nonce', 'balanceA', 'balanceB', 'htlcs', 'action', 'actor', 'amount', 'validUntil', 'data']);
 
 function htlc(x: unknown): Htlc | null {
   if (!plain(x, HTLC_KEYS) || Object.keys(x).length !== HTLC_KEYS.size) return null;
@@ -71,7 +72,10 @@ function state(x: unknown): ChannelState | null {
   const balanceA = uint(x.balanceA);
   const balanceB = uint(x.balanceB);
   const amount = uint(x.amount);
+  const validUntil = uint(x.validUntil);
+  const data = hex(x.data, 32);
   if (channelId === null || nonce === null || balanceA === null || balanceB === null || amount === null) return null;
+  if (validUntil === null || data === null) return null;
   const action = x.action;
   if (action !== 0 && action !== 1 && action !== 2 && action !== 3) return null;
   const actor = x.actor;
@@ -83,14 +87,14 @@ function state(x: unknown): ChannelState | null {
     if (parsed === null) return null;
     htlcs.push(parsed);
   }
-  return { channelId, nonce, balanceA, balanceB, htlcs, action, actor, amount };
+  return { channelId, nonce, balanceA, balanceB, htlcs, action, actor, amount, validUntil, data };
 }
 
-const AMOUNT_OP = new Set(['op', 'amount']);
+const PAY_OP = new Set(['op', 'amount']);
+const CHAIN_OP = new Set(['op', 'amount', 'validUntil']);
 const ADD_OP = new Set(['op', 'hash', 'amount', 'expiry']);
 const FULFIL_OP = new Set(['op', 'hash', 'secret']);
 const HASH_OP = new Set(['op', 'hash']);
-const CLOSE_OP = new Set(['op']);
 
 /** opSchema. */
 function op(x: unknown): Op | null {
@@ -98,12 +102,18 @@ function op(x: unknown): Op | null {
   const kind = (x as Obj).op;
   const keys = (set: Set<string>) => plain(x, set) && Object.keys(x).length === set.size;
   switch (kind) {
-    case 'pay':
+    case 'pay': {
+      // a payment with data takes the schema's path
+      if (!keys(PAY_OP)) return null;
+      const amount = uint((x as Obj).amount);
+      return amount === null ? null : { op: 'pay', amount };
+    }
     case 'deposit':
     case 'withdraw': {
-      if (!keys(AMOUNT_OP)) return null;
+      if (!keys(CHAIN_OP)) return null;
       const amount = uint((x as Obj).amount);
-      return amount === null ? null : { op: kind, amount };
+      const validUntil = uint((x as Obj).validUntil);
+      return amount === null || validUntil === null ? null : { op: kind, amount, validUntil };
     }
     case 'add': {
       if (!keys(ADD_OP)) return null;
@@ -120,14 +130,11 @@ function op(x: unknown): Op | null {
       const secret = hex(o.secret, 32);
       return hash === null || secret === null ? null : { op: 'fulfil', hash, secret };
     }
-    case 'fail':
-    case 'expire': {
+    case 'fail': {
       if (!keys(HASH_OP)) return null;
       const hash = hex((x as Obj).hash, 32);
-      return hash === null ? null : { op: kind, hash };
+      return hash === null ? null : { op: 'fail', hash };
     }
-    case 'close':
-      return keys(CLOSE_OP) ? { op: 'close' } : null;
     default:
       return null;
   }
@@ -149,7 +156,7 @@ function proposal(x: Obj): ProposalMessage | null {
     if (parsed === null) return null;
     ops.push(parsed);
   }
-  const m: ProposalMessage = { v: 1, type: 'proposal', state: s, ops, tag };
+  const m: ProposalMessage = { v: WIRE_VERSION, type: 'proposal', state: s, ops, tag };
   if ('prevSig' in x) {
     const prevSig = hex(x.prevSig, 65);
     if (prevSig === null) return null;
@@ -165,7 +172,7 @@ function signature(x: Obj): SignatureMessage | null {
   const hash = hex(x.hash, 32);
   const sig = hex(x.sig, 65);
   if (channelId === null || nonce === null || hash === null || sig === null || typeof x.first !== 'boolean') return null;
-  const m: SignatureMessage = { v: 1, type: 'signature', channelId, nonce, hash, sig, first: x.first };
+  const m: SignatureMessage = { v: WIRE_VERSION, type: 'signature', channelId, nonce, hash, sig, first: x.first };
   if ('state' in x) {
     const s = state(x.state);
     if (s === null) return null;
@@ -185,17 +192,17 @@ function ack(x: Obj): AckMessage | null {
   const nonce = uint(x.nonce);
   const hash = hex(x.hash, 32);
   if (channelId === null || nonce === null || hash === null) return null;
-  return { v: 1, type: 'ack', channelId, nonce, hash };
+  return { v: WIRE_VERSION, type: 'ack', channelId, nonce, hash };
 }
 
 /**
  * The typed message if `value` is a well-formed proposal, signature or ack of wire
- * version 1; null when the zod schema must decide (it may still accept it).
+ * the current wire version; null when the zod schema must decide (it may still accept it).
  */
 export function fastParseMessage(value: unknown): Message | null {
   if (typeof value !== 'object' || value === null) return null;
   const x = value as Obj;
-  if (x.v !== 1) return null;
+  if (x.v !== WIRE_VERSION) return null;
   switch (x.type) {
     case 'proposal':
       return proposal(x);

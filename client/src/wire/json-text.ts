@@ -16,6 +16,7 @@ export function stateJsonText(s: ChannelState): string {
   }
   return (
     `{"channelId":"${toHex(s.channelId)}","nonce":"${s.nonce}","balanceA":"${s.balanceA}","balanceB":"${s.balanceB}",` +
-    `"htlcs":[${htlcs}],"action":${JSON.stringify(s.action)},"actor":${JSON.stringify(s.actor)},"amount":"${s.amount}"}`
+    `"htlcs":[${htlcs}],"action":${JSON.stringify(s.action)},"actor":${JSON.stringify(s.actor)},"amount":"${s.amount}",` +
+    `"validUntil":"${s.validUntil}","data":"${toHex(s.data)}"}`
   );
 }

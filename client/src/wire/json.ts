@@ -20,6 +20,8 @@ export interface StateJson {
   action: number;
   actor: string | null;
   amount: string;
+  validUntil: string;
+  data: string;
 }
 
 /** The two hex digits of each byte value, as char codes. */
@@ -80,5 +82,7 @@ export function stateToJson(s: ChannelState): StateJson {
     action: s.action,
     actor: s.actor,
     amount: s.amount.toString(),
+    validUntil: s.validUntil.toString(),
+    data: toHex(s.data),
   };
 }

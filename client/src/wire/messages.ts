@@ -1,5 +1,5 @@
-// The versioned wire messages of the two-party protocol (PROTOCOL.md §4–5): proposal,
-// signature, HTLC secret, error, ack. `parseMessage` is the only way bytes from a peer
+// The versioned wire messages of the two-party protocol (contracts/PROTOCOL.md §4–5):
+// proposal, signature, HTLC secret, expire request, error, ack. `parseMessage` is the only way bytes from a peer
 // become a typed message; `encodeMessage` the only way one leaves. No protocol rules
 // here: a message that parses may still be refused by the channel.
 import { z } from 'zod';
@@ -10,7 +10,9 @@ import { bytes32Schema, MAX_OPS, opSchema, signatureSchema, stateSchema, uintSch
 import { WireCode, WireError } from './errors.js';
 import { fastParseMessage } from './fast-parse.js';
 
-export const WIRE_VERSION = 1;
+import { WIRE_VERSION } from './version.js';
+
+export { WIRE_VERSION };
 /** Larger messages are refused before JSON.parse (a full proposal is ~3 kB). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
@@ -49,6 +51,14 @@ const secretSchema = z.strictObject({
   secret: bytes32Schema,
 });
 
+/** The offerer of an HTLC past its expiry asks the receiver to propose its removal (PROTOCOL §4.1). */
+const expireSchema = z.strictObject({
+  v,
+  type: z.literal('expire'),
+  channelId: bytes32Schema,
+  hash: bytes32Schema,
+});
+
 const errorSchema = z.strictObject({
   v,
   type: z.literal('error'),
@@ -72,6 +82,7 @@ export const messageSchema = z.discriminatedUnion('type', [
   proposalSchema,
   signatureMessageSchema,
   secretSchema,
+  expireSchema,
   errorSchema,
   ackSchema,
 ]);
@@ -80,6 +91,7 @@ export type Message = z.output<typeof messageSchema>;
 export type ProposalMessage = z.output<typeof proposalSchema>;
 export type SignatureMessage = z.output<typeof signatureMessageSchema>;
 export type SecretMessage = z.output<typeof secretSchema>;
+export type ExpireMessage = z.output<typeof expireSchema>;
 export type ErrorMessage = z.output<typeof errorSchema>;
 export type AckMessage = z.output<typeof ackSchema>;
 export type { Op };
@@ -125,18 +137,18 @@ type OpJson = { op: string } & Record<string, string>;
 function opToJson(op: Op): OpJson {
   switch (op.op) {
     case 'pay':
+      return op.data === undefined ? { op: 'pay', amount: op.amount.toString() } : { op: 'pay', amount: op.amount.toString(), data: toHex(op.data) };
     case 'deposit':
     case 'withdraw':
-      return { op: op.op, amount: op.amount.toString() };
+      return { op: op.op, amount: op.amount.toString(), validUntil: op.validUntil.toString() };
     case 'add':
       return { op: 'add', hash: toHex(op.hash), amount: op.amount.toString(), expiry: op.expiry.toString() };
     case 'fulfil':
       return { op: 'fulfil', hash: toHex(op.hash), secret: toHex(op.secret) };
     case 'fail':
-    case 'expire':
-      return { op: op.op, hash: toHex(op.hash) };
+      return { op: 'fail', hash: toHex(op.hash) };
     case 'close':
-      return { op: 'close' };
+      return { op: 'close', validUntil: op.validUntil.toString() };
   }
 }
 
@@ -168,6 +180,8 @@ export function messageToJson(m: Message): Record<string, Json> {
       };
     case 'secret':
       return { v: m.v, type: m.type, channelId: toHex(m.channelId), hash: toHex(m.hash), secret: toHex(m.secret) };
+    case 'expire':
+      return { v: m.v, type: m.type, channelId: toHex(m.channelId), hash: toHex(m.hash) };
     case 'error':
       return {
         v: m.v,

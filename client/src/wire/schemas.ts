@@ -53,19 +53,24 @@ export const stateSchema = z
     action: actionSchema,
     actor: principalSchema.nullable(),
     amount: uintSchema,
+    validUntil: uintSchema,
+    data: bytes32Schema,
   })
   .transform((s): ChannelState => s);
 
-/** One change a proposal asks for, from the proposer's (initiator's) point of view. */
+/**
+ * One change a proposal asks for, from the proposer's (initiator's) point of view
+ * (PROTOCOL §4.1: the proposer is the side whose owed amount may fall). A payment may
+ * bind application data; chain states name their valid-until (§4.3).
+ */
 export const opSchema = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('pay'), amount: uintSchema }),
+  z.strictObject({ op: z.literal('pay'), amount: uintSchema, data: bytes32Schema.optional() }),
   z.strictObject({ op: z.literal('add'), hash: bytes32Schema, amount: uintSchema, expiry: uintSchema }),
   z.strictObject({ op: z.literal('fulfil'), hash: bytes32Schema, secret: bytes32Schema }),
   z.strictObject({ op: z.literal('fail'), hash: bytes32Schema }),
-  z.strictObject({ op: z.literal('expire'), hash: bytes32Schema }),
-  z.strictObject({ op: z.literal('deposit'), amount: uintSchema }),
-  z.strictObject({ op: z.literal('withdraw'), amount: uintSchema }),
-  z.strictObject({ op: z.literal('close') }),
+  z.strictObject({ op: z.literal('deposit'), amount: uintSchema, validUntil: uintSchema }),
+  z.strictObject({ op: z.literal('withdraw'), amount: uintSchema, validUntil: uintSchema }),
+  z.strictObject({ op: z.literal('close'), validUntil: uintSchema }),
 ]);
 export type Op = z.output<typeof opSchema>;
 
