@@ -2,15 +2,18 @@
 //
 // It does what the `rv` CLI does (app.js: rendezvous's own simnet, with bitstream.clar
 // and contracts/bitstream.tests.clar deployed together as `bitstream`; `bitstream-2`
-// stays the plain contract), then funds every account with both test tokens and hands
-// rendezvous the steered simnet: the invariant loop (random sequences of public calls,
-// random callers and burn blocks, then one invariant-* check) or the property loop
-// (test-* functions with random arguments).
+// stays the plain contract), deploys the test-only fixtures the steering uses (a token
+// that refuses payouts to blocked recipients, an intermediary contract), funds every
+// account with the three test tokens and hands rendezvous the steered simnet: the
+// invariant loop (random sequences of public calls, random callers and burn blocks,
+// then one invariant-* check) or the property loop (test-* functions with random
+// arguments).
 //
 // Owns: the run's options (RV_RUNS, RV_SEED, RV_BAIL, RV_VERBOSE, RV_PROJECT) and its
 // summary.
 // Must not: touch the vitest global `simnet`; it builds and drives its own.
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Simnet } from '@stacks/clarinet-sdk';
 import { Cl, cvToValue } from '@stacks/transactions';
@@ -23,7 +26,7 @@ import {
   getSimnetDeployerContractsInterfaces,
 } from '@stacks/rendezvous/dist/shared.js';
 import { CHANNEL, SBTC, TEST_TOKEN } from '../contracts/helpers.js';
-import { Steering, sortedAccounts, type SteerReport } from './steer.js';
+import { FIXTURES, REFUSING_TOKEN, Steering, sortedAccounts, type SteerReport } from './steer.js';
 
 export const TARGET = 'bitstream';
 export type Mode = 'invariant' | 'test';
@@ -104,6 +107,7 @@ export async function runRendezvous(options: RunOptions): Promise<RunSummary> {
     if (lastCalls.length > 60) lastCalls.shift();
   };
 
+  deployFixtures(simnet, options.project);
   fundAccounts(simnet, accounts);
   const steering = new Steering(simnet, accounts, log);
   steering.observeHoldings();
@@ -113,10 +117,20 @@ export async function runRendezvous(options: RunOptions): Promise<RunSummary> {
   radio.on('logFailure', (line: string) => failure.push(line));
 
   const steered = steering.wrap();
-  if (options.mode === 'invariant') {
-    await checkInvariants(steered, TARGET, targets, functions, options.seed, options.runs, options.bail, undefined, radio);
-  } else {
-    checkProperties(steered, TARGET, targets, functions, options.seed, options.runs, options.bail, radio);
+  // rendezvous runs synchronously from start to end (its async property never yields
+  // to the event loop), so nothing may wait on vitest's worker RPC meanwhile: the
+  // simnet's log line per print event would (vitest drops them anyway). Muted unless
+  // RV_VERBOSE, so long runs cannot time the RPC out.
+  const log0 = console.log;
+  if (!options.verbose) console.log = () => {};
+  try {
+    if (options.mode === 'invariant') {
+      await checkInvariants(steered, TARGET, targets, functions, options.seed, options.runs, options.bail, undefined, radio);
+    } else {
+      checkProperties(steered, TARGET, targets, functions, options.seed, options.runs, options.bail, radio);
+    }
+  } finally {
+    console.log = log0;
   }
 
   return {
@@ -149,8 +163,17 @@ export function describeRun(r: RunSummary): string {
   return lines.join('\n');
 }
 
+/** The steering's fixtures, from tests/contracts/ (rendezvous sees them as project contracts: they implement sip-010). */
+function deployFixtures(simnet: Simnet, project: string): void {
+  for (const name of FIXTURES) {
+    const source = readFileSync(join(project, 'tests', 'contracts', `${name}.clar`), 'utf8');
+    const r = simnet.deployContract(name, source, { clarityVersion: 4 }, simnet.deployer);
+    if (r.result.type !== 'true') throw new Error(`could not deploy ${name}`);
+  }
+}
+
 function fundAccounts(simnet: Simnet, accounts: readonly string[]): void {
-  for (const token of [TEST_TOKEN, SBTC]) {
+  for (const token of [TEST_TOKEN, SBTC, REFUSING_TOKEN]) {
     for (const who of accounts) {
       const r = simnet.callPublicFn(token, 'faucet', [Cl.uint(TOKEN_FUNDING), Cl.principal(who)], who);
       if (r.result.type !== 'ok') throw new Error(`could not fund ${who} with ${token}`);
