@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Cl } from '@stacks/transactions';
 import {
-  Action, CHANNEL, ERR, alice, bob, callWithState, domainHashOf, expectErr, fundedChannel, record, sign, state,
+  CHANNEL, ERR, alice, bob, callWithState, sampleState, domainHashOf, expectErr, fundedChannel, record, sign, state,
   stateHash, stateToClarity, verify, type Channel, type ChannelState, type Signed,
 } from './helpers.js';
 
@@ -15,19 +15,7 @@ const OTHER = Uint8Array.from(REQUEST, (b, i) => (i === 31 ? b ^ 1 : b));
 
 type Fn = 'update-balance' | 'fund-channel' | 'withdraw' | 'close-channel' | 'initiate-dispute';
 /** A state for `fn` on a channel funded 100/100, bound to `data`. */
-function forFn(ch: Channel, fn: Fn, data: Uint8Array): ChannelState {
-  switch (fn) {
-    case 'update-balance':
-    case 'initiate-dispute':
-      return state(ch, { nonce: 2n, balanceA: 90n, balanceB: 110n, data });
-    case 'close-channel':
-      return state(ch, { nonce: 2n, balanceA: 90n, balanceB: 110n, action: Action.Close, data });
-    case 'fund-channel':
-      return state(ch, { nonce: 2n, balanceA: 100n, balanceB: 150n, action: Action.Deposit, actor: bob, amount: 50n, data });
-    case 'withdraw':
-      return state(ch, { nonce: 2n, balanceA: 100n, balanceB: 50n, action: Action.Withdraw, actor: bob, amount: 50n, data });
-  }
-}
+const forFn = (ch: Channel, fn: Fn, data: Uint8Array): ChannelState => sampleState(ch, fn, { data });
 
 describe('application data is signed, carried and never interpreted', () => {
   for (const fn of ['update-balance', 'fund-channel', 'withdraw', 'close-channel', 'initiate-dispute'] as const) {

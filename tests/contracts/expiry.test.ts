@@ -13,22 +13,13 @@ import { describe, expect, it } from 'vitest';
 import { Cl } from '@stacks/transactions';
 import {
   Action, ERR, WINDOW, alice, bob, burnHeight, callId, callWithState, carol, expectConservation, expectErr,
-  fundedChannel, record, sign, state, Status, stxBalance, type Channel, type ChannelState,
+  fundedChannel, record, sign, state, Status, stxBalance, type Channel, type ChannelState, sampleState,
 } from './helpers.js';
 
 type Fn = 'close-channel' | 'fund-channel' | 'withdraw';
 
 /** A chain state for `fn` on a channel funded 100/100 at nonce 1, landable until `validUntil`. */
-function chainState(ch: Channel, fn: Fn, validUntil: bigint): ChannelState {
-  switch (fn) {
-    case 'close-channel':
-      return state(ch, { nonce: 2n, balanceA: 90n, balanceB: 110n, action: Action.Close, validUntil });
-    case 'fund-channel':
-      return state(ch, { nonce: 2n, balanceA: 100n, balanceB: 150n, action: Action.Deposit, actor: bob, amount: 50n, validUntil });
-    case 'withdraw':
-      return state(ch, { nonce: 2n, balanceA: 100n, balanceB: 50n, action: Action.Withdraw, actor: bob, amount: 50n, validUntil });
-  }
-}
+const chainState = (ch: Channel, fn: Fn, validUntil: bigint): ChannelState => sampleState(ch, fn, { validUntil });
 
 describe('a close, deposit or withdraw state lands by its valid-until or never', () => {
   for (const fn of ['close-channel', 'fund-channel', 'withdraw'] as const) {

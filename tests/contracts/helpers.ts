@@ -314,6 +314,29 @@ export function fundedChannel(
   return { ch, funding };
 }
 
+/**
+ * The nonce-2 state `fn` takes on a channel funded 100/100 at nonce 1 (fundedChannel):
+ * bob deposits or withdraws 50; a transfer or close moves 10 to bob. `extra` sets more
+ * fields (data, valid-until).
+ */
+export function sampleState(
+  ch: Channel,
+  fn: 'update-balance' | 'initiate-dispute' | 'close-channel' | 'fund-channel' | 'withdraw',
+  extra: Partial<ChannelState> = {},
+): ChannelState {
+  switch (fn) {
+    case 'update-balance':
+    case 'initiate-dispute':
+      return state(ch, { nonce: 2n, balanceA: 90n, balanceB: 110n, ...extra });
+    case 'close-channel':
+      return state(ch, { nonce: 2n, balanceA: 90n, balanceB: 110n, action: Action.Close, ...extra });
+    case 'fund-channel':
+      return state(ch, { nonce: 2n, balanceA: 100n, balanceB: 150n, action: Action.Deposit, actor: bob, amount: 50n, ...extra });
+    case 'withdraw':
+      return state(ch, { nonce: 2n, balanceA: 100n, balanceB: 50n, action: Action.Withdraw, actor: bob, amount: 50n, ...extra });
+  }
+}
+
 export function burnHeight(): bigint {
   return BigInt(simnet.burnBlockHeight);
 }

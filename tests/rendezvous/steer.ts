@@ -44,6 +44,7 @@ import {
   stateHash,
   toHex,
   type Channel,
+  type ChannelRecord,
   type ChannelState,
   type Htlc,
   type Token,
@@ -95,21 +96,8 @@ interface Tracked extends Channel {
   settled: Set<number>;
 }
 
-/** get-channel's record, decoded (closer and cheater: 0 nobody, 1 a, 2 b). */
-interface Rec {
-  'participant-a': string;
-  'participant-b': string;
-  token: string | null;
-  window: bigint;
-  total: bigint;
-  status: bigint;
-  nonce: bigint;
-  'balance-a': bigint;
-  'balance-b': bigint;
-  htlcs: { hash: string; amount: bigint; expiry: bigint; 'offered-by-a': boolean }[];
-  closer: bigint;
-  cheater: bigint;
-}
+/** get-channel's record, decoded (closer and cheater: 0 nobody, 1 a, 2 b): the suites' one shape of it. */
+type Rec = ChannelRecord;
 
 interface Choice {
   ch: Tracked;
