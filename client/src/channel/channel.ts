@@ -127,8 +127,10 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 const isChainOp = (op: Op) => op.op === 'deposit' || op.op === 'withdraw' || op.op === 'close';
 
-/** Decided payments kept for paymentStatus (the durable ones are also in the store). */
+/** Decided named payments kept in memory for paymentStatus (they are in the store too). */
 const RECENT_PAYMENTS = 10_000;
+
+const NOTHING_SETTLED: { records: PaymentRecord[]; report: () => void } = { records: [], report: () => undefined };
 
 export class Channel {
   readonly channelId: Uint8Array;
@@ -154,10 +156,12 @@ export class Channel {
   private readonly minedAt = new Map<bigint, bigint>();
   private readonly secrets = new Map<string, Uint8Array>();
   private readonly abandoned = new Set<string>();
-  /** payments by id: every undecided one, and the most recent decided ones (for paymentStatus) */
+  /** undecided payments the caller named, by id (unnamed ones are only their caller's) */
   private readonly payments = new Map<string, PaymentEntry>();
-  /** undecided payments by the nonce of the proposal carrying them */
-  private readonly inFlightAt = new Map<bigint, Set<PaymentEntry>>();
+  /** the most recent decided named payments by id, oldest first (for paymentStatus and retries) */
+  private decided = new Map<string, PaymentEntry>();
+  /** named payments an earlier run left in flight, by the nonce of their proposal */
+  private readonly restoredAt = new Map<bigint, Set<PaymentEntry>>();
   /** HTLCs we offered whose removal we asked the receiver for, by hash: who waits for it */
   private readonly expiring = new Map<string, { hash: Uint8Array; sentAt: number; waiters: { resolve(s: SignedState): void; reject(e: unknown): void }[] }>();
   private timer: NodeJS.Timeout | null = null;
@@ -177,7 +181,12 @@ export class Channel {
     this.pending = record.pending;
     for (const h of record.abandoned) this.abandoned.add(toHex(h));
     for (const [k, v] of cfg.store.secrets(cfg.channelId)) this.secrets.set(k, v);
-    for (const r of cfg.store.inFlight(cfg.channelId)) this.track(entryFromRecord(r), r.nonce);
+    for (const r of cfg.store.inFlight(cfg.channelId)) {
+      const e = this.track(entryFromRecord(r));
+      let at = this.restoredAt.get(r.nonce);
+      if (!at) this.restoredAt.set(r.nonce, (at = new Set()));
+      at.add(e);
+    }
     this.burnTip = cfg.burnHeight ?? 0n;
     this.tenureTip = cfg.tenureHeight ?? null;
     // after a restart we cannot know whether the peer got our last signature: offer it again
@@ -252,11 +261,12 @@ export class Channel {
     } catch (e) {
       return Promise.reject(e);
     }
+    const named = opts.id !== undefined;
     const id = opts.id ?? newPaymentId();
-    let entry = this.payments.get(id);
-    if (entry === undefined && opts.id !== undefined) {
+    let entry = named ? (this.payments.get(id) ?? this.decided.get(id)) : undefined;
+    if (entry === undefined && named) {
       const stored = this.cfg.store.payment(id);
-      if (stored !== null) entry = this.track(entryFromRecord(stored), null);
+      if (stored !== null) entry = this.track(entryFromRecord(stored));
     }
     if (entry !== undefined) {
       // the same id again: the first payment's outcome, never a second payment
@@ -265,7 +275,8 @@ export class Channel {
       }
       return this.waitFor(entry, opts);
     }
-    const e = this.track(new PaymentEntry(id, this.channelId, amount, opts.id !== undefined, opts.data), null);
+    const fresh = new PaymentEntry(id, this.channelId, amount, named, opts.data);
+    const e = named ? this.track(fresh) : fresh;
     const op: Op = opts.data === undefined ? { op: 'pay', amount } : { op: 'pay', amount, data: opts.data };
     this.queue.push({
       op,
@@ -277,9 +288,9 @@ export class Channel {
     return this.waitFor(e, opts);
   }
 
-  /** What is known of payment `id`, or null if this channel never saw it. */
+  /** What is known of payment `id` (one the caller named), or null if this channel never saw it. */
   paymentStatus(id: string): PaymentStatus | null {
-    const e = this.payments.get(id);
+    const e = this.payments.get(id) ?? this.decided.get(id);
     if (e) return e.view();
     const stored = this.cfg.store.payment(id);
     return stored === null ? null : entryFromRecord(stored).view();
@@ -458,41 +469,32 @@ export class Channel {
     });
   }
 
-  /** Keep `e` by id (and, in flight, by nonce); forget it once decided and old (RECENT_PAYMENTS). */
-  private track(e: PaymentEntry, nonce: bigint | null): PaymentEntry {
+  /** Keep a named payment by id; once decided, among the recent ones (RECENT_PAYMENTS). */
+  private track(e: PaymentEntry): PaymentEntry {
+    if (e.settled) {
+      this.retire(e);
+      return e;
+    }
     this.payments.set(e.id, e);
-    if (nonce !== null) this.inFlight(e, nonce);
     e.onSettled = (x) => this.retire(x);
     return e;
   }
 
-  private inFlight(e: PaymentEntry, nonce: bigint): void {
-    let at = this.inFlightAt.get(nonce);
-    if (!at) this.inFlightAt.set(nonce, (at = new Set()));
-    at.add(e);
-  }
-
-  private notInFlight(e: PaymentEntry): void {
-    if (e.nonce === undefined) return;
-    const at = this.inFlightAt.get(e.nonce);
-    at?.delete(e);
-    if (at?.size === 0) this.inFlightAt.delete(e.nonce);
-  }
-
-  /** A decided payment: out of the in-flight index, to the back of the recent ones, the oldest dropped. */
+  /** A decided named payment: out of the undecided ones, to the back of the recent ones. */
   private retire(e: PaymentEntry): void {
-    this.notInFlight(e);
     this.payments.delete(e.id);
-    this.payments.set(e.id, e);
-    if (this.payments.size <= RECENT_PAYMENTS) return;
-    for (const [id, old] of this.payments) {
-      if (this.payments.size <= RECENT_PAYMENTS) break;
-      if (old.settled) this.payments.delete(id);
-    }
+    if (e.nonce !== undefined) this.restoredAt.get(e.nonce)?.delete(e);
+    this.decided.set(e.id, e);
+    // trimmed in bulk: deleting a Map's oldest key one at a time leaves holes that every
+    // later walk from the front skips, which made a busy channel quadratic
+    if (this.decided.size > 2 * RECENT_PAYMENTS) this.decided = new Map([...this.decided].slice(-RECENT_PAYMENTS));
   }
 
   /** The caller's promise for a payment, honouring its timeout and abort signal. */
   private waitFor(entry: PaymentEntry, opts: PayOptions): Promise<PaymentReceipt> {
+    if (opts.timeoutMs === undefined && opts.signal === undefined) {
+      return new Promise<PaymentReceipt>((resolve, reject) => entry.wait({ resolve, reject }));
+    }
     return new Promise<PaymentReceipt>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | null = null;
       const done = () => {
@@ -624,7 +626,6 @@ export class Channel {
       e.status = 'in-flight';
       e.nonce = nonce;
       e.hash = hash;
-      this.inFlight(e, nonce);
       if (e.durable) named.push(e.record());
     }
     if (named.length > 0) {
@@ -714,11 +715,7 @@ export class Channel {
   }
 
   private requeue(items: Item[]): void {
-    for (const item of items) {
-      if (!item.entry) continue;
-      this.notInFlight(item.entry);
-      item.entry.status = 'queued';
-    }
+    for (const item of items) if (item.entry) item.entry.status = 'queued';
     this.queue.unshift(...items);
   }
 
@@ -727,15 +724,19 @@ export class Channel {
     checkCanonical(own);
     const signed: SignedState =
       this.role === 'a' ? { state, hash, sigA: own, sigB: theirs } : { state, hash, sigA: theirs, sigB: own };
-    const settledEntries = this.settleAt(state.nonce, hash);
-    await this.cfg.store.saveSigned(this.channelId, signed, { lapsed, payments: settledEntries.records });
+    // the named payments this state carries complete in the same commit; so do, or fail,
+    // those an earlier run left in flight at this nonce
+    const restored = this.settleRestored(state.nonce, hash);
+    const carried: PaymentRecord[] = [];
+    for (const item of items) if (item.entry?.durable) carried.push({ ...item.entry.record(), status: 'completed' });
+    await this.cfg.store.saveSigned(this.channelId, signed, { lapsed, payments: carried.length === 0 ? restored.records : [...carried, ...restored.records] });
     this.advance(signed, lapsed);
     this.proposal = null;
     this.unacked = { nonce: state.nonce, hash, sig: own, sentAt: Date.now() };
     this.cfg.onSignature?.({ nonce: state.nonce, hash, sig: own, first: false });
     this.send({ v: WIRE_VERSION, type: 'signature', channelId: this.channelId, nonce: state.nonce, hash, sig: own, first: false });
     for (const item of items) item.resolve(signed);
-    settledEntries.report();
+    restored.report();
     this.cfg.onState?.(signed);
     this.afterState(signed);
     this.armTimer();
@@ -743,16 +744,18 @@ export class Channel {
   }
 
   /**
-   * The payments a new state at `nonce` settles: those in flight at that nonce complete
-   * if it is their state and can never complete otherwise (the nonce is taken). Returns
-   * the records to write with the state and what to report once it is durable.
+   * What a new state at `nonce` does to the named payments an earlier run left in flight
+   * there: they complete if it is their state and can never complete otherwise (the
+   * nonce is taken). Returns the records to write with the state and what to report
+   * once it is durable. (This run's own proposals settle their payments directly.)
    */
-  private settleAt(nonce: bigint, hash: Uint8Array): { records: PaymentRecord[]; report: () => void } {
+  private settleRestored(nonce: bigint, hash: Uint8Array): { records: PaymentRecord[]; report: () => void } {
     const done: { entry: PaymentEntry; completed: boolean }[] = [];
-    for (const e of this.inFlightAt.get(nonce) ?? []) {
+    for (const e of this.restoredAt.get(nonce) ?? []) {
       if (e.settled || e.status !== 'in-flight' || e.hash === undefined) continue;
       done.push({ entry: e, completed: equalBytes(e.hash, hash) });
     }
+    if (done.length === 0) return NOTHING_SETTLED;
     const records = done
       .filter((d) => d.entry.durable)
       .map((d) => ({ ...d.entry.record(), status: d.completed ? 'completed' : 'failed', ...(d.completed ? {} : { reason: ChannelCode.PaymentFailed }) }) as PaymentRecord);
@@ -772,7 +775,7 @@ export class Channel {
     const latest = this.latestSigned;
     const records: PaymentRecord[] = [];
     const reports: (() => void)[] = [];
-    for (const e of [...this.inFlightAt.values()].flatMap((at) => [...at])) {
+    for (const e of [...this.restoredAt.values()].flatMap((at) => [...at])) {
       if (e.settled || e.nonce === undefined || e.nonce > latest.state.nonce) continue;
       const completed = e.nonce === latest.state.nonce && e.hash !== undefined && equalBytes(e.hash, latest.hash);
       records.push({ ...e.record(), status: completed ? 'completed' : 'failed', ...(completed ? {} : { reason: ChannelCode.PaymentFailed }) });
@@ -900,8 +903,8 @@ export class Channel {
     checkSignature(this.verifier, p.hash, theirs, this.cfg.counterpartyKeys);
     const signed: SignedState =
       this.role === 'a' ? { state: p.state, hash: p.hash, sigA: p.sig, sigB: theirs } : { state: p.state, hash: p.hash, sigA: theirs, sigB: p.sig };
-    // our own payments in flight at this nonce can no longer complete: the peer's state took it
-    const settled = this.settleAt(nonce, p.hash);
+    // named payments an earlier run left in flight at this nonce can no longer complete: the peer's state took it
+    const settled = this.settleRestored(nonce, p.hash);
     // The write is queued now and the lock released before it commits, so the next
     // proposal's pending signature can share its fsync (group commit). Nothing that
     // depends on it leaves before it is durable: the ack and onState wait for it, and any
