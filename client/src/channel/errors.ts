@@ -42,8 +42,6 @@ export const ChannelCode = {
   PaymentAborted: 'PAYMENT_ABORTED',
   BadPaymentId: 'PAYMENT_BAD_ID',
   PaymentIdConflict: 'PAYMENT_ID_CONFLICT',
-  // closing (PROTOCOL §6.4)
-  UnsafeEmergencyClose: 'CHANNEL_UNSAFE_EMERGENCY_CLOSE',
 } as const;
 export type ChannelCode = (typeof ChannelCode)[keyof typeof ChannelCode];
 
