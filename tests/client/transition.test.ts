@@ -17,7 +17,7 @@ const secrets = [1, 2, 3, 4].map((n) => new Uint8Array(32).fill(n));
 const hashes = secrets.map((s) => sha256(s));
 const rules: Rules = {
   window: 6n, safetyDelta: 6n, reserve: 0n, burnHeight: 100n, tenureHeight: 50n, landing: { min: 2n, max: 288n },
-  participants: { a: PRINCIPAL_A, b: PRINCIPAL_B }, knowsSecret: () => false,
+  participants: { a: PRINCIPAL_A, b: PRINCIPAL_B },
 };
 const amount = fc.bigInt({ min: 1n, max: 500n });
 const which = fc.integer({ min: 0, max: 3 });

@@ -78,7 +78,7 @@ export interface EmergencyCloseOptions extends ChannelIdOptions {
  * be cheating. Close with that state instead (buildUnilateralClose picks).
  */
 export function buildEmergencyClose(o: EmergencyCloseOptions): ContractCall {
-  if (o.closable.sigA !== null && o.closable.sigB !== null && o.closable.state.nonce > o.floor) {
+  if (newerThanCheckpoint(o.closable, o.floor)) {
     throw new InvalidInputError('UNSAFE_EMERGENCY_CLOSE', `this side holds state ${o.closable.state.nonce}, newer than the checkpoint ${o.floor}: close with it (initiate-dispute)`, {
       details: { held: o.closable.state.nonce, floor: o.floor },
     });
@@ -96,11 +96,16 @@ export interface UnilateralCloseOptions extends EmergencyCloseOptions {
  * state when it is newer than the checkpoint, else emergency-close from the checkpoint.
  */
 export function buildUnilateralClose(o: UnilateralCloseOptions): ContractCall {
-  const { sigA, sigB, state } = o.closable;
-  if (sigA !== null && sigB !== null && state.nonce > o.floor) {
-    return buildInitiateDispute({ contract: o.contract, signed: { state, sigA, sigB } });
+  const held = o.closable;
+  if (newerThanCheckpoint(held, o.floor)) {
+    return buildInitiateDispute({ contract: o.contract, signed: { state: held.state, sigA: held.sigA, sigB: held.sigB } });
   }
   return buildEmergencyClose(o);
+}
+
+/** Is `held` fully signed and newer than the checkpoint `floor` (so a close must use it, not the checkpoint)? */
+function newerThanCheckpoint<H extends HeldState>(held: H, floor: bigint): held is H & { readonly sigA: Uint8Array; readonly sigB: Uint8Array } {
+  return held.sigA !== null && held.sigB !== null && held.state.nonce > floor;
 }
 
 export interface ResolveOptions extends ChannelIdOptions {

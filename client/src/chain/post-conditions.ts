@@ -24,10 +24,7 @@ export function channelAsset(token: string | null, assetName?: string): ChannelA
  * skips zero transfers, and deny mode with no post-condition already says "nothing moves".
  */
 export function sendsExactly(sender: string, asset: ChannelAsset, amount: bigint): AmountPostCondition[] {
-  uint128(amount, 'amount');
-  if (amount === 0n) return [];
-  const from = Pc.principal(principal(sender, 'sender')).willSendEq(amount);
-  return [asset.kind === 'stx' ? from.ustx() : from.ft(asset.token, asset.assetName)];
+  return sends(sender, asset, amount, 'exactly');
 }
 
 /**
@@ -36,8 +33,13 @@ export function sendsExactly(sender: string, asset: ChannelAsset, amount: bigint
  * other's (PROTOCOL 6.5). An exact bound would abort the honest side's payout with it.
  */
 export function sendsAtMost(sender: string, asset: ChannelAsset, amount: bigint): AmountPostCondition[] {
+  return sends(sender, asset, amount, 'at-most');
+}
+
+function sends(sender: string, asset: ChannelAsset, amount: bigint, bound: 'exactly' | 'at-most'): AmountPostCondition[] {
   uint128(amount, 'amount');
   if (amount === 0n) return [];
-  const from = Pc.principal(principal(sender, 'sender')).willSendLte(amount);
+  const p = Pc.principal(principal(sender, 'sender'));
+  const from = bound === 'exactly' ? p.willSendEq(amount) : p.willSendLte(amount);
   return [asset.kind === 'stx' ? from.ustx() : from.ft(asset.token, asset.assetName)];
 }

@@ -104,7 +104,6 @@ export async function isWindowEnded(ctx: ChainContext, o: { channelId: Uint8Arra
   return asBool(cv, 'is-window-ended');
 }
 
-
 /** A payout the channel's token refused, waiting for `owner` to be claimed (PROTOCOL 6.5). */
 export async function getUnpaid(ctx: ChainContext, o: { channelId: Uint8Array; owner: string }): Promise<bigint> {
   const cv = await read(ctx, ctx.contract, 'get-unpaid', [Cl.buffer(bytes(o.channelId, 32, 'channelId')), Cl.principal(principal(o.owner, 'owner'))]);

@@ -5,7 +5,7 @@
 // This file owns each function's argument layout; builders and readers use it, and
 // refuse a state that does not fit the function before it costs a fee. No I/O.
 import { Cl, type ClarityValue } from '@stacks/transactions';
-import { Action, type ChannelState } from '../codec/state.js';
+import { Action, htlcsToClarity, type ChannelState } from '../codec/state.js';
 import { validateState } from '../codec/validate.js';
 import { InvalidInputError } from '../errors/errors.js';
 import { bytes } from './validate.js';
@@ -22,20 +22,13 @@ export interface SignedState {
 export type StateFunction =
   | 'fund-channel' | 'update-balance' | 'withdraw' | 'close-channel' | 'initiate-dispute' | 'challenge' | 'verify-payment';
 
-const htlcList = (s: ChannelState) =>
-  Cl.list(
-    s.htlcs.map((h) =>
-      Cl.tuple({ hash: Cl.buffer(h.hash), amount: Cl.uint(h.amount), expiry: Cl.uint(h.expiry), 'offered-by-a': Cl.bool(h.offeredByA) }),
-    ),
-  );
-
 /**
  * The leading arguments of `fn` for `state` and its two signatures, exactly as given:
  * no check that the state fits `fn` (tests send misfits on purpose; builders call
  * `signedArgs`). Implied fields are left out, as the contract expects.
  */
 export function stateArgs(fn: StateFunction, state: ChannelState, sigA: Uint8Array, sigB: Uint8Array): ClarityValue[] {
-  const head: ClarityValue[] = [Cl.buffer(state.channelId), Cl.uint(state.nonce), Cl.uint(state.balanceA), Cl.uint(state.balanceB), htlcList(state)];
+  const head: ClarityValue[] = [Cl.buffer(state.channelId), Cl.uint(state.nonce), Cl.uint(state.balanceA), Cl.uint(state.balanceB), htlcsToClarity(state.htlcs)];
   const actor = state.actor === null ? Cl.none() : Cl.some(Cl.principal(state.actor));
   let fields: ClarityValue[];
   switch (fn) {

@@ -9,10 +9,10 @@
 // is told chain heights and what landed).
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { Action, type ChannelState, type Htlc } from '../codec/state.js';
+import type { ChannelState, Htlc } from '../codec/state.js';
 import { domainHash, stateHash, type Domain } from '../codec/sip018.js';
 import type { Signer } from '../signers/signer.js';
-import { initialRecord } from '../store/rules.js';
+import { following, initialRecord } from '../store/rules.js';
 import type { PaymentRecord, PendingState, SignedState, StateStore } from '../store/types.js';
 import { StoreCode, StoreError } from '../store/types.js';
 import { toHex } from '../wire/json.js';
@@ -405,7 +405,7 @@ export class Channel {
     const err = new UsageError(ChannelCode.Closed, 'channel object closed');
     for (const item of this.queue) {
       // never proposed at a nonce still open: it fails for good
-      if (item.entry?.durable) void this.cfg.store.savePayments([{ ...item.entry.record(), status: 'failed', reason: err.code }]).catch(() => undefined);
+      if (item.entry?.durable) void this.cfg.store.savePayments([item.entry.failedRecord(err.code)]).catch(() => undefined);
       item.reject(err);
     }
     this.queue = [];
@@ -514,7 +514,7 @@ export class Channel {
           const i = this.queue.findIndex((it) => it.entry === entry);
           if (i >= 0) this.queue.splice(i, 1);
           const err = new PaymentFailedError(code, `payment ${entry.id} ${why} before it was proposed`, { details: { id: entry.id } });
-          if (entry.durable) void this.cfg.store.savePayments([{ ...entry.record(), status: 'failed', reason: code }]).catch(() => undefined);
+          if (entry.durable) void this.cfg.store.savePayments([entry.failedRecord(code)]).catch(() => undefined);
           entry.fail(err);
           reject(err);
         } else {
@@ -552,7 +552,6 @@ export class Channel {
       tenureHeight: this.tenureTip,
       landing: this.cfg.landing ?? { min: 2n, max: 288n },
       participants: this.cfg.participants,
-      knowsSecret: (hash) => this.secrets.has(toHex(hash)),
     };
   }
 
@@ -728,7 +727,7 @@ export class Channel {
     // those an earlier run left in flight at this nonce
     const restored = this.settleRestored(state.nonce, hash);
     const carried: PaymentRecord[] = [];
-    for (const item of items) if (item.entry?.durable) carried.push({ ...item.entry.record(), status: 'completed' });
+    for (const item of items) if (item.entry?.durable) carried.push(item.entry.completedRecord());
     await this.cfg.store.saveSigned(this.channelId, signed, { lapsed, payments: carried.length === 0 ? restored.records : [...carried, ...restored.records] });
     this.advance(signed, lapsed);
     this.proposal = null;
@@ -750,47 +749,23 @@ export class Channel {
    * once it is durable. (This run's own proposals settle their payments directly.)
    */
   private settleRestored(nonce: bigint, hash: Uint8Array): { records: PaymentRecord[]; report: () => void } {
-    const done: { entry: PaymentEntry; completed: boolean }[] = [];
-    for (const e of this.restoredAt.get(nonce) ?? []) {
-      if (e.settled || e.status !== 'in-flight' || e.hash === undefined) continue;
-      done.push({ entry: e, completed: equalBytes(e.hash, hash) });
-    }
-    if (done.length === 0) return NOTHING_SETTLED;
-    const records = done
-      .filter((d) => d.entry.durable)
-      .map((d) => ({ ...d.entry.record(), status: d.completed ? 'completed' : 'failed', ...(d.completed ? {} : { reason: ChannelCode.PaymentFailed }) }) as PaymentRecord);
-    return {
-      records,
-      report: () => {
-        for (const d of done) {
-          if (d.completed) d.entry.complete(nonce, hash);
-          else d.entry.fail(new PaymentFailedError(ChannelCode.PaymentFailed, `payment ${d.entry.id}: another state took its nonce`, { details: { id: d.entry.id, nonce } }));
-        }
-      },
-    };
+    return decideRestored(this.restoredAt.get(nonce) ?? [], nonce, hash);
   }
 
   /** Payments an earlier run left in flight whose nonce has since passed: decide them now. */
   private async settleStoredPayments(): Promise<void> {
     const latest = this.latestSigned;
-    const records: PaymentRecord[] = [];
-    const reports: (() => void)[] = [];
-    for (const e of [...this.restoredAt.values()].flatMap((at) => [...at])) {
-      if (e.settled || e.nonce === undefined || e.nonce > latest.state.nonce) continue;
-      const completed = e.nonce === latest.state.nonce && e.hash !== undefined && equalBytes(e.hash, latest.hash);
-      records.push({ ...e.record(), status: completed ? 'completed' : 'failed', ...(completed ? {} : { reason: ChannelCode.PaymentFailed }) });
-      reports.push(() => (completed ? e.complete(latest.state.nonce, latest.hash) : e.fail(new PaymentFailedError(ChannelCode.PaymentFailed, `payment ${e.id}: another state took its nonce`))));
-    }
-    if (records.length === 0) return;
-    await this.cfg.store.savePayments(records);
-    for (const r of reports) r();
+    const settled = decideRestored([...this.restoredAt.values()].flatMap((at) => [...at]), latest.state.nonce, latest.hash);
+    if (settled.records.length > 0) await this.cfg.store.savePayments(settled.records);
+    settled.report();
   }
 
   private advance(signed: SignedState, lapsed: boolean): void {
-    // as the store keeps it (rules.ts): a base only under a chain state
-    this.baseSigned = signed.state.action === Action.Transfer ? null : lapsed ? this.baseSigned : this.latestSigned;
+    // as the store keeps it
+    const next = following({ latest: this.latestSigned, base: this.baseSigned, closable: this.closableSigned }, signed, lapsed);
+    this.baseSigned = next.base;
+    this.closableSigned = next.closable;
     this.latestSigned = signed;
-    if (signed.state.action === Action.Transfer || signed.state.action === Action.Close) this.closableSigned = signed;
     this.abandoned.clear();
   }
 
@@ -979,7 +954,7 @@ export class Channel {
     const err = new RemoteError(m.code, `peer refused the proposal: ${m.message}`, { details: { nonce: p.state.nonce } });
     const failed = p.items
       .filter((i) => i.entry?.durable)
-      .map((i) => ({ ...i.entry!.record(), status: 'failed', reason: m.code }) as PaymentRecord);
+      .map((i) => i.entry!.failedRecord(m.code));
     await this.cfg.store.saveAbandoned(this.channelId, p.hash);
     if (failed.length > 0) await this.cfg.store.savePayments(failed);
     this.abandoned.add(toHex(p.hash));
@@ -1109,6 +1084,29 @@ export class Channel {
       return false;
     }
   }
+}
+
+/**
+ * Decide restored in-flight payments by the state that stands at `nonce`, the nonce of
+ * their proposal or a later one: completed if it is their state, else failed for good
+ * (their nonce is taken). Payments proposed above `nonce` stay open.
+ */
+function decideRestored(entries: Iterable<PaymentEntry>, nonce: bigint, hash: Uint8Array): { records: PaymentRecord[]; report: () => void } {
+  const done: { entry: PaymentEntry; completed: boolean }[] = [];
+  for (const e of entries) {
+    if (e.settled || e.status !== 'in-flight' || e.nonce === undefined || e.hash === undefined || e.nonce > nonce) continue;
+    done.push({ entry: e, completed: e.nonce === nonce && equalBytes(e.hash, hash) });
+  }
+  if (done.length === 0) return NOTHING_SETTLED;
+  return {
+    records: done.filter((d) => d.entry.durable).map((d) => (d.completed ? d.entry.completedRecord() : d.entry.failedRecord(ChannelCode.PaymentFailed))),
+    report: () => {
+      for (const { entry, completed } of done) {
+        if (completed) entry.complete(nonce, hash);
+        else entry.fail(new PaymentFailedError(ChannelCode.PaymentFailed, `payment ${entry.id}: another state took its nonce`, { details: { id: entry.id, nonce: entry.nonce } }));
+      }
+    },
+  };
 }
 
 /** Append `op` to a batch, folding consecutive payments without data into one. */

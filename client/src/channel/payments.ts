@@ -132,6 +132,16 @@ export class PaymentEntry {
     };
   }
 
+  /** The record of its completion, stored in the commit of the state that carries it. */
+  completedRecord(): PaymentRecord {
+    return { ...this.record(), status: 'completed' };
+  }
+
+  /** The record of its failure with `reason`, stored before the failure is reported. */
+  failedRecord(reason: string): PaymentRecord {
+    return { ...this.record(), status: 'failed', reason };
+  }
+
   wait(w: Waiter): void {
     if (this.outcome === null) this.waiters.push(w);
     else if ('receipt' in this.outcome) w.resolve(this.outcome.receipt);

@@ -24,8 +24,6 @@ export interface Rules {
   /** a chain state's valid-until must be this many burn blocks ahead at least, and at most */
   readonly landing: { readonly min: bigint; readonly max: bigint };
   readonly participants: { readonly a: string; readonly b: string };
-  /** does this side know the preimage of `hash`? (it then refuses to give that HTLC up) */
-  readonly knowsSecret: (hash: Uint8Array) => boolean;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

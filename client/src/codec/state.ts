@@ -43,6 +43,13 @@ export interface ChannelState {
 /** The data of a state that binds nothing. */
 export const NO_DATA: Uint8Array = new Uint8Array(32);
 
+/** A state's HTLC list as the contract's `(list 8 {hash, amount, expiry, offered-by-a})`. */
+export function htlcsToClarity(htlcs: readonly Htlc[]) {
+  return Cl.list(
+    htlcs.map((h) => Cl.tuple({ hash: Cl.buffer(h.hash), amount: Cl.uint(h.amount), expiry: Cl.uint(h.expiry), 'offered-by-a': Cl.bool(h.offeredByA) })),
+  );
+}
+
 /** The state as the Clarity tuple the contract hashes and checks. */
 export function stateToClarity(state: ChannelState): TupleCV {
   return Cl.tuple({
@@ -50,16 +57,7 @@ export function stateToClarity(state: ChannelState): TupleCV {
     nonce: Cl.uint(state.nonce),
     'balance-a': Cl.uint(state.balanceA),
     'balance-b': Cl.uint(state.balanceB),
-    htlcs: Cl.list(
-      state.htlcs.map((h) =>
-        Cl.tuple({
-          hash: Cl.buffer(h.hash),
-          amount: Cl.uint(h.amount),
-          expiry: Cl.uint(h.expiry),
-          'offered-by-a': Cl.bool(h.offeredByA),
-        }),
-      ),
-    ),
+    htlcs: htlcsToClarity(state.htlcs),
     action: Cl.uint(state.action),
     actor: state.actor === null ? Cl.none() : Cl.some(Cl.principal(state.actor)),
     amount: Cl.uint(state.amount),

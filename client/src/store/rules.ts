@@ -61,14 +61,22 @@ export function withSigned(rec: ChannelRecord, s: SignedState, lapsed = false): 
   if (rec.pending !== null && !sameBytes(rec.pending.hash, s.hash)) {
     throw new StoreError(StoreCode.Conflict, 'already signed a different state at this nonce', { details: { nonce: n } });
   }
+  return { ...rec, latest: s, ...following(rec, s, lapsed), pending: null, abandoned: [] };
+}
+
+/**
+ * The base and closable state once `s` is signed on top of `prev.latest` (`lapsed`: built
+ * on prev's base instead). The channel keeps its in-memory copies by this rule too.
+ */
+export function following(
+  prev: Pick<ChannelRecord, 'latest' | 'base' | 'closable'>,
+  s: SignedState,
+  lapsed: boolean,
+): { base: SignedState | null; closable: SignedState } {
   return {
-    ...rec,
-    latest: s,
     // only a chain state's base is ever built on (once it lapses): keep no other
-    base: s.state.action === Action.Transfer ? null : lapsed ? rec.base : rec.latest,
-    closable: isClosable(s) ? s : rec.closable,
-    pending: null,
-    abandoned: [],
+    base: s.state.action === Action.Transfer ? null : lapsed ? prev.base : prev.latest,
+    closable: isClosable(s) ? s : prev.closable,
   };
 }
 

@@ -179,8 +179,7 @@ export class SqliteStore implements StateStore {
     };
     for (const row of this.db.prepare('SELECT * FROM channels').all() as Row[]) this.cache.set(row.id, decodeRow(row));
     for (const row of this.db.prepare('SELECT * FROM secrets').all() as SecretRow[]) {
-      const secret = decodeHex(row.secret, 32, row.channel_id);
-      this.secretMap(row.channel_id).set(row.hash, secret);
+      this.secretMap(row.channel_id).set(row.hash, decodeSecret(row));
     }
     for (const row of this.db.prepare('SELECT * FROM payments').all() as PaymentRow[]) this.paymentCache.set(row.id, decodePayment(row));
     if (opts.writer === 'thread') {
@@ -211,13 +210,7 @@ export class SqliteStore implements StateStore {
   }
 
   savePending(channelId: Uint8Array, pending: PendingState): Promise<void> {
-    try {
-      const key = toHex(channelId);
-      const next = withPending(this.get(key), pending);
-      return next ? this.writeChannel(key, next) : this.settled();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.update(channelId, (rec) => withPending(rec, pending));
   }
 
   saveSigned(channelId: Uint8Array, signed: SignedState, opts: SaveSignedOptions = {}): Promise<void> {
@@ -232,13 +225,7 @@ export class SqliteStore implements StateStore {
   }
 
   saveAbandoned(channelId: Uint8Array, hash: Uint8Array): Promise<void> {
-    try {
-      const key = toHex(channelId);
-      const next = withAbandoned(this.get(key), hash);
-      return next ? this.writeChannel(key, next) : this.settled();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.update(channelId, (rec) => withAbandoned(rec, hash));
   }
 
   saveSecret(channelId: Uint8Array, secret: Uint8Array): Promise<void> {
@@ -326,6 +313,17 @@ export class SqliteStore implements StateStore {
   private stagePayment(p: PaymentRecord): void {
     this.paymentCache.set(p.id, p);
     this.dirty.payments.set(p.id, p);
+  }
+
+  /** A channel's record after `rule` (rules.ts), written; nothing new when the rule says it is there already. */
+  private update(channelId: Uint8Array, rule: (rec: ChannelRecord) => ChannelRecord | null): Promise<void> {
+    try {
+      const key = toHex(channelId);
+      const next = rule(this.get(key));
+      return next ? this.writeChannel(key, next) : this.settled();
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** An idempotent write: durable once every earlier write is. */
@@ -495,8 +493,8 @@ function decodePayment(row: PaymentRow): PaymentRecord {
   return { id: p.id, channelId: p.channel_id, amount: p.amount, status: p.status, nonce: p.nonce, hash: p.hash, ...(p.reason === null ? {} : { reason: p.reason }) };
 }
 
-function decodeHex(hex: string, length: number, where: string): Uint8Array {
-  const r = (length === 32 ? bytes32Schema : signatureSchema).safeParse(hex);
-  if (!r.success) throw new StoreError(StoreCode.Corrupt, 'unreadable secret row', { details: { channelId: where } });
+function decodeSecret(row: SecretRow): Uint8Array {
+  const r = bytes32Schema.safeParse(row.secret);
+  if (!r.success) throw new StoreError(StoreCode.Corrupt, 'unreadable secret row', { details: { channelId: row.channel_id } });
   return r.data;
 }

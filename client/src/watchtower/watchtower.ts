@@ -232,13 +232,13 @@ export class Watchtower {
       if (!windowSurelyEnded(record, now) && answer !== null && answer.state.nonce > record.nonce) {
         // a close below the newest state we hold: replace it (and penalise a revoked
         // close), at every block until it lands
-        this.issue(out, now, 1n, {
+        this.issue(out, now, {
           kind: 'challenge', channelId, closingNonce: record.nonce, nonce: answer.state.nonce,
           deadlineBurn: record.deadlineBurn, call: buildChallenge({ contract: this.o.contract, signed: answer }),
-        });
+        }, 1n);
       }
       if (windowMayHaveEnded(record, now)) {
-        this.issue(out, now, this.o.retryAfter ?? 3n, {
+        this.issue(out, now, {
           kind: 'resolve', channelId,
           call: buildResolve({ contract: this.o.contract, channelId, record, ...(assetName === undefined ? {} : { assetName }) }),
         });
@@ -252,7 +252,7 @@ export class Watchtower {
         const toReceiver = revealedAt !== undefined && revealedAt <= h.expiry;
         // the contract pays a revealed HTLC at once, an unrevealed one after its expiry (a tenure height)
         if (!toReceiver && (now.tenureHeight === undefined || now.tenureHeight <= h.expiry)) return;
-        this.issue(out, now, this.o.retryAfter ?? 3n, {
+        this.issue(out, now, {
           kind: 'settle-htlc', channelId, index,
           call: buildSettleHtlc({ contract: this.o.contract, channelId, index, record, ...(assetName === undefined ? {} : { assetName }) }),
         });
@@ -281,7 +281,7 @@ export class Watchtower {
       // a wrong preimage would record another hash and pay nothing
       if (secret === null || !sameBytes(sha256(secret), h.hash)) continue;
       revealing.add(k);
-      this.issue(out, now, this.o.retryAfter ?? 3n, { kind: 'reveal-secret', hash: h.hash, expiry: h.expiry, call: buildRevealSecret({ registry: this.o.registry, secret }) });
+      this.issue(out, now, { kind: 'reveal-secret', hash: h.hash, expiry: h.expiry, call: buildRevealSecret({ registry: this.o.registry, secret }) });
     }
   }
 
@@ -313,7 +313,8 @@ export class Watchtower {
     return out;
   }
 
-  private issue(out: WatchAction[], now: ChainTime, every: bigint, action: WatchAction): void {
+  /** Add `action` unless it was issued less than `every` burn blocks ago (default: retryAfter). */
+  private issue(out: WatchAction[], now: ChainTime, action: WatchAction, every = this.o.retryAfter ?? 3n): void {
     const k = keyOf(action);
     const at = this.issued.get(k);
     if (at !== undefined && now.burnHeight < at + every) return;

@@ -1,7 +1,8 @@
 // The versioned wire messages of the two-party protocol (contracts/PROTOCOL.md §4–5):
-// proposal, signature, HTLC secret, expire request, error, ack. `parseMessage` is the only way bytes from a peer
-// become a typed message; `encodeMessage` the only way one leaves. No protocol rules
-// here: a message that parses may still be refused by the channel.
+// proposal, signature, HTLC secret, expire request, error, ack. `parseMessage` is the
+// only way bytes from a peer become a typed message; `encodeMessage` the only way one
+// leaves. No protocol rules here: a message that parses may still be refused by the
+// channel.
 import { z } from 'zod';
 import type { ChannelState } from '../codec/state.js';
 import { stateToJson, toHex, type StateJson } from './json.js';
@@ -9,7 +10,6 @@ import { stateJsonText } from './json-text.js';
 import { bytes32Schema, MAX_OPS, opSchema, signatureSchema, stateSchema, uintSchema, type Op } from './schemas.js';
 import { WireCode, WireError } from './errors.js';
 import { fastParseMessage } from './fast-parse.js';
-
 import { WIRE_VERSION } from './version.js';
 
 export { WIRE_VERSION };
