@@ -12,15 +12,14 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { Action } from '../../client/src/codec/state.js';
 import { BitStreamError } from '../../client/src/errors/errors.js';
-import { Channel, type ChannelConfig } from '../../client/src/channel/channel.js';
+import { Channel } from '../../client/src/channel/channel.js';
 import { ChannelCode } from '../../client/src/channel/errors.js';
 import { PaymentFailedError, PaymentPendingError } from '../../client/src/channel/payments.js';
-import { backendVerifier } from '../../client/src/channel/verify.js';
 import { MemoryStore } from '../../client/src/store/memory.js';
 import { toHex } from '../../client/src/wire/json.js';
 import { memoryPair } from '../../client/src/wire/memory-transport.js';
 import { encodeMessage, parseMessage, type Message } from '../../client/src/wire/messages.js';
-import { DOMAIN, KEY_A, KEY_B, PRINCIPAL_A, PRINCIPAL_B, channelIdOf, fastBackend, keySigner, openPair, settle } from './fixtures/peers.js';
+import { fastBackend, openPair, settle, sideConfig } from './fixtures/peers.js';
 
 const backend = await fastBackend();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -136,7 +135,7 @@ describe('payments have identity (PROTOCOL §8)', () => {
     const nonce = p.a.latest.state.nonce;
     p.a.close();
     const [endA] = memoryPair();
-    const again = await Channel.open(sideConfig('a', storeA, endA));
+    const again = await Channel.open(sideConfig('a', { backend, store: storeA, transport: endA }));
     expect(await again.pay(25n, { id: 'invoice-7' })).toEqual(first);
     expect(again.latest.state.nonce).toBe(nonce);
     again.close();
@@ -220,7 +219,7 @@ describe('HTLC secrets are kept (PROTOCOL §5, §8)', () => {
     await p.b.learnSecret(secret);
     p.b.close();
     const [, endB] = [p.endA, p.endB];
-    const b = await Channel.open({ ...sideConfig('b', storeB, endB), tenureHeight: 101n });
+    const b = await Channel.open({ ...sideConfig('b', { backend, store: storeB, transport: endB }), tenureHeight: 101n });
     p.a.setChainTime({ burnHeight: 0n, tenureHeight: 101n });
     expect((await refusal(p.a.expireHtlc(hash))).code).toBe(ChannelCode.HtlcSecretKnown);
     expect((await refusal(b.failHtlc(hash))).code).toBe(ChannelCode.HtlcSecretKnown);
@@ -250,13 +249,3 @@ describe('HTLC secrets are kept (PROTOCOL §5, §8)', () => {
     p.close();
   });
 });
-
-/** The config of one side over `transport` with `store`, as openPair builds it. */
-function sideConfig(role: 'a' | 'b', store: MemoryStore, transport: ReturnType<typeof memoryPair>[0]): ChannelConfig {
-  return {
-    channelId: channelIdOf(1), // openPair's default
-    role, domain: DOMAIN, participants: { a: PRINCIPAL_A, b: PRINCIPAL_B },
-    signer: keySigner(role === 'a' ? KEY_A : KEY_B, backend), verifier: backendVerifier(backend),
-    counterpartyKeys: [backend.publicKeyOf(role === 'a' ? KEY_B : KEY_A)], store, transport, window: 6n, confirmations: 0,
-  };
-}

@@ -19,8 +19,7 @@ import type { PendingState, SaveSignedOptions, SignedState } from '../../client/
 import type { PaymentReceipt } from '../../client/src/channel/payments.js';
 import { memoryPair } from '../../client/src/wire/memory-transport.js';
 import {
-  DOMAIN, KEY_A, KEY_B, PRINCIPAL_A, PRINCIPAL_B, SignatureLog, fastBackend, keySigner, openPair,
-  openingState, settle,
+  PRINCIPAL_A, PRINCIPAL_B, SignatureLog, fastBackend, keySigner, openPair, openingState, settle, sideConfig,
 } from './fixtures/peers.js';
 import {
   CHANNEL, SIMNET_CHAIN_ID, alice, bob, callWithState, keys, open, record, stxBalance, verify, WINDOW,
@@ -237,13 +236,11 @@ describe('payments between two peers', () => {
     p.b.close();
     // restart both on fresh transports and stores' contents
     const [endA, endB] = memoryPair();
-    const cfg = (role: 'a' | 'b') => ({
-      channelId: p.a.channelId, role, domain: DOMAIN, participants: { a: PRINCIPAL_A, b: PRINCIPAL_B },
-      signer: keySigner(role === 'a' ? KEY_A : KEY_B, backend), verifier: backendVerifier(backend),
-      counterpartyKeys: [backend.publicKeyOf(role === 'a' ? KEY_B : KEY_A)], store: role === 'a' ? storeA : storeB,
-      transport: role === 'a' ? endA : endB, window: 6n, confirmations: 0, retransmitMs: 20,
-      onSignature: role === 'b' ? logB.record : undefined,
-    });
+    const cfg = (role: 'a' | 'b') =>
+      sideConfig(role, {
+        backend, channelId: p.a.channelId, store: role === 'a' ? storeA : storeB, transport: role === 'a' ? endA : endB,
+        config: { retransmitMs: 20, onSignature: role === 'b' ? logB.record : undefined },
+      });
     const a = await Channel.open(cfg('a'));
     const b = await Channel.open(cfg('b'));
     expect(a.latest.state.nonce).toBe(1n);

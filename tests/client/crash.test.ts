@@ -12,11 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Channel } from '../../client/src/channel/channel.js';
-import { backendVerifier } from '../../client/src/channel/verify.js';
 import { SqliteStore } from '../../client/src/store/sqlite.js';
 import { toHex } from '../../client/src/wire/json.js';
 import { CRASH_B, CRASH_CHANNEL, crashInitial } from './fixtures/crash-setup.js';
-import { DOMAIN, KEY_A, KEY_B, PRINCIPAL_A, PRINCIPAL_B, SignatureLog, fastBackend, keySigner } from './fixtures/peers.js';
+import { SignatureLog, fastBackend, sideConfig } from './fixtures/peers.js';
 import { LineTransport } from './fixtures/stdio-transport.js';
 
 const ROUNDS = 8;
@@ -59,11 +58,7 @@ function startChild(seed: number): Child {
 
 function openB(transport: LineTransport, store: SqliteStore, log: SignatureLog): Promise<Channel> {
   return Channel.open(
-    {
-      channelId: CRASH_CHANNEL, role: 'b', domain: DOMAIN, participants: { a: PRINCIPAL_A, b: PRINCIPAL_B },
-      signer: keySigner(KEY_B, backend), verifier: backendVerifier(backend), counterpartyKeys: [backend.publicKeyOf(KEY_A)],
-      store, transport, window: 6n, confirmations: 0, retransmitMs: 30, onSignature: log.record,
-    },
+    sideConfig('b', { backend, channelId: CRASH_CHANNEL, store, transport, config: { retransmitMs: 30, onSignature: log.record } }),
     crashInitial,
   );
 }

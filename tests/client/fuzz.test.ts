@@ -17,12 +17,11 @@ import { CURVE_ORDER, bigIntTo32, bytesToBigInt } from '../../client/src/crypto/
 import { BitStreamError } from '../../client/src/errors/errors.js';
 import { Channel } from '../../client/src/channel/channel.js';
 import { ChannelCode } from '../../client/src/channel/errors.js';
-import { backendVerifier } from '../../client/src/channel/verify.js';
 import { MemoryStore } from '../../client/src/store/memory.js';
 import { toHex } from '../../client/src/wire/json.js';
 import { memoryPair } from '../../client/src/wire/memory-transport.js';
 import { messageToJson, parseMessage, WIRE_VERSION, type Message, type Op } from '../../client/src/wire/messages.js';
-import { DOMAIN, KEY_A, KEY_B, KEY_MALLORY, PRINCIPAL_A, PRINCIPAL_B, channelIdOf, fastBackend, keySigner, openingState, SignatureLog } from './fixtures/peers.js';
+import { DOMAIN, KEY_A, KEY_B, KEY_MALLORY, PRINCIPAL_A, channelIdOf, fastBackend, openingState, sideConfig, SignatureLog } from './fixtures/peers.js';
 
 const backend = await fastBackend();
 const ID = channelIdOf(77);
@@ -66,12 +65,10 @@ class Driver {
     const [endA, endB] = memoryPair();
     endA.onMessage((raw) => this.out.push(parseMessage(raw)));
     this.b = await Channel.open(
-      {
-        channelId: ID, role: 'b', domain: DOMAIN, participants: { a: PRINCIPAL_A, b: PRINCIPAL_B },
-        signer: keySigner(KEY_B, backend), verifier: backendVerifier(backend), counterpartyKeys: [backend.publicKeyOf(KEY_A)],
-        store: this.store, transport: endB, window: 6n, confirmations: 0, retransmitMs: 3_600_000, burnHeight: 100n, tenureHeight: 100n,
-        onSignature: this.log.record,
-      },
+      sideConfig('b', {
+        backend, channelId: ID, store: this.store, transport: endB,
+        config: { retransmitMs: 3_600_000, burnHeight: 100n, tenureHeight: 100n, onSignature: this.log.record },
+      }),
       this.latest,
     );
   }

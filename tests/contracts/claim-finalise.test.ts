@@ -8,76 +8,60 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Cl } from '@stacks/transactions';
 import {
-  ERR, WINDOW, alice, callClaim, callId, callWithState, carol, deployFixture, expectConservation, expectErr, hex, mint,
-  open, printEvents, publicKeyOf, record, sign, state, Status, tokenBalance, unpaid, type Channel,
+  ERR, WINDOW, alice, callClaim, callId, callWithState, carol, expectConservation, expectErr, mint, open, printEvents, record,
+  Status, tokenBalance, unpaid, type Channel,
 } from './helpers.js';
+import { arm, channelWithParty, deployHookParty, signedWithParty, type HookParty } from './hook-party.js';
 
-const PARTY_KEY = hex('82'.repeat(32));
-
-let PARTY: string;
-let TOKEN: string;
+let H: HookParty;
 beforeEach(() => {
-  PARTY = deployFixture('contract-party');
-  TOKEN = deployFixture('hook-token');
+  H = deployHookParty();
 });
 
 /** Alice 300 in hook-token with the party as participant-b, paid 100 off-chain, closing with that state. */
 function closingChannel(): Channel {
-  mint(TOKEN, 300n, alice);
-  const ch = open(alice, PARTY, 300n, { token: TOKEN });
-  expect(simnet.callPublicFn(PARTY, 'authorise', [Cl.buffer(ch.id), Cl.buffer(publicKeyOf(PARTY_KEY))], carol).result).toBeOk(Cl.bool(true));
-  const paid = sign(ch, state(ch, { nonce: 1n, balanceA: 200n, balanceB: 100n }), { keyB: PARTY_KEY });
+  const ch = channelWithParty(H);
+  const paid = signedWithParty(ch, { nonce: 1n, balanceA: 200n, balanceB: 100n });
   expect(callWithState('initiate-dispute', ch, paid, alice).result.type).toBe('ok');
   simnet.mineEmptyBurnBlocks(Number(WINDOW));
   return ch;
 }
 
-/** Arm the party's hook to call `resolve` on its next receipt. */
-function armResolve(ch: Channel) {
-  const none65 = Cl.buffer(new Uint8Array(65));
-  const plan = Cl.tuple({
-    fn: Cl.stringAscii('resolve'), id: Cl.buffer(ch.id), nonce: Cl.uint(0), 'balance-a': Cl.uint(0), 'balance-b': Cl.uint(0),
-    htlcs: Cl.list([]), action: Cl.uint(0), actor: Cl.principal(alice), amount: Cl.uint(0), 'valid-until': Cl.uint(0),
-    data: Cl.buffer(new Uint8Array(32)), 'sig-a': none65, 'sig-b': none65,
-  });
-  expect(simnet.callPublicFn(PARTY, 'arm', [plan], carol).result).toBeOk(Cl.bool(true));
-}
-
 describe('claim finalises a channel whose window has ended, paying only the claimer', () => {
   it('attack: a participant whose payout aborts resolve cannot hold the other side\'s funds', () => {
     const ch = closingChannel();
-    armResolve(ch);
+    arm('resolve', ch);
     // resolve pays the party, whose hook re-enters resolve: the whole transaction aborts
     // (the simnet reports the abort by throwing)
     expect(() => callId('resolve', ch, carol)).toThrow(/CircularReference/);
     expect(record(ch)).toMatchObject({ status: Status.Closing });
-    expect(tokenBalance(TOKEN, alice)).toBe(0n);
+    expect(tokenBalance(H.token, alice)).toBe(0n);
     // alice claims her share alone: the channel is finalised, the party's share waits
     const claimed = callClaim(ch, alice, carol);
     expect(claimed.result).toBeOk(Cl.uint(200n));
-    expect(tokenBalance(TOKEN, alice)).toBe(200n);
+    expect(tokenBalance(H.token, alice)).toBe(200n);
     expect(record(ch)).toMatchObject({ status: Status.Closed, total: 0n });
-    expect([unpaid(ch, alice), unpaid(ch, PARTY)]).toEqual([0n, 100n]);
+    expect([unpaid(ch, alice), unpaid(ch, H.party)]).toEqual([0n, 100n]);
     expect(printEvents(claimed.events).map((e) => e['event'])).toEqual(['resolve', 'claim']);
-    expectConservation(TOKEN, [ch]);
+    expectConservation(H.token, [ch]);
     // resolve is over for good; the party's share is still claimable
     expectErr(callId('resolve', ch, carol).result, ERR.NOT_CLOSING);
-    expect(callClaim(ch, PARTY, carol).result).toBeOk(Cl.uint(100n));
-    expect(tokenBalance(TOKEN, PARTY)).toBe(100n);
-    expectConservation(TOKEN, [ch]);
+    expect(callClaim(ch, H.party, carol).result).toBeOk(Cl.uint(100n));
+    expect(tokenBalance(H.token, H.party)).toBe(100n);
+    expectConservation(H.token, [ch]);
   });
 
   it('before the window ends claim finalises nothing (ERR-WINDOW-OPEN); with nothing owed it refuses (ERR-NOTHING-OWED)', () => {
-    mint(TOKEN, 300n, alice);
-    const ch = open(alice, PARTY, 300n, { token: TOKEN });
+    mint(H.token, 300n, alice);
+    const ch = open(alice, H.party, 300n, { token: H.token });
     expect(callId('emergency-close', ch, alice).result.type).toBe('ok');
     expectErr(callClaim(ch, alice, carol).result, ERR.WINDOW_OPEN);
     expect(record(ch)).toMatchObject({ status: Status.Closing });
     simnet.mineEmptyBurnBlocks(Number(WINDOW));
     // the party is owed nothing at the checkpoint: the finalisation is undone with the refusal
-    expectErr(callClaim(ch, PARTY, carol).result, ERR.NOTHING_OWED);
+    expectErr(callClaim(ch, H.party, carol).result, ERR.NOTHING_OWED);
     expect(record(ch)).toMatchObject({ status: Status.Closing });
     expect(callClaim(ch, alice, carol).result).toBeOk(Cl.uint(300n));
-    expectConservation(TOKEN, [ch]);
+    expectConservation(H.token, [ch]);
   });
 });

@@ -3,6 +3,7 @@
 // typed wrappers around the channel contract's functions, and the error table.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Cl, cvToValue, hexToCV, type ClarityValue } from '@stacks/transactions';
 import { expect } from 'vitest';
 import { Action, type ChannelState, type Htlc } from '../../client/src/codec/state.js';
@@ -384,14 +385,31 @@ export function expectConservation(token: Token, channels: readonly Channel[], c
   expect(holdings(token, contract), 'holdings = totals + unpaid').toBe(owed);
 }
 
+/** The source of the test-only contract tests/contracts/fixtures/<name>.clar, under the repository root `root`. */
+export function fixtureSource(name: string, root = '.'): string {
+  return readFileSync(join(root, 'tests', 'contracts', 'fixtures', `${name}.clar`), 'utf8');
+}
+
 /**
- * Deploy the test-only contract tests/contracts/fixtures/<name>.clar (Clarity 4) as
- * `name`; paths are from the repository root, where vitest runs. The simnet is reset
- * before every test, so suites deploy fixtures in beforeEach.
+ * Deploy the fixture `name` (Clarity 4) as `name`; paths are from the repository root,
+ * where vitest runs. The simnet is reset before every test, so suites deploy fixtures in
+ * beforeEach (the model test, on one simnet per file, once).
  */
 export function deployFixture(name: string) {
-  const source = readFileSync(`tests/contracts/fixtures/${name}.clar`, 'utf8');
-  const r = simnet.deployContract(name, source, { clarityVersion: 4 }, deployer);
+  const r = simnet.deployContract(name, fixtureSource(name), { clarityVersion: 4 }, deployer);
   expect(r.result, `deploy ${name}`).toBeBool(true);
   return `${deployer}.${name}`;
+}
+
+/** fixtures/block-token.clar as deployed: a SIP-010 token that refuses transfers to blocked recipients (PROTOCOL 6.5). */
+export const REFUSING_TOKEN = `${deployer}.block-token`;
+/** What block-token answers a transfer to a blocked recipient (its ERR-BLOCKED). */
+export const ERR_TOKEN_BLOCKED = 903;
+/** fixtures/proxy.clar as deployed: an intermediary forwarding calls to bitstream (I5). */
+export const PROXY = `${deployer}.proxy`;
+
+/** Block (`flag`) or unblock `who` as a recipient of block-token, on `sim` (the test's simnet unless given). */
+export function setBlocked(who: string, flag: boolean, sim: Pick<typeof simnet, 'callPublicFn'> = simnet): void {
+  const r = sim.callPublicFn(REFUSING_TOKEN, 'set-blocked', [Cl.principal(who), Cl.bool(flag)], deployer);
+  if (r.result.type !== 'ok') throw new Error(`set-blocked ${who} ${flag} failed`);
 }

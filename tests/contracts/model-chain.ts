@@ -4,32 +4,19 @@
 // fixtures the model test needs (a token that refuses payouts, an intermediary
 // contract) are deployed here on the test file's own simnet. It reads and calls the
 // simnet, and judges nothing: model.ts predicts, model.test.ts compares.
-import { readFileSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { Cl, serializeCVBytes, type ClarityValue } from '@stacks/transactions';
 import {
-  CHANNEL, alice, deployer, domainHashOf, hex, highS, keys, plain, signHash, stateHash, toHex,
+  CHANNEL, alice, deployFixture, deployer, domainHashOf, hex, highS, keys, plain, signHash, stateHash, toHex,
   type ChannelState, type Signed,
 } from './helpers.js';
 import { sessionKey, sessionPublicKey } from '../rendezvous/keys.js';
 import type { Env, ModelChannel, ModelState, SigSpec, Submission, TokenId } from './model.js';
 
-/** The model test's fixtures, by contract name (tests/contracts/<name>.clar). */
-const FIXTURES = { refusing: 'model-refusing-token', proxy: 'model-proxy' } as const;
-export const REFUSING_TOKEN = `${deployer}.${FIXTURES.refusing}`;
-/** an intermediary contract that forwards calls to bitstream (I5) */
-export const PROXY = `${deployer}.${FIXTURES.proxy}`;
-/** what the refusing token answers a transfer to a blocked recipient */
-export const ERR_RECIPIENT_BLOCKED = 903;
-
-/** Deploy the fixtures once on this file's simnet. */
+/** Deploy the model's fixtures (block-token as REFUSING_TOKEN, proxy as PROXY) once on this file's simnet. */
 export function deployFixtures(): void {
-  for (const name of Object.values(FIXTURES)) {
-    if (simnet.getContractsInterfaces().has(`${deployer}.${name}`)) continue;
-    // paths from the repository root, where vitest runs
-    const source = readFileSync(`tests/contracts/${name}.clar`, 'utf8');
-    const r = simnet.deployContract(name, source, { clarityVersion: 4 }, deployer);
-    if (r.result.type !== 'true') throw new Error(`could not deploy ${name}`);
+  for (const name of ['block-token', 'proxy']) {
+    if (!simnet.getContractsInterfaces().has(`${deployer}.${name}`)) deployFixture(name);
   }
 }
 
@@ -175,7 +162,3 @@ export function tokenGetBalance(token: string, who: string): bigint {
   return plain(simnet.callReadOnlyFn(token, 'get-balance', [Cl.principal(who)], alice).result) as bigint;
 }
 
-export function setBlocked(who: string, flag: boolean): void {
-  const r = simnet.callPublicFn(REFUSING_TOKEN, 'set-blocked', [Cl.principal(who), Cl.bool(flag)], deployer);
-  if (r.result.type !== 'ok') throw new Error('set-blocked failed');
-}

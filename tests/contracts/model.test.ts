@@ -29,8 +29,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Cl, type ClarityValue } from '@stacks/transactions';
 import {
-  Action, CHANNEL, CHANNEL_2, MAX_UINT, SBTC, SIMNET_CHAIN_ID, TEST_TOKEN,
-  alice, bob, callCreate, callId, callSettle, callWithState, carol, deployer, mallory, mint, reveal,
+  Action, CHANNEL, CHANNEL_2, ERR_TOKEN_BLOCKED, MAX_UINT, PROXY, REFUSING_TOKEN, SBTC, SIMNET_CHAIN_ID, TEST_TOKEN,
+  alice, bob, callCreate, callId, callSettle, callWithState, carol, deployer, mallory, mint, reveal, setBlocked,
   hex, type Channel,
 } from './helpers.js';
 import {
@@ -39,9 +39,8 @@ import {
   type Submission, type TokenId,
 } from './model.js';
 import {
-  ERR_RECIPIENT_BLOCKED, PROXY, REFUSING_TOKEN, clearSignatures, deployFixtures, quiet, readEnv, readRecord,
-  readStored, readUnpaid, setBlocked, signed, signerKeyBytes, snapshotBalances, storedChannelCount, storedUnpaid,
-  tokenArg, tokenGetBalance,
+  clearSignatures, deployFixtures, quiet, readEnv, readRecord, readStored, readUnpaid, signed, signerKeyBytes,
+  snapshotBalances, storedChannelCount, storedUnpaid, tokenArg, tokenGetBalance,
 } from './model-chain.js';
 import { PROPERTY_SEED } from '../setup/property-seed.js';
 
@@ -1219,7 +1218,7 @@ function freshWorld(): World {
   for (const who of previous?.blocked ?? []) setBlocked(who, false);
   const w: World = {
     model: new ContractModel(CHANNEL, nextSeq, wallets, holdings, new Map(), (t, to) =>
-      t === REFUSING_TOKEN && w.blocked.has(to) ? ERR_RECIPIENT_BLOCKED : null),
+      t === REFUSING_TOKEN && w.blocked.has(to) ? ERR_TOKEN_BLOCKED : null),
     chans: [],
     secrets,
     hashes,

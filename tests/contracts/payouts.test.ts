@@ -10,21 +10,18 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Cl } from '@stacks/transactions';
 import {
-  Action, ERR, TEST_TOKEN, WINDOW, alice, bob, callClaim, callId, callSettle, callWithState, carol, deployFixture,
-  expectConservation, expectErr, fundedChannel, hex, mallory, printEvents, record, reveal, secretPair, sign, state,
-  Status, tenureHeight, tokenBalance, toHex, unpaid, type Channel,
+  Action, ERR, ERR_TOKEN_BLOCKED, TEST_TOKEN, WINDOW, alice, bob, callClaim, callId, callSettle, callWithState, carol,
+  deployFixture, expectConservation, expectErr, fundedChannel, hex, mallory, printEvents, record, reveal, secretPair,
+  setBlocked, sign, state, Status, tenureHeight, tokenBalance, toHex, unpaid, type Channel,
 } from './helpers.js';
-
-/** the token's own refusal code (fixtures/block-token.clar ERR-BLOCKED) */
-const ERR_BLOCKED = 903;
 
 let TOKEN: string;
 beforeEach(() => {
   TOKEN = deployFixture('block-token');
 });
 
-const block = (who: string | null) =>
-  expect(simnet.callPublicFn(TOKEN, 'set-blocked', [who === null ? Cl.none() : Cl.some(Cl.principal(who))], carol).result).toBeOk(Cl.bool(true));
+const block = (who: string) => setBlocked(who, true);
+const unblock = (who: string) => setBlocked(who, false);
 const held = (...who: string[]) => who.map((w) => tokenBalance(TOKEN, w));
 const pay = (ch: Channel, nonce: bigint, balanceA: bigint, balanceB: bigint, action: 0 | 1 = Action.Transfer) =>
   sign(ch, state(ch, { nonce, balanceA, balanceB, action }));
@@ -46,13 +43,13 @@ describe('close-channel and resolve pay each side separately', () => {
 
     // claim fails while the token still refuses, and changes nothing
     const c1 = callClaim(ch, alice, carol);
-    expectErr(c1.result, ERR_BLOCKED);
+    expectErr(c1.result, ERR_TOKEN_BLOCKED);
     expect(unpaid(ch, alice)).toBe(70n);
     expect(held(alice)).toEqual([a0]);
     expectConservation(TOKEN, [ch]);
 
     // once the token accepts, anyone's claim pays the owner (never the caller)
-    block(null);
+    unblock(alice);
     const [c0] = held(carol);
     const c2 = callClaim(ch, alice, carol);
     expect(c2.result).toBeOk(Cl.uint(70));
@@ -79,8 +76,8 @@ describe('close-channel and resolve pay each side separately', () => {
     expect([unpaid(ch, alice), unpaid(ch, bob)]).toEqual([0n, 200n]);
     expect(printEvents(r.events as never).map((e) => e.event)).toEqual(['resolve', 'payout-refused']);
     expectConservation(TOKEN, [ch]);
-    expectErr(callClaim(ch, bob, bob).result, ERR_BLOCKED);
-    block(null);
+    expectErr(callClaim(ch, bob, bob).result, ERR_TOKEN_BLOCKED);
+    unblock(bob);
     expect(callClaim(ch, bob, mallory).result).toBeOk(Cl.uint(200));
     expect(held(bob)).toEqual([b0 + 200n]);
     expectConservation(TOKEN, [ch]);
@@ -106,7 +103,7 @@ describe('close-channel and resolve pay each side separately', () => {
     callWithState('close-channel', two, pay(two, 2n, 40n, 60n, Action.Close), carol);
     expect([unpaid(one, alice), unpaid(two, alice)]).toEqual([70n, 40n]);
     expectConservation(TOKEN, [one, two]);
-    block(null);
+    unblock(alice);
     expect(callClaim(two, alice, alice).result).toBeOk(Cl.uint(40));
     expect([unpaid(one, alice), unpaid(two, alice)]).toEqual([70n, 0n]);
     expectConservation(TOKEN, [one, two]);
@@ -127,7 +124,7 @@ describe('claim', () => {
     const { ch } = fundedChannel(alice, bob, 100n, 100n, { token: TOKEN });
     block(alice);
     callWithState('close-channel', ch, pay(ch, 2n, 70n, 130n, Action.Close), bob);
-    block(null);
+    unblock(alice);
     expectErr(callClaim(ch, alice, alice, null).result, ERR.WRONG_TOKEN);
     expectErr(callClaim(ch, alice, alice, TEST_TOKEN).result, ERR.WRONG_TOKEN);
     expect(unpaid(ch, alice)).toBe(70n);
@@ -143,10 +140,10 @@ describe('single-payee calls fail whole when the token refuses', () => {
     const wd = sign(ch, state(ch, { nonce: 2n, balanceA: 100n, balanceB: 60n, action: Action.Withdraw, actor: bob, amount: 40n }));
     block(bob);
     const before = record(ch);
-    expectErr(callWithState('withdraw', ch, wd, alice).result, ERR_BLOCKED);
+    expectErr(callWithState('withdraw', ch, wd, alice).result, ERR_TOKEN_BLOCKED);
     expect(record(ch)).toEqual(before);
     expect(unpaid(ch, bob)).toBe(0n);
-    block(null);
+    unblock(bob);
     expect(callWithState('withdraw', ch, wd, alice).result).toBeOk(Cl.uint(2));
     expectConservation(TOKEN, [ch]);
   });
@@ -158,10 +155,10 @@ describe('single-payee calls fail whole when the token refuses', () => {
     callWithState('close-channel', ch, close, alice);
     reveal(secret);
     block(bob);
-    expectErr(callSettle(ch, 0, carol).result, ERR_BLOCKED);
+    expectErr(callSettle(ch, 0, carol).result, ERR_TOKEN_BLOCKED);
     expect(simnet.callReadOnlyFn(ch.contract, 'is-htlc-settled', [Cl.buffer(ch.id), Cl.uint(0)], carol).result).toBeBool(false);
     expect(record(ch)?.total).toBe(30n);
-    block(null);
+    unblock(bob);
     expect(callSettle(ch, 0, carol).result).toBeOk(Cl.principal(bob));
     expectConservation(TOKEN, [ch]);
   });

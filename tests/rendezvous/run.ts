@@ -13,7 +13,6 @@
 // summary.
 // Must not: touch the vitest global `simnet`; it builds and drives its own.
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Simnet } from '@stacks/clarinet-sdk';
 import { Cl, cvToValue } from '@stacks/transactions';
@@ -25,8 +24,8 @@ import {
   getFunctionsFromContractInterfaces,
   getSimnetDeployerContractsInterfaces,
 } from '@stacks/rendezvous/dist/shared.js';
-import { CHANNEL, SBTC, TEST_TOKEN } from '../contracts/helpers.js';
-import { FIXTURES, REFUSING_TOKEN, Steering, sortedAccounts, type SteerReport } from './steer.js';
+import { CHANNEL, REFUSING_TOKEN, SBTC, TEST_TOKEN, fixtureSource } from '../contracts/helpers.js';
+import { FIXTURES, Steering, sortedAccounts, type SteerReport } from './steer.js';
 
 export const TARGET = 'bitstream';
 export type Mode = 'invariant' | 'test';
@@ -163,10 +162,10 @@ export function describeRun(r: RunSummary): string {
   return lines.join('\n');
 }
 
-/** The steering's fixtures, from tests/contracts/ (rendezvous sees them as project contracts: they implement sip-010). */
+/** The steering's fixtures, from tests/contracts/fixtures/ (rendezvous sees them as project contracts: they implement sip-010). */
 function deployFixtures(simnet: Simnet, project: string): void {
   for (const name of FIXTURES) {
-    const source = readFileSync(join(project, 'tests', 'contracts', `${name}.clar`), 'utf8');
+    const source = fixtureSource(name, project);
     const r = simnet.deployContract(name, source, { clarityVersion: 4 }, simnet.deployer);
     if (r.result.type !== 'true') throw new Error(`could not deploy ${name}`);
   }

@@ -30,6 +30,8 @@ import {
   Action,
   CHANNEL,
   CHANNEL_2,
+  PROXY,
+  REFUSING_TOKEN,
   SBTC,
   TEST_TOKEN,
   deployer,
@@ -39,6 +41,7 @@ import {
   keys,
   plain,
   secretPair,
+  setBlocked,
   sign,
   signHash,
   stateHash,
@@ -61,12 +64,8 @@ export const STEERED_FUNCTIONS = [
 ] as const;
 type SteeredFunction = (typeof STEERED_FUNCTIONS)[number];
 
-/** The test-only contracts the runner deploys next to bitstream (tests/contracts/<name>.clar). */
-export const FIXTURES = ['model-refusing-token', 'model-proxy'] as const;
-/** a SIP-010 token that refuses transfers to blocked recipients (PROTOCOL 6.5) */
-export const REFUSING_TOKEN = `${deployer}.model-refusing-token`;
-/** an intermediary contract forwarding calls to bitstream (a participant's call through it acts as it, I5) */
-export const PROXY = `${deployer}.model-proxy`;
+/** The test-only contracts the runner deploys next to bitstream (tests/contracts/fixtures/): REFUSING_TOKEN and PROXY. */
+export const FIXTURES = ['block-token', 'proxy'] as const;
 
 const Status = { Open: 0n, Closing: 1n, Closed: 2n } as const;
 const Party = { Nobody: 0n, A: 1n, B: 2n } as const;
@@ -191,7 +190,7 @@ export class Steering {
     const sent = plan?.args ?? args;
     const target = plan?.via ?? contract;
     if (plan) this.log(`  steered ${fn} (${plan.label}${plan.via ? ' via proxy' : ''}): ${sent.map((a) => cvToString(a)).join(' ')}`);
-    if (plan?.block) setBlocked(this.simnet, plan.block, true);
+    if (plan?.block) setBlocked(plan.block, true, this.simnet);
     let result: CallResult;
     try {
       result = this.simnet.callPublicFn(target, fn, sent, sender);
@@ -200,7 +199,7 @@ export class Steering {
       this.tally(fn, plan, 'runtime');
       throw error;
     } finally {
-      if (plan?.block) setBlocked(this.simnet, plan.block, false);
+      if (plan?.block) setBlocked(plan.block, false, this.simnet);
     }
     this.after(fn as SteeredFunction, sender, sent, result, plan);
     return result;
@@ -631,12 +630,6 @@ export class Steering {
 /** The simnet's accounts, ordered by name rather than by hash. */
 export function sortedAccounts(simnet: Simnet): Map<string, string> {
   return new Map([...simnet.getAccounts()].sort(([x], [y]) => x.localeCompare(y)));
-}
-
-/** Block or unblock `who` as a recipient of the refusing token. */
-function setBlocked(simnet: Simnet, who: string, flag: boolean): void {
-  const r = simnet.callPublicFn(REFUSING_TOKEN, 'set-blocked', [Cl.principal(who), Cl.bool(flag)], deployer);
-  if (r.result.type !== 'ok') throw new Error(`set-blocked ${who} failed`);
 }
 
 /** A bitstream map entry, or none (the simnet throws for a missing key). */
