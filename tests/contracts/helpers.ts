@@ -57,7 +57,8 @@ export function toHex(b: Uint8Array): string {
 }
 
 export type Token = string | null; // contract principal of a SIP-010 token, null for STX
-const tokenArg = (token: Token) => (token === null ? Cl.none() : Cl.some(Cl.principal(token)));
+/** A token argument: none for STX. */
+export const tokenArg = (token: Token): ClarityValue => (token === null ? Cl.none() : Cl.some(Cl.principal(token)));
 
 export interface Channel {
   id: Uint8Array;
@@ -412,4 +413,14 @@ export const PROXY = `${deployer}.proxy`;
 export function setBlocked(who: string, flag: boolean, sim: Pick<typeof simnet, 'callPublicFn'> = simnet): void {
   const r = sim.callPublicFn(REFUSING_TOKEN, 'set-blocked', [Cl.principal(who), Cl.bool(flag)], deployer);
   if (r.result.type !== 'ok') throw new Error(`set-blocked ${who} ${flag} failed`);
+}
+
+/** An entry of `map` in `contract`'s storage, or none (the simnet throws "value not found" for a missing key). */
+export function mapEntryOrNone(map: string, key: ClarityValue, sim: Pick<typeof simnet, 'getMapEntry'> = simnet, contract = CHANNEL): ClarityValue {
+  try {
+    return sim.getMapEntry(contract, map, key);
+  } catch (e) {
+    if (String(e instanceof Error ? e.message : e).includes('value not found')) return Cl.none();
+    throw e;
+  }
 }

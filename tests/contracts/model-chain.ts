@@ -5,9 +5,9 @@
 // contract) are deployed here on the test file's own simnet. It reads and calls the
 // simnet, and judges nothing: model.ts predicts, model.test.ts compares.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { Cl, serializeCVBytes, type ClarityValue } from '@stacks/transactions';
+import { Cl, serializeCVBytes } from '@stacks/transactions';
 import {
-  CHANNEL, alice, deployFixture, deployer, domainHashOf, hex, highS, keys, plain, signHash, stateHash, toHex,
+  CHANNEL, alice, deployFixture, deployer, domainHashOf, hex, highS, keys, mapEntryOrNone, plain, signHash, stateHash, toHex,
   type ChannelState, type Signed,
 } from './helpers.js';
 import { sessionKey, sessionPublicKey } from '../rendezvous/keys.js';
@@ -67,7 +67,6 @@ export function signerKeyBytes(arg: { kind: 'session'; of: string } | { kind: 'b
   return bad;
 }
 
-export const tokenArg = (t: TokenId): ClarityValue => (t === null ? Cl.none() : Cl.some(Cl.principal(t)));
 
 /** A ClarityValue decoded with the shape get-channel gives, into the model's record. */
 function toRecord(p: Record<string, unknown>, htlcs: { hash: string; amount: bigint; expiry: bigint; 'offered-by-a': boolean }[]): ModelChannel {
@@ -89,24 +88,13 @@ export function readRecord(id: string): ModelChannel | null {
   return toRecord(p, p.htlcs);
 }
 
-/** A map entry, or none: the simnet throws "value not found" for a missing key. */
-function mapEntry(map: string, key: ClarityValue): ClarityValue {
-  try {
-    return simnet.getMapEntry(CHANNEL, map, key);
-  } catch (e) {
-    if (e instanceof Error && /value not found/.test(e.message)) return Cl.none();
-    if (typeof e === 'string' && /value not found/.test(e)) return Cl.none();
-    throw e;
-  }
-}
-
 /** The same record straight from storage (`channels`, `checkpoints`, `channel-htlcs`): what every step checks, cheaply. */
 export function readStored(id: string): ModelChannel | null {
   const key = Cl.bufferFromHex(id);
-  const ch = mapEntry('channels', key);
-  const cp = mapEntry('checkpoints', key);
+  const ch = mapEntryOrNone('channels', key);
+  const cp = mapEntryOrNone('checkpoints', key);
   if (ch.type === 'none' || cp.type === 'none') return null;
-  const list = mapEntry('channel-htlcs', key);
+  const list = mapEntryOrNone('channel-htlcs', key);
   const htlcs = (list.type === 'none' ? [] : plain(list)) as { hash: string; amount: bigint; expiry: bigint; 'offered-by-a': boolean }[];
   return toRecord({ ...(plain(ch) as Record<string, unknown>), ...(plain(cp) as Record<string, unknown>) }, htlcs);
 }
@@ -118,7 +106,7 @@ export function readUnpaid(id: string, owner: string): bigint {
 
 /** An `unpaid` entry straight from storage. */
 export function storedUnpaid(id: string, owner: string): bigint {
-  const v = mapEntry('unpaid', Cl.tuple({ 'channel-id': Cl.bufferFromHex(id), owner: Cl.principal(owner) }));
+  const v = mapEntryOrNone('unpaid', Cl.tuple({ 'channel-id': Cl.bufferFromHex(id), owner: Cl.principal(owner) }));
   return v.type === 'none' ? 0n : (plain(v) as bigint);
 }
 

@@ -30,7 +30,7 @@ import { describe, expect, it } from 'vitest';
 import { Cl, type ClarityValue } from '@stacks/transactions';
 import {
   Action, CHANNEL, CHANNEL_2, ERR_TOKEN_BLOCKED, MAX_UINT, PROXY, REFUSING_TOKEN, SBTC, SIMNET_CHAIN_ID, TEST_TOKEN,
-  alice, bob, callCreate, callId, callSettle, callWithState, carol, deployer, mallory, mint, reveal, setBlocked,
+  alice, bob, callCreate, callId, callSettle, callWithState, carol, deployer, mallory, mint, reveal, setBlocked, tokenArg,
   hex, type Channel,
 } from './helpers.js';
 import {
@@ -40,7 +40,7 @@ import {
 } from './model.js';
 import {
   clearSignatures, deployFixtures, quiet, readEnv, readRecord, readStored, readUnpaid, signed, signerKeyBytes,
-  snapshotBalances, storedChannelCount, storedUnpaid, tokenArg, tokenGetBalance,
+  snapshotBalances, storedChannelCount, storedUnpaid, tokenGetBalance,
 } from './model-chain.js';
 import { PROPERTY_SEED } from '../setup/property-seed.js';
 
@@ -234,6 +234,10 @@ const direct = (sender: string): Via => ({ sender, proxy: false });
 /** the direct caller the contract sees (I5: the proxy, never the participant behind it) */
 const callerOf = (v: Via) => (v.proxy ? PROXY : v.sender);
 const contractFor = (v: Via, contract = CHANNEL) => (v.proxy ? PROXY : contract);
+/** Caller `i` of a function anyone may call: a participant or the outsider, or (4) the dishonest side through the proxy. */
+const anyCaller = (c: RunChannel, i: number): Via => (i === 4 ? { sender: c.dishonest, proxy: true } : direct([...PARTICIPANTS, OUTSIDER][i]!));
+/** Tenures until the window of closing channel `c` ends (its deadline is on the tenure clock). */
+const tenuresToDeadline = (w: Readonly<World>, c: RunChannel) => w.model.channels.get(c.id)!.deadlineTenure - w.env.tenure;
 
 function callState(fn: StateFn, c: RunChannel, sub: Submission, v: Via, o: { token?: TokenId; signer?: SignerArg; contract?: string } = {}) {
   const signer = o.signer && o.signer.kind !== 'none' ? signerKeyBytes(o.signer) : undefined;
@@ -959,7 +963,7 @@ class MineCmd implements Cmd {
   run(w: World): void {
     // windows end on the tenure clock, valid-untils are burn heights, HTLC expiries tenure heights (the block after refunds)
     const edges =
-      this.p.to === 'deadline' ? w.chans.filter((c) => isClosing(w, c)).map((c) => w.model.channels.get(c.id)!.deadlineTenure - w.env.tenure)
+      this.p.to === 'deadline' ? w.chans.filter((c) => isClosing(w, c)).map((c) => tenuresToDeadline(w, c))
         : this.p.to === 'valid-until' ? w.chans.flatMap((c) => c.states.filter((h) => h.fate === 'pending').map((h) => h.s.validUntil + 1n - w.env.burn))
           : this.p.to === 'expiry' ? w.chans.flatMap((c) => w.model.channels.get(c.id)!.htlcs.map((h) => h.expiry + 1n - w.env.tenure)) : [];
     const n = edges.length > 0 ? chosen(edges, this.p.pick) + BigInt(this.p.offset) : BigInt(this.p.n);
@@ -978,8 +982,8 @@ class ResolveCmd implements Cmd {
   check = (w: Readonly<World>) => applies(w, this.p, isClosing);
   run(w: World): void {
     const c = target(w, this.p, isClosing);
-    if (this.p.wait && isClosing(w, c)) mine(w, w.model.channels.get(c.id)!.deadlineTenure - w.env.tenure, `wait for ${this.toString()}`);
-    const v: Via = this.p.caller === 4 ? { sender: c.dishonest, proxy: true } : direct([...PARTICIPANTS, OUTSIDER][this.p.caller]!);
+    if (this.p.wait && isClosing(w, c)) mine(w, tenuresToDeadline(w, c), `wait for ${this.toString()}`);
+    const v = anyCaller(c, this.p.caller);
     const token = this.p.wrongToken ? wrongTokenFor(c.token) : c.token;
     const contract = this.p.contract2 && !v.proxy ? CHANNEL_2 : CHANNEL; // the proxy calls bitstream
     step(w, this.toString(), c, () => w.model.resolve(callerOf(v), c.id, token, w.env, contract),
@@ -1050,11 +1054,10 @@ class ClaimCmd implements Cmd {
   check = (w: Readonly<World>) => applies(w, this.p, claimable);
   run(w: World): void {
     const c = target(w, this.p, claimable);
-    if (this.p.wait && isClosing(w, c)) mine(w, w.model.channels.get(c.id)!.deadlineTenure - w.env.tenure, `wait for ${this.toString()}`);
+    if (this.p.wait && isClosing(w, c)) mine(w, tenuresToDeadline(w, c), `wait for ${this.toString()}`);
     const waiting = [c.a, c.b].filter((x) => w.model.unpaidOf(c.id, x) > 0n);
     const owner = this.p.any || waiting.length === 0 ? (this.p.ownerA ? c.a : c.b) : chosen(waiting, this.p.caller);
-    claim(w, c, owner, this.p.caller === 4 ? { sender: c.dishonest, proxy: true } : direct([...PARTICIPANTS, OUTSIDER][this.p.caller]!),
-      this.p.wrongToken ? wrongTokenFor(c.token) : c.token, this.toString());
+    claim(w, c, owner, anyCaller(c, this.p.caller), this.p.wrongToken ? wrongTokenFor(c.token) : c.token, this.toString());
   }
   toString = () => `claim(${JSON.stringify(this.p)})`;
 }
@@ -1120,7 +1123,7 @@ function finish(w: World): void {
     }
   }
   for (const c of w.chans.filter((x) => isClosing(w, x))) {
-    mine(w, w.model.channels.get(c.id)!.deadlineTenure - w.env.tenure, 'finish: wait for the window');
+    mine(w, tenuresToDeadline(w, c), 'finish: wait for the window');
     const o = step(w, 'resolve(finish)', c, () => w.model.resolve(OUTSIDER, c.id, c.token, w.env),
       () => callId('resolve', handle(c), OUTSIDER));
     expect(o.ok, 'resolve after the window').toBe(true);

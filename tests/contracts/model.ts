@@ -19,15 +19,13 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { Cl, serializeCVBytes } from '@stacks/transactions';
 import { Action, MAX_UINT128 } from '../../client/src/codec/state.js';
-import { ERR, SIMNET_CHAIN_ID, Status } from './helpers.js';
+import { ERR, Party, SIMNET_CHAIN_ID, Status } from './helpers.js';
 
 /** (err u1): what stx-transfer? and ft-transfer? return when the sender is short. */
 export const ERR_TRANSFER_INSUFFICIENT = 1;
 export const MIN_WINDOW = 6n;
 export const MAX_WINDOW = 4320n;
-/** closer and cheater as the contract stores them */
-export const Party = { Nobody: 0n, A: 1n, B: 2n } as const;
-export { Status };
+export { Party, Status };
 
 /** A token by its contract principal; null is STX. */
 export type TokenId = string | null;

@@ -26,13 +26,16 @@ import type { Simnet } from '@stacks/clarinet-sdk';
 import { Cl, cvToString, type ClarityValue } from '@stacks/transactions';
 import { PostDialerError } from '@stacks/rendezvous/dist/dialer.js';
 import { stateArgs, type StateFunction } from '../../client/src/chain/signed.js';
+import { owed } from '../../client/src/channel/transition.js';
 import {
   Action,
   CHANNEL,
   CHANNEL_2,
   PROXY,
+  Party,
   REFUSING_TOKEN,
   SBTC,
+  Status,
   TEST_TOKEN,
   deployer,
   domainHashOf,
@@ -40,12 +43,14 @@ import {
   highS,
   keys,
   plain,
+  mapEntryOrNone,
   secretPair,
   setBlocked,
   sign,
   signHash,
   stateHash,
   toHex,
+  tokenArg,
   type Channel,
   type ChannelRecord,
   type ChannelState,
@@ -67,8 +72,6 @@ type SteeredFunction = (typeof STEERED_FUNCTIONS)[number];
 /** The test-only contracts the runner deploys next to bitstream (tests/contracts/fixtures/): REFUSING_TOKEN and PROXY. */
 export const FIXTURES = ['block-token', 'proxy'] as const;
 
-const Status = { Open: 0n, Closing: 1n, Closed: 2n } as const;
-const Party = { Nobody: 0n, A: 1n, B: 2n } as const;
 const TOKENS: readonly Token[] = [null, TEST_TOKEN, SBTC, REFUSING_TOKEN];
 /** Below the ghost list's 150 (contracts/bitstream.tests.clar): past it, opens are steered to fail. */
 const MAX_CHANNELS = 140;
@@ -485,8 +488,8 @@ export class Steering {
       split = this.split(rec.total, e);
     }
     const draft: ChannelState = { ...base, ...split, nonce: rec.nonce + 1n + skip(e), action: e.chance(0.5) ? Action.Transfer : Action.Close };
-    const owedBefore = owedTo(rec['balance-a'], rec['balance-b'], htlcs, closerIsA);
-    const owedAfter = owedTo(split.balanceA, split.balanceB, split.htlcs, closerIsA);
+    const owedBefore = owed({ balanceA: rec['balance-a'], balanceB: rec['balance-b'], htlcs }, closerIsA);
+    const owedAfter = owed(split, closerIsA);
     const cheater = rec.cheater !== Party.Nobody ? rec.cheater : owedAfter < owedBefore ? rec.closer : Party.Nobody;
     const plan = this.stateCall('challenge', c, sender, e, draft, rec.nonce + 1n, { label: kind });
     return plan.expect === 'any' ? { ...plan, cheater } : plan;
@@ -581,22 +584,22 @@ export class Steering {
 
   /** Is `who`'s session key a signer for `ch` (from storage: a read-only call on bitstream costs as much as a public one)? */
   private authorised(ch: Tracked, who: string): boolean {
-    const v = mapEntry(this.simnet, 'signers', Cl.tuple({ 'channel-id': Cl.buffer(ch.id), owner: Cl.principal(who), key: Cl.buffer(sessionPublicKey(who)) }));
+    const v = mapEntryOrNone('signers', Cl.tuple({ 'channel-id': Cl.buffer(ch.id), owner: Cl.principal(who), key: Cl.buffer(sessionPublicKey(who)) }), this.simnet);
     return v.type !== 'none';
   }
 
   /** get-channel's record, read from storage (channels, checkpoints, channel-htlcs) for speed. */
   private record(id: Uint8Array): Rec {
     const key = Cl.buffer(id);
-    const ch = mapEntry(this.simnet, 'channels', key);
-    const cp = mapEntry(this.simnet, 'checkpoints', key);
+    const ch = mapEntryOrNone('channels', key, this.simnet);
+    const cp = mapEntryOrNone('checkpoints', key, this.simnet);
     if (ch.type === 'none' || cp.type === 'none') throw new Error(`tracked channel ${toHex(id)} has no record`);
-    const list = mapEntry(this.simnet, 'channel-htlcs', key);
+    const list = mapEntryOrNone('channel-htlcs', key, this.simnet);
     return { ...(plain(ch) as object), ...(plain(cp) as object), htlcs: list.type === 'none' ? [] : (plain(list) as Rec['htlcs']) } as Rec;
   }
 
   private unpaid(ch: Tracked, owner: string): bigint {
-    const v = mapEntry(this.simnet, 'unpaid', Cl.tuple({ 'channel-id': Cl.buffer(ch.id), owner: Cl.principal(owner) }));
+    const v = mapEntryOrNone('unpaid', Cl.tuple({ 'channel-id': Cl.buffer(ch.id), owner: Cl.principal(owner) }), this.simnet);
     return v.type === 'none' ? 0n : (plain(v) as bigint);
   }
 
@@ -632,21 +635,6 @@ export function sortedAccounts(simnet: Simnet): Map<string, string> {
   return new Map([...simnet.getAccounts()].sort(([x], [y]) => x.localeCompare(y)));
 }
 
-/** A bitstream map entry, or none (the simnet throws for a missing key). */
-function mapEntry(simnet: Simnet, map: string, key: ClarityValue): ClarityValue {
-  try {
-    return simnet.getMapEntry(CHANNEL, map, key);
-  } catch (error) {
-    if (String(error instanceof Error ? error.message : error).includes('value not found')) return Cl.none();
-    throw error;
-  }
-}
-
-/** What a state owes the closer: its balance plus the HTLCs the other side offered (6.3). */
-function owedTo(balanceA: bigint, balanceB: bigint, htlcs: readonly Htlc[], toA: boolean): bigint {
-  return htlcs.reduce((sum, h) => (h.offeredByA !== toA ? sum + h.amount : sum), toA ? balanceA : balanceB);
-}
-
 /** Mostly 0; sometimes a nonce jumps ahead, which the protocol allows (nonce > floor). */
 function skip(e: Entropy): bigint {
   return e.chance(0.2) ? e.bigBelow(3n) : 0n;
@@ -661,10 +649,6 @@ function flipFirst(data: Uint8Array): Uint8Array {
   const out = Uint8Array.from(data);
   out[0] = out[0]! ^ 1;
   return out;
-}
-
-function tokenArg(token: Token): ClarityValue {
-  return token === null ? Cl.none() : Cl.some(Cl.principal(token));
 }
 
 function htlcsOf(rec: Rec): Htlc[] {
