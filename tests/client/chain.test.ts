@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cl, PostConditionMode, cvToHex, deserializeTransaction, hexToCV, makeContractCall, postConditionToWire,
-  type ClarityValue, type PostCondition,
+  type ClarityValue, type PostCondition, type TupleCV,
 } from '@stacks/transactions';
 import { createNetwork } from '@stacks/network';
 import * as chain from '../../client/src/chain/index.js';
@@ -554,6 +554,11 @@ describe('events', () => {
 
     const broken: ClarityValue = Cl.tuple({ event: Cl.stringAscii('challenge'), 'channel-id': Cl.buffer(new Uint8Array(32)) });
     expect(() => chain.decodeChannelEvent({ contract: CHANNEL, value: broken }, sources)).toThrow(chain.DecodeError);
+    // closer and cheater are u0 nobody, u1 participant-a, u2 participant-b: any other value is a decoding error
+    const badParty = { ...(prints[0]!.value as TupleCV).value, cheater: Cl.uint(3) };
+    expect(() => chain.decodeChannelEvent({ contract: CHANNEL, value: Cl.tuple(badParty) }, sources)).toThrow(
+      expect.objectContaining({ code: 'CHAIN_DECODE', message: 'event initiate-dispute.cheater: expected party u0, u1 or u2, got u3' }),
+    );
     // a print without an event tag (a token transfer memo) is not ours
     expect(chain.decodeChannelEvent({ contract: CHANNEL, value: Cl.buffer(new Uint8Array(2)) }, sources)).toBeNull();
   });

@@ -10,10 +10,10 @@
 //     and an intermediary has the secret stored and reported before it signs anything.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
-import { Action } from '../../client/src/codec/state.js';
+import { Action, NO_DATA, type ChannelState } from '../../client/src/codec/state.js';
 import { BitStreamError } from '../../client/src/errors/errors.js';
 import { Channel } from '../../client/src/channel/channel.js';
-import { ChannelCode } from '../../client/src/channel/errors.js';
+import { ChannelCode, UsageError } from '../../client/src/channel/errors.js';
 import { PaymentFailedError, PaymentPendingError } from '../../client/src/channel/payments.js';
 import { MemoryStore } from '../../client/src/store/memory.js';
 import { toHex } from '../../client/src/wire/json.js';
@@ -203,6 +203,38 @@ describe('payments have identity (PROTOCOL §8)', () => {
     expect(p.a.latest.state.nonce).toBe(0n);
     expect(p.a.paymentStatus('victim')?.status).toBe('failed');
     expect(parseMessage(replay).type).toBe('signature');
+    p.close();
+  });
+});
+
+describe('payments bind application data (PROTOCOL §3)', () => {
+  it('each payment with data gets a state of its own that carries it; payments without data still batch', async () => {
+    const byNonce = new Map<bigint, ChannelState>();
+    const p = await openPair({ backend, balanceA: 1_000n, configB: { onState: (s) => byNonce.set(s.state.nonce, s.state) } });
+    const request = new Uint8Array(32).fill(0xa1);
+    const move = new Uint8Array(32).fill(0xb2);
+    const [first, r1, r2, last] = await Promise.all([
+      p.a.pay(1n), p.a.pay(5n, { data: request }), p.a.pay(6n, { data: move }), p.a.pay(2n),
+    ]);
+    await settle(p);
+    expect(new Set([first.nonce, r1.nonce, r2.nonce]).size, 'the data payments were not folded together').toBe(3);
+    expect(byNonce.get(r1.nonce)?.data).toEqual(request);
+    expect(byNonce.get(r2.nonce)?.data).toEqual(move);
+    expect(byNonce.get(first.nonce)?.data).toEqual(NO_DATA);
+    expect(byNonce.get(last.nonce)?.data).toEqual(NO_DATA);
+    expect(p.b.balances.own).toBe(14n);
+    p.close();
+  });
+
+  it('refuses data that is not 32 bytes before anything is queued', async () => {
+    const p = await openPair({ backend, balanceA: 1_000n });
+    for (const data of [new Uint8Array(31), new Uint8Array(33), 'ab'.repeat(32) as unknown as Uint8Array]) {
+      const e = await refusal(p.a.pay(5n, { data }));
+      expect(e).toBeInstanceOf(UsageError);
+      expect(e.code).toBe(ChannelCode.BadOps);
+    }
+    expect(p.a.busy).toBe(false);
+    expect(p.a.latest.state.nonce).toBe(0n);
     p.close();
   });
 });

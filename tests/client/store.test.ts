@@ -280,4 +280,25 @@ describe('SqliteStore durability', () => {
     db.close();
     expect(() => new SqliteStore(path)).toThrow(expect.objectContaining({ code: StoreCode.Corrupt }));
   });
+
+  it('refuses a corrupt payment or secret row the same way (a store that cannot be read whole is not resumed)', async () => {
+    const damage = [
+      ["UPDATE payments SET amount = '-5'", 'unreadable payment row'],
+      ["UPDATE payments SET status = 'pending'", 'unreadable payment row'],
+      ["UPDATE secrets SET secret = 'zz'", 'unreadable secret row'],
+      ["UPDATE secrets SET secret = '00'", 'unreadable secret row'],
+    ] as const;
+    for (const [sql, message] of damage) {
+      const path = sqlitePath();
+      const s = new SqliteStore(path);
+      await s.create(record(1));
+      await s.saveSecret(id(1), bytes(0x42));
+      await s.savePayments([{ id: 'p:1', channelId: id(1), amount: 7n, status: 'in-flight', nonce: 1n, hash: bytes(9) }]);
+      await s.close();
+      const db = new Database(path);
+      db.prepare(sql).run();
+      db.close();
+      expect(() => new SqliteStore(path), sql).toThrow(expect.objectContaining({ code: StoreCode.Corrupt, message }));
+    }
+  });
 });

@@ -64,3 +64,24 @@ describe('applyOps keeps PROTOCOL §4.1', () => {
     expect(built).toBeGreaterThan(200);
   });
 });
+
+describe('applyOps binds application data (PROTOCOL §3)', () => {
+  const start: ChannelState = {
+    channelId: new Uint8Array(32), nonce: 3n, balanceA: 100n, balanceB: 100n, htlcs: [], action: Action.Transfer, actor: null,
+    amount: 0n, validUntil: 0n, data: NO_DATA,
+  };
+  const d1 = new Uint8Array(32).fill(1);
+  const d2 = new Uint8Array(32).fill(2);
+
+  it('a payment with data puts it in the state; one without leaves the state bound to nothing', () => {
+    expect(applyOps(start, 4n, [{ op: 'pay', amount: 5n, data: d1 }, { op: 'pay', amount: 1n }], true, rules).data).toEqual(d1);
+    expect(applyOps(start, 4n, [{ op: 'pay', amount: 5n }], true, rules).data).toEqual(NO_DATA);
+  });
+
+  it('attack: a proposal binding two pieces of data in one state is refused (CHANNEL_BAD_OPS)', () => {
+    // a state signs one data field: the second payment's data would be signed over by no one
+    const both = () => applyOps(start, 4n, [{ op: 'pay', amount: 5n, data: d1 }, { op: 'pay', amount: 1n, data: d2 }], false, rules);
+    expect(both).toThrow(ProtocolError);
+    expect(both).toThrow(expect.objectContaining({ code: ChannelCode.BadOps }));
+  });
+});
