@@ -11,16 +11,7 @@ import {
   Action, CHANNEL, SBTC, WINDOW, alice, bob, burnHeight, callCreate, callId, callSettle, callWithState, fundedChannel, hex,
   mint, publicKeyOf, reveal, secretPair, sign, state, type Channel, type Token,
 } from './helpers.js';
-
-interface Measured {
-  readonly label: string;
-  readonly token: 'STX' | 'sBTC';
-  readonly runtime: number;
-  readonly readCount: number;
-  readonly readLength: number;
-  readonly writeCount: number;
-  readonly writeLength: number;
-}
+import type { Measured } from '../costs/measured.js';
 
 const measured: Measured[] = [];
 

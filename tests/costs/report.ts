@@ -6,9 +6,9 @@
 //     cost tracking (costs-reports.json): the worst and median call seen anywhere,
 //     refusals included.
 import { readFileSync } from 'node:fs';
+import type { Measured } from './measured.js';
 import { REFERENCES } from './reference.js';
 
-interface Measured { label: string; token: 'STX' | 'sBTC'; runtime: number; readCount: number; readLength: number; writeCount: number; writeLength: number }
 interface Cost { runtime: number; read_count: number }
 interface CostEntry { contract_id: string; method: string; cost_result: { total: Cost } }
 
