@@ -2,9 +2,11 @@
 // implementations (one nonce at a time, never two states at one nonce, no regression,
 // idempotent repeats), what enforcement needs kept (PROTOCOL §8: the closable state and
 // base beside the newest, abandoned proposals, HTLC secrets, payment records), SQLite's
-// durability settings, group commit, reopening at the right nonce, and refusing a
-// corrupt row or a file of another schema version.
+// durability settings, group commit, reopening at the right nonce, refusing a corrupt
+// row or a file of another schema version, and one owner per store file.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -169,6 +171,7 @@ describe('SqliteStore durability', () => {
     await s.saveAbandoned(id(1), bytes(9));
     await s.saveSecret(id(1), bytes(0x42));
     await s.savePayments([{ id: 'p:1', channelId: id(1), amount: 7n, status: 'failed', nonce: 3n, hash: bytes(9), reason: 'REFUSED' }]);
+    s.crash();
     const again = new SqliteStore(path);
     const r = again.load(id(1))!;
     expect(r.closable).toEqual(signed(1, 1n, 900n));
@@ -209,6 +212,7 @@ describe('SqliteStore durability', () => {
     }
     await s.savePending(id(2), pendingAt(2, 11n, 1n));
     // no close(): a crash after the commits resolved must lose nothing
+    s.crash();
     const again = new SqliteStore(path);
     expect(again.channels()).toHaveLength(3);
     expect(again.load(id(1))!.latest.state.nonce).toBe(5n);
@@ -244,6 +248,7 @@ describe('SqliteStore durability', () => {
       await Promise.all(Array.from({ length: 20 }, (_, c) => s.saveSigned(id(c + 1), signed(c + 1, n, 1_000n - n))));
     }
     expect(s.commits - before).toBe(5);
+    s.crash();
     const again = new SqliteStore(path);
     expect(again.load(id(20))!.latest).toEqual(signed(20, 5n, 995n));
     again.close();
@@ -300,5 +305,42 @@ describe('SqliteStore durability', () => {
       db.close();
       expect(() => new SqliteStore(path), sql).toThrow(expect.objectContaining({ code: StoreCode.Corrupt, message }));
     }
+  });
+});
+
+describe('SqliteStore ownership', () => {
+  it('a second store object on the same file is refused until the first is closed', async () => {
+    const path = sqlitePath();
+    const s = new SqliteStore(path);
+    await s.create(record(1));
+    expect(() => new SqliteStore(path)).toThrow(expect.objectContaining({ code: StoreCode.Locked, details: expect.objectContaining({ pid: process.pid }) }));
+    // the refused attempt changed nothing
+    expect(s.load(id(1))).not.toBeNull();
+    await s.create(record(2));
+    await s.close();
+    const again = new SqliteStore(path);
+    expect(again.channels()).toHaveLength(2);
+    await again.close();
+  });
+
+  it('another process cannot open a store this one owns; kill -9 frees it at once', async () => {
+    const path = sqlitePath();
+    new SqliteStore(path).close();
+    const viteNode = createRequire(import.meta.url).resolve('vite-node/vite-node.mjs');
+    const child = spawn(process.execPath, [viteNode, join(import.meta.dirname, 'fixtures', 'store-holder.ts'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
+      child.once('exit', (code) => reject(new Error(`holder exited (${code})`)));
+    });
+    try {
+      expect(() => new SqliteStore(path)).toThrow(expect.objectContaining({ code: StoreCode.Locked, details: expect.objectContaining({ pid: child.pid }) }));
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const mine = new SqliteStore(path);
+    await mine.create(record(1));
+    await mine.close();
   });
 });

@@ -3,7 +3,7 @@
 // the next transaction and its one fsync (group commit, for a hub with many channels);
 // none resolves before its commit. The compare-and-swap rules (rules.ts) are checked
 // when a write is made, against a cache that includes writes not yet committed, so two
-// racing writes for one nonce cannot both pass. One process writes a store file at a
+// racing writes for one nonce cannot both pass. One process owns a store file at a
 // time. With `writer: 'thread'` the commits (and their fsync, which blocks) run in a
 // worker thread, so the event loop keeps signing and verifying meanwhile. Besides the
 // channel rows it keeps the HTLC secrets a side learned and its payment records, in the
@@ -17,6 +17,7 @@ import { fromHex, toHex } from '../wire/json.js';
 import { stateJsonText } from '../wire/json-text.js';
 import { bytes32Schema, signatureSchema, stateSchema, uintSchema } from '../wire/schemas.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { StoreOwnership } from './owner.js';
 import { withAbandoned, withPending, withSigned } from './rules.js';
 import {
   StoreCode, StoreError, type ChannelRecord, type PaymentRecord, type PendingState, type SaveSignedOptions, type SignedState,
@@ -165,13 +166,21 @@ export class SqliteStore implements StateStore {
   private readonly group: boolean;
   private readonly windowMs: number;
   private closing: Promise<void> | null = null;
+  /** this process's exclusive claim on the file (owner.ts), released on close */
+  private readonly owner: StoreOwnership | null;
   /** fsync'd transactions committed so far (for benchmarks and tests) */
   commits = 0;
 
   constructor(path: string, opts: SqliteStoreOptions = {}) {
     this.group = opts.groupCommit ?? true;
     this.windowMs = opts.groupWindowMs ?? 0;
-    this.db = openDatabase(path);
+    this.owner = path === ':memory:' ? null : StoreOwnership.claim(path);
+    try {
+      this.db = openDatabase(path);
+    } catch (e) {
+      this.owner?.release();
+      throw e;
+    }
     this.statements = {
       channel: this.db.prepare(STATEMENTS.channel),
       secret: this.db.prepare(STATEMENTS.secret),
@@ -273,11 +282,25 @@ export class SqliteStore implements StateStore {
    * Commit what is queued, then close. Inline: done when this returns. Thread: the
    * returned promise resolves once the writer has committed and closed.
    */
+  /**
+   * Drop this store the way a crash drops a process: writes not yet committed are lost
+   * (their promises never settle), nothing more reaches the file, and ownership is given
+   * up. For tests of what a restart finds; a running node calls close().
+   */
+  crash(): void {
+    this.closing ??= Promise.resolve();
+    this.dirty = emptyDirty();
+    if (this.worker !== null) void this.worker.terminate();
+    if (this.db.open) this.db.close();
+    this.owner?.release();
+  }
+
   close(): Promise<void> {
     if (this.closing) return this.closing;
     if (!this.worker) {
       if (!isEmpty(this.dirty) && this.failed === null) this.flush();
       if (this.db.open) this.db.close();
+      this.owner?.release();
       this.closing = Promise.resolve();
       return this.closing;
     }
@@ -294,6 +317,7 @@ export class SqliteStore implements StateStore {
       });
       await worker.terminate();
       if (this.db.open) this.db.close();
+      this.owner?.release();
     })();
     return this.closing;
   }

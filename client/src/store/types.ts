@@ -106,6 +106,8 @@ export const StoreCode = {
   Failed: 'STORE_FAILED',
   Corrupt: 'STORE_CORRUPT',
   Version: 'STORE_VERSION',
+  /** another process (or another store object) owns this store file */
+  Locked: 'STORE_LOCKED',
 } as const;
 export type StoreCode = (typeof StoreCode)[keyof typeof StoreCode];
 

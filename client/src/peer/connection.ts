@@ -1,0 +1,207 @@
+// One WebSocket to one peer: runs the handshake (handshake.ts) with a deadline, then
+// carries channel messages and node requests both ways. It enforces the per-connection
+// rules: text frames only, each parsing as a frame (frames.ts), nothing but the
+// handshake before it completes, the frame rate, the frame size (the socket's
+// maxPayload), and keepalive (a ping each interval; two intervals without a pong or a
+// frame and the socket is dropped). Any breach gets an error frame and a closed socket,
+// with the reason kept as a PeerError. It knows nothing of channels: network.ts routes.
+import type WebSocket from 'ws';
+import { CloseCode, PeerCode, PeerError } from './errors.js';
+import { frameText, msgFrameText, parseFrame, type AppFrame, type Frame } from './frames.js';
+import { Handshake, type AuthenticatedPeer, type HandshakeOptions } from './handshake.js';
+import { TokenBucket, type RateLimit } from './rate.js';
+
+export interface ConnectionLimits {
+  /** the handshake must finish within this (default 10 s) */
+  readonly handshakeMs?: number;
+  /** ping interval (default 15 s; 0: no keepalive) */
+  readonly keepaliveMs?: number;
+  /** frames a peer may send (default 5,000/s sustained, 20,000 burst) */
+  readonly rate?: RateLimit;
+}
+
+export type ConnectionOptions = Omit<HandshakeOptions, 'nonce'> & ConnectionLimits;
+
+export interface ConnectionEvents {
+  /** a channel message for channel `channelId` (hex), as parsed JSON */
+  onMsg(channelId: string, message: unknown): void;
+  onApp(frame: AppFrame): void;
+  /** once, when the socket is gone; `error` says why when it was not a normal close */
+  onClose(error: PeerError | null): void;
+}
+
+const DEFAULT_RATE: RateLimit = { perSecond: 5000, burst: 20_000 };
+
+const closeCodeOf = (code: string): number =>
+  code === PeerCode.Malformed || code === PeerCode.NotAuthenticated ? CloseCode.Protocol
+    : code === PeerCode.TooLarge ? CloseCode.TooLarge
+      : code === PeerCode.Timeout ? CloseCode.GoingAway
+        : CloseCode.Policy;
+
+export class PeerConnection {
+  /** resolves with the authenticated peer; rejects with the PeerError that ended the handshake */
+  readonly ready: Promise<AuthenticatedPeer>;
+  peer: AuthenticatedPeer | null = null;
+  /** why the connection ended, once it has */
+  error: PeerError | null = null;
+  /** resolves when the connection has ended: with why, or null for a normal close */
+  readonly closed: Promise<PeerError | null>;
+  private onEnded!: (e: PeerError | null) => void;
+  readonly dialler: boolean;
+  private readonly handshake: Handshake;
+  private readonly bucket: TokenBucket;
+  private events: ConnectionEvents | null = null;
+  /** frames that came after the handshake but before attach() */
+  private early: (() => void)[] = [];
+  private settle!: { resolve: (p: AuthenticatedPeer) => void; reject: (e: PeerError) => void };
+  private ended = false;
+  private heardSincePing = true;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly socket: WebSocket, o: ConnectionOptions) {
+    this.dialler = o.dialler;
+    this.handshake = new Handshake(o);
+    this.bucket = new TokenBucket(o.rate ?? DEFAULT_RATE);
+    this.ready = new Promise((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    this.ready.catch(() => undefined); // the owner observes it; a failed handshake must not be unhandled
+    this.closed = new Promise((resolve) => {
+      this.onEnded = resolve;
+    });
+    socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    socket.on('pong', () => {
+      this.heardSincePing = true;
+    });
+    socket.on('error', (e: Error & { code?: string }) => {
+      const tooLarge = e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+      this.end(new PeerError(tooLarge ? PeerCode.TooLarge : PeerCode.Closed, tooLarge ? 'peer sent a frame over the size limit' : `socket error: ${e.message}`, { cause: e }));
+    });
+    socket.on('close', (code, reason) => {
+      const text = reason.toString();
+      this.end(code === CloseCode.Normal || code === CloseCode.GoingAway && text === '' ? null
+        : new PeerError(PeerCode.Closed, `connection closed (${code}${text === '' ? '' : `: ${text}`})`, { details: { code, reason: text } }));
+    });
+    const handshakeMs = o.handshakeMs ?? 10_000;
+    this.timers.push(setTimeout(() => {
+      if (this.peer === null) this.fail(new PeerError(PeerCode.Timeout, `handshake not finished within ${handshakeMs} ms`));
+    }, handshakeMs));
+    const keepaliveMs = o.keepaliveMs ?? 15_000;
+    if (keepaliveMs > 0) {
+      this.timers.push(setInterval(() => {
+        if (!this.heardSincePing) {
+          this.fail(new PeerError(PeerCode.Timeout, `no answer to keepalive within ${keepaliveMs} ms`));
+          return;
+        }
+        this.heardSincePing = false;
+        if (socket.readyState === socket.OPEN) socket.ping();
+      }, keepaliveMs));
+    }
+    const hello = () => this.sendText(frameText(this.handshake.hello));
+    if (socket.readyState === socket.OPEN) hello();
+    else socket.once('open', hello);
+  }
+
+  /** Start delivering frames (after the owner has routed the authenticated peer). */
+  attach(events: ConnectionEvents): void {
+    this.events = events;
+    for (const deliver of this.early) deliver();
+    this.early = [];
+    if (this.ended) events.onClose(this.error);
+  }
+
+  get open(): boolean {
+    return !this.ended && this.socket.readyState === this.socket.OPEN;
+  }
+
+  /** Send a channel message's text; false when the socket is gone (the channel retransmits). */
+  sendMsg(channelId: string, messageText: string): boolean {
+    if (this.peer === null) return false;
+    return this.sendText(msgFrameText(channelId, messageText));
+  }
+
+  sendApp(frame: AppFrame): boolean {
+    if (this.peer === null) return false;
+    return this.sendText(frameText(frame));
+  }
+
+  /** Close normally (no error on our side). */
+  close(reason = ''): void {
+    if (this.ended) return;
+    this.socket.close(CloseCode.Normal, reason);
+    this.end(null);
+  }
+
+  /** Tell the peer why, then close. */
+  fail(error: PeerError): void {
+    if (this.ended) return;
+    this.sendText(frameText({ t: 'error', code: error.code, message: error.message.slice(0, 500) }));
+    this.socket.close(closeCodeOf(error.code), error.code);
+    this.end(error);
+  }
+
+  private sendText(text: string): boolean {
+    if (this.ended || this.socket.readyState !== this.socket.OPEN) return false;
+    this.socket.send(text);
+    return true;
+  }
+
+  private onFrame(data: WebSocket.RawData, isBinary: boolean): void {
+    if (this.ended) return;
+    this.heardSincePing = true;
+    if (!this.bucket.take()) {
+      this.fail(new PeerError(PeerCode.RateLimited, 'peer sent frames faster than the rate limit'));
+      return;
+    }
+    if (isBinary) {
+      this.fail(new PeerError(PeerCode.Malformed, 'binary frame: the peer protocol is text'));
+      return;
+    }
+    let frame: Frame;
+    try {
+      frame = parseFrame(data.toString());
+    } catch (e) {
+      this.fail(e instanceof PeerError ? e : new PeerError(PeerCode.Malformed, 'frame did not parse', { cause: e }));
+      return;
+    }
+    void this.dispatch(frame);
+  }
+
+  private async dispatch(frame: Frame): Promise<void> {
+    try {
+      if (frame.t === 'error') {
+        this.end(new PeerError(PeerCode.Refused, `peer refused: ${frame.code}: ${frame.message}`, { details: { code: frame.code, message: frame.message } }));
+        this.socket.close(CloseCode.Normal);
+        return;
+      }
+      if (this.peer === null) {
+        if (frame.t === 'hello') this.sendText(frameText(await this.handshake.onHello(frame)));
+        else if (frame.t === 'auth') {
+          this.peer = this.handshake.onAuth(frame);
+          this.settle.resolve(this.peer);
+        } else throw new PeerError(PeerCode.NotAuthenticated, `a ${frame.t} frame before the handshake finished`);
+        return;
+      }
+      if (frame.t === 'msg') this.deliver(() => this.events!.onMsg(frame.c, frame.m));
+      else if (frame.t === 'app') this.deliver(() => this.events!.onApp(frame));
+      else throw new PeerError(PeerCode.Malformed, `a ${frame.t} frame after the handshake`);
+    } catch (e) {
+      this.fail(e instanceof PeerError ? e : new PeerError(PeerCode.Malformed, 'frame could not be handled', { cause: e }));
+    }
+  }
+
+  private deliver(f: () => void): void {
+    if (this.events === null) this.early.push(f);
+    else f();
+  }
+
+  private end(error: PeerError | null): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.error = error;
+    for (const t of this.timers) clearTimeout(t);
+    if (this.peer === null) this.settle.reject(error ?? new PeerError(PeerCode.Closed, 'connection closed during the handshake'));
+    this.events?.onClose(error);
+    this.onEnded(error);
+  }
+}

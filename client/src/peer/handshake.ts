@@ -1,0 +1,131 @@
+// The authenticated handshake of a peer connection, as a pure state machine (no I/O).
+// Each side sends a hello (chain id, principal, public key, 32 fresh random bytes), then
+// signs the transcript of both hellos, dialler's first, with the byte of its role
+// appended, and sends that signature. A side is authenticated when its signature
+// recovers to the key it claimed and that key is the principal it claimed on this
+// chain. Both nonces are in what is signed, so a recorded auth frame is worthless on any
+// other connection, and the role byte stops a side's own signature being reflected back.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { getAddressFromPublicKey } from '@stacks/transactions';
+import { CHAIN_ID_MAINNET } from '../config/networks.js';
+import { equalBytes } from '../crypto/signature.js';
+import { fromHex, toHex } from '../wire/json.js';
+import { PeerCode, PeerError } from './errors.js';
+import { PEER_PROTOCOL_VERSION, type AuthFrame, type HelloFrame } from './frames.js';
+
+/** What a node proves control of: its Stacks account key. */
+export interface PeerIdentity {
+  readonly principal: string;
+  /** compressed secp256k1 key (33 bytes) */
+  readonly publicKey: Uint8Array;
+  /** 65-byte R‖S‖V signature of a 32-byte hash */
+  sign(hash: Uint8Array): Promise<Uint8Array> | Uint8Array;
+}
+
+/** Who the other side proved to be. */
+export interface AuthenticatedPeer {
+  readonly principal: string;
+  readonly publicKey: Uint8Array;
+}
+
+export interface HandshakeOptions {
+  readonly identity: PeerIdentity;
+  readonly chainId: number;
+  /** true on the side that opened the connection */
+  readonly dialler: boolean;
+  /** the principal the dialler means to reach; anyone else is refused */
+  readonly expect?: string;
+  /** recovers the compressed key that signed `hash` (throws for a non-canonical signature) */
+  readonly recover: (hash: Uint8Array, sig: Uint8Array) => Uint8Array;
+  /** 32 random bytes (injected for tests) */
+  readonly nonce?: Uint8Array;
+}
+
+const TAG = new TextEncoder().encode('bitstream-peer-handshake-v1');
+
+/** The address a compressed key has on the chain `chainId` (testnet versions on every non-mainnet chain). */
+export function principalOf(publicKey: Uint8Array, chainId: number): string {
+  return getAddressFromPublicKey(toHex(publicKey), chainId === CHAIN_ID_MAINNET ? 'mainnet' : 'testnet');
+}
+
+function part(h: HelloFrame): Uint8Array[] {
+  const p = new TextEncoder().encode(h.principal);
+  return [Uint8Array.of(p.length), p, fromHex(h.publicKey), fromHex(h.nonce)];
+}
+
+/** The hash a side signs: the transcript of both hellos (dialler's first) and the signer's role. */
+export function handshakeDigest(chainId: number, dialler: HelloFrame, acceptor: HelloFrame, signerIsDialler: boolean): Uint8Array {
+  const chain = new Uint8Array(4);
+  new DataView(chain.buffer).setUint32(0, chainId);
+  const pieces = [TAG, chain, ...part(dialler), ...part(acceptor), Uint8Array.of(signerIsDialler ? 0 : 1)];
+  const all = new Uint8Array(pieces.reduce((n, x) => n + x.length, 0));
+  let at = 0;
+  for (const x of pieces) {
+    all.set(x, at);
+    at += x.length;
+  }
+  return sha256(all);
+}
+
+export class Handshake {
+  readonly hello: HelloFrame;
+  private peerHello: HelloFrame | null = null;
+
+  constructor(private readonly o: HandshakeOptions) {
+    const nonce = o.nonce ?? crypto.getRandomValues(new Uint8Array(32));
+    this.hello = {
+      t: 'hello', v: PEER_PROTOCOL_VERSION, chainId: o.chainId, principal: o.identity.principal,
+      publicKey: toHex(o.identity.publicKey), nonce: toHex(nonce),
+    };
+  }
+
+  /** The peer's hello: checked, then answered with our signature over the transcript. */
+  async onHello(peer: HelloFrame): Promise<AuthFrame> {
+    if (this.peerHello !== null) throw new PeerError(PeerCode.Malformed, 'a second hello');
+    if (peer.chainId !== this.o.chainId) {
+      throw new PeerError(PeerCode.WrongNetwork, `peer is on chain ${peer.chainId}, this node on ${this.o.chainId}`, {
+        details: { theirs: peer.chainId, ours: this.o.chainId },
+      });
+    }
+    if (peer.nonce === this.hello.nonce) throw new PeerError(PeerCode.AuthFailed, 'peer echoed our nonce');
+    const key = fromHex(peer.publicKey);
+    let owner: string;
+    try {
+      owner = principalOf(key, this.o.chainId);
+    } catch (cause) {
+      throw new PeerError(PeerCode.AuthFailed, 'peer public key is not a valid secp256k1 key', { cause });
+    }
+    if (owner !== peer.principal) {
+      throw new PeerError(PeerCode.AuthFailed, `peer claims ${peer.principal} but its key is ${owner}'s`, { details: { claimed: peer.principal, owner } });
+    }
+    if (this.o.expect !== undefined && peer.principal !== this.o.expect) {
+      throw new PeerError(PeerCode.WrongPeer, `dialled ${this.o.expect} but reached ${peer.principal}`, {
+        details: { expected: this.o.expect, reached: peer.principal },
+      });
+    }
+    this.peerHello = peer;
+    const sig = await this.o.identity.sign(this.digest(this.o.dialler));
+    return { t: 'auth', sig: toHex(sig) };
+  }
+
+  /** The peer's signature: the peer is authenticated, or a PeerError says why not. */
+  onAuth(auth: AuthFrame): AuthenticatedPeer {
+    const peer = this.peerHello;
+    if (peer === null) throw new PeerError(PeerCode.Malformed, 'auth before hello');
+    const key = fromHex(peer.publicKey);
+    let signer: Uint8Array;
+    try {
+      signer = this.o.recover(this.digest(!this.o.dialler), fromHex(auth.sig));
+    } catch (cause) {
+      throw new PeerError(PeerCode.AuthFailed, 'handshake signature is not canonical', { cause });
+    }
+    if (!equalBytes(signer, key)) throw new PeerError(PeerCode.AuthFailed, `handshake signature is not by ${peer.principal}'s key`);
+    return { principal: peer.principal, publicKey: key };
+  }
+
+  private digest(signerIsDialler: boolean): Uint8Array {
+    const peer = this.peerHello!;
+    const [d, a] = this.o.dialler ? [this.hello, peer] : [peer, this.hello];
+    return handshakeDigest(this.o.chainId, d, a, signerIsDialler);
+  }
+}
