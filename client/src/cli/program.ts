@@ -1,0 +1,180 @@
+// `bitstream …`: the command line (commander). `node start` runs a node in this process;
+// `key create` writes an encrypted key file; every other command is a client of a
+// running node's HTTP API (--api, BITSTREAM_API, the URL the node wrote to
+// <data-dir>/api-url, or http://127.0.0.1:9737; the token from --token,
+// BITSTREAM_API_TOKEN, or <data-dir>/api-token). Tables for people, --json for scripts;
+// commands that wait for the chain print progress on stderr as the node reports it.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { BitStreamError } from '../errors/errors.js';
+import { NODE_DEFAULTS, NODE_ENV, loadNodeConfig } from '../node/config.js';
+import { sealKey, writeKeyFile } from '../node/keyfile.js';
+import { principalOf } from '../peer/handshake.js';
+import { publicKeyOf } from '../crypto/noble.js';
+import { CHAIN_ID_MAINNET, CHAIN_ID_TESTNET } from '../config/networks.js';
+import { NodeApiClient } from './api-client.js';
+import { fields, table } from './render.js';
+
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+const CHANNEL_COLUMNS = [['id', 'channel'], ['peer', 'peer'], ['token', 'token'], ['phase', 'phase'], ['nonce', 'nonce'], ['balance', 'balance'], ['peerBalance', 'peer balance']] as const;
+
+interface Globals { api?: string; token?: string; dataDir?: string; json?: boolean }
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('bitstream')
+    .description('BitStream: Bitcoin-anchored payment channels on Stacks')
+    .option('--api <url>', 'the node API to talk to (env BITSTREAM_API)')
+    .option('--token <token>', 'the API bearer token (env BITSTREAM_API_TOKEN, else <data-dir>/api-token)')
+    .option('--data-dir <dir>', 'the node data directory (env BITSTREAM_DATA_DIR)', undefined)
+    .option('--json', 'print JSON for scripts')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  const globals = (): Globals => program.opts<Globals>();
+  const dataDir = () => resolve(globals().dataDir ?? io.env[NODE_ENV.dataDir] ?? NODE_DEFAULTS.dataDir);
+  const client = () => {
+    const g = globals();
+    const urlFile = join(dataDir(), 'api-url');
+    const api = g.api ?? io.env['BITSTREAM_API'] ?? (existsSync(urlFile) ? readFileSync(urlFile, 'utf8').trim() : `http://${NODE_DEFAULTS.apiHost}:${NODE_DEFAULTS.apiPort}`);
+    const tokenFile = join(dataDir(), 'api-token');
+    const token = g.token ?? io.env[NODE_ENV.apiToken] ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '');
+    return new NodeApiClient(api.replace(/\/+$/, ''), token);
+  };
+  const print = (value: unknown, human: () => string) => io.out(globals().json ? JSON.stringify(value, null, 2) : human());
+  /** Run a request that waits for the chain, printing the node's progress on stderr. */
+  const waiting = async <T>(c: NodeApiClient, what: string, run: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    const stop = c.events((type, e) => {
+      if (type === 'chain.tx') io.err(`… ${String(e['kind'])} ${String(e['status'])} ${String(e['txid']).slice(0, 12)}… (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      else if (type === 'chain.block') io.err(`… burn block ${String(e['burnHeight'])}`);
+    });
+    io.err(`${what}: waiting for the chain…`);
+    try {
+      return await run();
+    } finally {
+      stop();
+    }
+  };
+
+  const node = program.command('node').description('run or inspect a node');
+  node.command('start')
+    .description('run a node in this process until interrupted')
+    .option('--config <file>', 'JSON config file (env BITSTREAM_CONFIG)')
+    .addOption(new Option('--network <name>', 'chain (env BITSTREAM_NETWORK)').choices(['local', 'devnet', 'testnet', 'mainnet']))
+    .option('--chain-url <url>', 'the Stacks API (env BITSTREAM_API_URL)')
+    .option('--peer-port <port>', 'peer WebSocket port (env BITSTREAM_PEER_PORT, default 9736)')
+    .option('--api-port <port>', 'HTTP API port (env BITSTREAM_API_PORT, default 9737)')
+    .option('--allow-mainnet', 'allow running on mainnet (env BITSTREAM_ALLOW_MAINNET=1)')
+    .action(async (o: { config?: string; network?: string; chainUrl?: string; peerPort?: string; apiPort?: string; allowMainnet?: boolean }) => {
+      const env: Record<string, string | undefined> = { ...io.env };
+      const set = (k: string, v: string | undefined) => v !== undefined && (env[k] = v);
+      set(NODE_ENV.config, o.config);
+      set('BITSTREAM_NETWORK', o.network);
+      set('BITSTREAM_API_URL', o.chainUrl);
+      set(NODE_ENV.peerPort, o.peerPort);
+      set(NODE_ENV.apiPort, o.apiPort);
+      set(NODE_ENV.dataDir, globals().dataDir);
+      if (o.allowMainnet) env[NODE_ENV.allowMainnet] = '1';
+      const { BitStreamNode } = await import('../node/service.js');
+      const n = await BitStreamNode.start(loadNodeConfig(env));
+      io.out(`BitStream node ${n.principal} on ${n.config.chain.network}\n  peers connect to ${n.peerUrl}\n  API at ${n.apiUrl} (OpenAPI: ${n.apiUrl}/openapi.json)\n  data in ${n.config.dataDir}`);
+      await new Promise<void>((done) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void n.stop().then(done));
+      });
+    });
+  node.command('info').description('the node: principal, chain, channels').action(async () => {
+    const info = await client().call<Record<string, unknown>>('GET', '/v1/info');
+    print(info, () => fields(info));
+  });
+
+  program.command('key')
+    .description('manage the node key')
+    .command('create')
+    .description('generate a key and write it encrypted (passphrase from BITSTREAM_KEY_PASSPHRASE)')
+    .requiredOption('--out <file>', 'where to write the key file (never overwritten)')
+    .addOption(new Option('--network <name>', 'the principal to show').choices(['testnet', 'mainnet']).default('testnet'))
+    .action(async (o: { out: string; network: string }) => {
+      const passphrase = io.env[NODE_ENV.passphrase];
+      if (passphrase === undefined || passphrase === '') throw new BitStreamError('CLI_NO_PASSPHRASE', `set ${NODE_ENV.passphrase} to the passphrase to encrypt the key with`);
+      const key = crypto.getRandomValues(new Uint8Array(32));
+      const principal = principalOf(publicKeyOf(key), o.network === 'mainnet' ? CHAIN_ID_MAINNET : CHAIN_ID_TESTNET);
+      writeKeyFile(o.out, await sealKey(key, passphrase, principal));
+      print({ principal, file: o.out }, () => `key for ${principal} written to ${o.out}`);
+    });
+
+  const peer = program.command('peer').description('peers');
+  peer.command('connect <url>').description('connect to a peer node (ws:// or wss://)').option('--principal <principal>', 'refuse anyone else').action(async (url: string, o: { principal?: string }) => {
+    const p = await client().call<Record<string, unknown>>('POST', '/v1/peers', { url, ...(o.principal === undefined ? {} : { principal: o.principal }) });
+    print(p, () => `connected to ${String(p['principal'])}`);
+  });
+  peer.command('list').description('peers and whether they are connected').action(async () => {
+    const ps = await client().call<Record<string, unknown>[]>('GET', '/v1/peers');
+    print(ps, () => table(ps, [['principal', 'peer'], ['connected', 'connected']]));
+  });
+
+  const channel = program.command('channel').description('channels');
+  channel.command('open <peer> <amount>')
+    .description('open a channel with a connected peer, depositing <amount> (smallest unit)')
+    .option('--token <token>', 'stx, sbtc or a SIP-010 contract', 'stx')
+    .option('--window <blocks>', 'dispute window in burn blocks')
+    .action(async (peerPrincipal: string, amount: string, o: { token: string; window?: string }) => {
+      const c = client();
+      const ch = await waiting(c, 'opening', () => c.call<Record<string, unknown>>('POST', '/v1/channels', { peer: peerPrincipal, amount, token: o.token, ...(o.window === undefined ? {} : { window: Number(o.window) }) }));
+      print(ch, () => `opened ${String(ch['id'])}\n${fields(ch)}`);
+    });
+  channel.command('list').description('every channel of the node').action(async () => {
+    const cs = await client().call<Record<string, unknown>[]>('GET', '/v1/channels');
+    print(cs, () => table(cs.map((c) => ({ ...c, id: `${String(c['id']).slice(0, 16)}…` })), CHANNEL_COLUMNS));
+  });
+  channel.command('show <id>').description('one channel').action(async (id: string) => {
+    const ch = await client().call<Record<string, unknown>>('GET', `/v1/channels/${id}`);
+    print(ch, () => fields(ch));
+  });
+  for (const op of ['deposit', 'withdraw'] as const) {
+    channel.command(`${op} <id> <amount>`).description(`${op} <amount> (co-signed ${op} state, then on-chain)`).action(async (id: string, amount: string) => {
+      const c = client();
+      const ch = await waiting(c, op, () => c.call<Record<string, unknown>>('POST', `/v1/channels/${id}/${op}`, { amount }));
+      print(ch, () => fields(ch));
+    });
+  }
+  for (const op of ['close', 'force-close'] as const) {
+    channel.command(`${op} <id>`).description(op === 'close' ? 'close cooperatively: both paid at once' : 'close alone with the newest state; paid after the dispute window').action(async (id: string) => {
+      const c = client();
+      const ch = await waiting(c, op, () => c.call<Record<string, unknown>>('POST', `/v1/channels/${id}/${op}`));
+      print(ch, () => fields(ch));
+    });
+  }
+
+  program.command('pay <channel> <amount>').description('pay the peer of a channel').option('--id <id>', 'payment id (retrying with it never pays twice)').action(async (channelId: string, amount: string, o: { id?: string }) => {
+    const p = await client().call<Record<string, unknown>>('POST', '/v1/payments', { channelId, amount, ...(o.id === undefined ? {} : { id: o.id }) });
+    print(p, () => `paid ${String(p['amount'])} (payment ${String(p['id'])}, state ${String(p['nonce'])})`);
+  });
+  program.command('payment').description('payments').command('show <id>').description('a payment by id').action(async (id: string) => {
+    const p = await client().call<Record<string, unknown>>('GET', `/v1/payments/${encodeURIComponent(id)}`);
+    print(p, () => fields(p));
+  });
+  return program;
+}
+
+/** Run the CLI; the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  program.exitOverride();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version') return 0;
+    if (typeof code === 'string' && code.startsWith('commander.')) return 2;
+    if (program.opts<Globals>().json) io.out(JSON.stringify({ error: { code: code ?? 'CLI_FAILED', message: (e as Error).message } }));
+    else io.err(`error ${code ?? 'CLI_FAILED'}: ${(e as Error).message}`);
+    return 1;
+  }
+}

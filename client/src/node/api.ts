@@ -1,0 +1,188 @@
+// The node's HTTP API (Hono, with @hono/zod-openapi: every request is validated by its
+// zod schema, and the same schemas make the OpenAPI document served at /openapi.json).
+// /v1/* and /metrics need `Authorization: Bearer <token>`; /health and /openapi.json
+// do not. Errors are JSON `{ error: { code, message, details } }` with the stable code
+// of the typed error behind them. Handlers only translate: the manager decides.
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { streamSSE } from 'hono/streaming';
+import { timingSafeEqual } from 'node:crypto';
+import { BitStreamError } from '../errors/errors.js';
+import { PaymentFailedError, PaymentPendingError } from '../channel/payments.js';
+import { NodeCode, NodeError } from './errors.js';
+import type { BitStreamNode } from './service.js';
+
+const Amount = z.string().regex(/^[1-9][0-9]{0,38}$/, 'a positive integer in the token\'s smallest unit, as a string').openapi({ example: '1000' });
+const ChannelId = z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'a 32-byte channel id in hex');
+const Principal = z.string().regex(/^S[0-9A-HJKMNP-TV-Z]{27,41}$/, 'a standard Stacks principal');
+const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) }).openapi('Error');
+const Channel = z.object({
+  id: z.string(), peer: z.string(), role: z.enum(['a', 'b']), token: z.string().nullable(), phase: z.string(), nonce: z.string(),
+  balance: z.string(), peerBalance: z.string(), window: z.string(), busy: z.boolean(), peerConnected: z.boolean(),
+}).openapi('Channel');
+const Peer = z.object({ principal: z.string(), connected: z.boolean() }).openapi('Peer');
+const Payment = z.object({ id: z.string(), channelId: z.string(), amount: z.string(), status: z.string(), nonce: z.string().optional(), reason: z.string().optional() }).openapi('Payment');
+const Info = z.object({
+  principal: z.string(), publicKey: z.string(), network: z.string(), chainId: z.number(), contract: z.string(), peerUrl: z.string().nullable(),
+  chain: z.object({ burnHeight: z.string(), stacksHeight: z.string(), lastReadMsAgo: z.number().nullable(), error: z.string().nullable() }),
+  channels: z.number(), peers: z.number(),
+}).openapi('NodeInfo');
+const Tx = z.object({ txid: z.string(), channelId: z.string().nullable(), kind: z.string(), nonce: z.string(), fee: z.string(), status: z.string(), at: z.number() }).openapi('Transaction');
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const errors = { 400: json(ErrorBody, 'bad request'), 401: json(ErrorBody, 'no or wrong bearer token'), 404: json(ErrorBody, 'not found'), 409: json(ErrorBody, 'not possible now'), 502: json(ErrorBody, 'the chain refused or failed') };
+const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
+const idParam = { params: z.object({ id: ChannelId.openapi({ param: { name: 'id', in: 'path' } }) }) };
+const security = [{ bearer: [] }];
+
+const STATUS: Record<string, number> = {
+  [NodeCode.BadRequest]: 400, [NodeCode.Unauthorized]: 401, [NodeCode.UnknownChannel]: 404, [NodeCode.UnknownPayment]: 404,
+  [NodeCode.PeerNotConnected]: 409, [NodeCode.ChannelState]: 409, [NodeCode.OpenRefused]: 409, [NodeCode.OpenMismatch]: 409,
+  [NodeCode.Chain]: 502, [NodeCode.ChainTimeout]: 504,
+};
+
+export function errorResponse(c: Context, e: unknown) {
+  // hono's own refusals (a body that is not JSON, a wrong content type)
+  if (e instanceof HTTPException && e.status < 500) {
+    return c.json({ error: { code: NodeCode.BadRequest, message: e.message } }, e.status === 415 ? 415 : 400);
+  }
+  if (e instanceof BitStreamError) {
+    const status = STATUS[e.code] ?? (e instanceof PaymentPendingError ? 202 : e instanceof PaymentFailedError ? 422 : e instanceof NodeError ? 500 : 400);
+    return c.json({ error: { code: e.code, message: e.message, details: jsonSafe(e.details) } }, status as 400);
+  }
+  return c.json({ error: { code: 'NODE_INTERNAL', message: 'internal error' } }, 500);
+}
+
+function jsonSafe(d: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(d, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))) as Record<string, unknown>;
+}
+
+const tokenOf = (node: BitStreamNode, t: string): string | null => (t === 'stx' ? null : t === 'sbtc' ? node.config.chain.sbtc : t);
+
+export function createApi(node: BitStreamNode, token: string): OpenAPIHono {
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const i = result.error.issues[0];
+        return c.json({ error: { code: NodeCode.BadRequest, message: `${i?.path.join('.') || 'body'}: ${i?.message ?? 'invalid'}`, details: { issues: result.error.issues.slice(0, 5).map((x) => `${x.path.join('.')}: ${x.message}`) } } }, 400);
+      }
+      return undefined;
+    },
+  });
+  const expected = Buffer.from(`Bearer ${token}`);
+  const authorised = (header: string | undefined) => {
+    const got = Buffer.from(header ?? '');
+    return got.length === expected.length && timingSafeEqual(got, expected);
+  };
+  app.use('/v1/*', async (c, next) => {
+    if (!authorised(c.req.header('authorization'))) return c.json({ error: { code: NodeCode.Unauthorized, message: 'a valid bearer token is required' } }, 401);
+    return next();
+  });
+  app.use('/metrics', async (c, next) => {
+    if (!authorised(c.req.header('authorization'))) return c.json({ error: { code: NodeCode.Unauthorized, message: 'a valid bearer token is required' } }, 401);
+    return next();
+  });
+  app.onError((e, c) => errorResponse(c, e));
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+
+  app.get('/health', (c) => c.json({ ok: true }));
+  app.get('/metrics', async (c) => c.text(await node.metrics.registry.metrics(), 200, { 'content-type': node.metrics.registry.contentType }));
+
+  app.openapi(createRoute({ method: 'get', path: '/v1/info', security, responses: { 200: json(Info, 'the node'), 401: errors[401] } }), (c) => c.json(node.info(), 200));
+
+  app.openapi(createRoute({ method: 'get', path: '/v1/peers', security, responses: { 200: json(z.array(Peer), 'peers'), 401: errors[401] } }), (c) => c.json(node.peers(), 200));
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/peers', security,
+      request: body(z.strictObject({ url: z.string().regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// URL'), principal: Principal.optional() })),
+      responses: { 200: json(Peer, 'connected'), ...errors },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      return c.json(await node.connect(b.url, b.principal), 200);
+    },
+  );
+
+  app.openapi(createRoute({ method: 'get', path: '/v1/channels', security, responses: { 200: json(z.array(Channel), 'channels'), 401: errors[401] } }), (c) => c.json(node.manager.list(), 200));
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/channels', security,
+      request: body(z.strictObject({
+        peer: Principal, amount: Amount,
+        token: z.string().regex(/^(stx|sbtc|S[0-9A-HJKMNP-TV-Z]{27,41}\.[a-zA-Z][a-zA-Z0-9-]{0,39})$/, 'stx, sbtc or a SIP-010 contract').default('stx'),
+        window: z.number().int().min(6).max(4320).optional(),
+      })),
+      responses: { 201: json(Channel, 'opened and confirmed'), ...errors },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      const view = await node.manager.open({ peer: b.peer, token: tokenOf(node, b.token), amount: BigInt(b.amount), window: BigInt(b.window ?? node.config.chain.window) });
+      return c.json(view, 201);
+    },
+  );
+  app.openapi(createRoute({ method: 'get', path: '/v1/channels/{id}', security, request: idParam, responses: { 200: json(Channel, 'the channel'), ...errors } }), (c) =>
+    c.json(node.manager.get(c.req.valid('param').id), 200));
+  for (const op of ['deposit', 'withdraw'] as const) {
+    app.openapi(
+      createRoute({ method: 'post', path: `/v1/channels/{id}/${op}`, security, request: { ...idParam, ...body(z.strictObject({ amount: Amount })) }, responses: { 200: json(Channel, `${op} confirmed`), ...errors } }),
+      async (c) => c.json(await node.manager[op](c.req.valid('param').id, BigInt(c.req.valid('json').amount)), 200),
+    );
+  }
+  app.openapi(createRoute({ method: 'post', path: '/v1/channels/{id}/close', security, request: idParam, responses: { 200: json(Channel, 'closed cooperatively'), ...errors } }), async (c) =>
+    c.json(await node.manager.close(c.req.valid('param').id), 200));
+  app.openapi(createRoute({ method: 'post', path: '/v1/channels/{id}/force-close', security, request: idParam, responses: { 200: json(Channel, 'closing; resolved after the window'), ...errors } }), async (c) =>
+    c.json(await node.manager.forceClose(c.req.valid('param').id), 200));
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/payments', security,
+      request: body(z.strictObject({ channelId: ChannelId, amount: Amount, id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/).optional() })),
+      responses: { 200: json(Payment, 'paid: the state carrying it is final'), 202: json(ErrorBody, 'still pending: ask for its status'), 422: json(ErrorBody, 'failed: nothing moved'), ...errors },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      const r = await node.manager.pay(b.channelId.replace(/^0x/, '').toLowerCase(), BigInt(b.amount), b.id === undefined ? {} : { paymentId: b.id });
+      return c.json({ id: r.id, channelId: b.channelId, amount: r.amount.toString(), status: 'completed', nonce: r.nonce.toString() }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({ method: 'get', path: '/v1/payments/{id}', security, request: { params: z.object({ id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/).openapi({ param: { name: 'id', in: 'path' } }) }) }, responses: { 200: json(Payment, 'the payment'), ...errors } }),
+    (c) => {
+      const s = node.manager.paymentStatus(c.req.valid('param').id);
+      if (s === null) throw new NodeError(NodeCode.UnknownPayment, `no payment ${c.req.valid('param').id} on this node`);
+      return c.json({ id: s.id, channelId: s.channelId, amount: s.amount.toString(), status: s.status, ...(s.nonce === undefined ? {} : { nonce: s.nonce.toString() }), ...(s.reason === undefined ? {} : { reason: s.reason }) }, 200);
+    },
+  );
+  app.openapi(createRoute({ method: 'get', path: '/v1/transactions', security, responses: { 200: json(z.array(Tx), 'what the node sent'), 401: errors[401] } }), (c) =>
+    c.json(node.meta.txs().map((t) => ({ txid: t.txid, channelId: t.channelId, kind: t.kind, nonce: t.nonce.toString(), fee: t.fee.toString(), status: t.status, at: t.at })), 200));
+
+  app.get('/v1/events', (c) =>
+    streamSSE(c, async (stream) => {
+      const queue: string[] = [];
+      let wake: (() => void) | null = null;
+      const off = node.events.on((e) => {
+        queue.push(JSON.stringify(e));
+        wake?.();
+      });
+      stream.onAbort(() => {
+        off();
+        wake?.();
+      });
+      while (!stream.aborted) {
+        const next = queue.shift();
+        if (next === undefined) {
+          await new Promise<void>((r) => (wake = r));
+          wake = null;
+          continue;
+        }
+        await stream.writeSSE({ event: (JSON.parse(next) as { type: string }).type, data: next });
+      }
+    }));
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'BitStream node API', version: '1', description: 'Payment channels on Stacks: peers, channels, payments, events. Bearer token on /v1/*.' },
+  });
+  return app;
+}

@@ -1,0 +1,126 @@
+// The node's chain loop, by polling the Stacks API (the same endpoints on Hiro's API, a
+// self-run node and the local chain, so testnet and mainnet work unchanged): at each
+// poll it reads the tip; when it moved, it tells every channel, reads each channel's
+// record (the contract's get-channel, through the watchtower poller) so channels learn
+// what landed (a peer's deposit, withdraw or close) and the node's phase follows the
+// chain, then runs the built-in watchtower: every stale close of a channel this node
+// holds is challenged at every burn block until the challenge lands, closes are
+// resolved once their window ends, HTLCs settled, secrets revealed. Polling, rather
+// than the event observer, because it needs nothing from the operator's Stacks node
+// and a missed poll loses nothing: the next one reads the whole record again.
+import type { Logger } from 'pino';
+import type { StacksApi } from '../chainclient/api.js';
+import type { Broadcaster } from '../chainclient/broadcaster.js';
+import type { ChainContext } from '../chain/readers.js';
+import { pollIntoWatchtower } from '../watchtower/poller.js';
+import { Watchtower } from '../watchtower/watchtower.js';
+import type { SqliteStore } from '../store/sqlite.js';
+import { fromHex, toHex } from '../wire/json.js';
+import type { NodeEvents } from './events.js';
+import type { ChannelManager } from './manager.js';
+import type { NodeMeta } from './meta.js';
+
+export interface ChainLoopOptions {
+  readonly api: StacksApi;
+  readonly ctx: ChainContext;
+  readonly broadcaster: Broadcaster;
+  readonly manager: ChannelManager;
+  readonly store: SqliteStore;
+  readonly meta: NodeMeta;
+  readonly events: NodeEvents;
+  readonly self: string;
+  readonly pollMs: number;
+  readonly log: Logger;
+}
+
+export class ChainLoop {
+  readonly tower: Watchtower;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private last = { burn: -1n, stacks: -1n };
+  /** the chain's heights at the last successful poll, and when */
+  status = { burn: 0n, stacks: 0n, tenure: 0n, at: 0, error: null as string | null };
+
+  constructor(private readonly o: ChainLoopOptions) {
+    const store = o.store;
+    const signed = (s: { state: import('../codec/state.js').ChannelState; sigA: Uint8Array | null; sigB: Uint8Array | null } | undefined) =>
+      s === undefined || s.sigA === null || s.sigB === null ? null : { state: s.state, sigA: s.sigA, sigB: s.sigB };
+    this.tower = new Watchtower({
+      contract: o.ctx.contract,
+      registry: o.ctx.registry,
+      self: o.self,
+      states: {
+        latest: (id) => signed(store.load(id)?.latest),
+        latestClosable: (id) => signed(store.load(id)?.closable),
+      },
+      secrets: {
+        secretFor: (hash) => {
+          const h = toHex(hash);
+          for (const id of store.channels()) {
+            const s = store.secrets(id).get(h);
+            if (s !== undefined) return s;
+          }
+          return null;
+        },
+      },
+    });
+  }
+
+  start(): void {
+    const tick = () => {
+      this.running = this.poll().finally(() => {
+        this.running = null;
+        if (this.timer !== null) this.timer = setTimeout(tick, this.o.pollMs);
+      });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Follow the node's transactions nobody waits for (the watchtower's) to their outcome. */
+  private async track(): Promise<void> {
+    for (const t of this.o.meta.pendingTxs()) {
+      const tx = await this.o.api.tx(t.txid);
+      if (tx === null || tx.status === 'pending') continue;
+      this.o.meta.setTxStatus(t.txid, tx.status);
+      this.o.events.emit({ type: 'chain.tx', channelId: t.channelId, kind: t.kind, txid: t.txid, status: tx.status });
+    }
+  }
+
+  /** One round (exported for tests and for the first poll at start). */
+  async poll(): Promise<void> {
+    try {
+      const h = await this.o.api.heights();
+      this.status = { burn: h.burn, stacks: h.stacks, tenure: h.tenure, at: Date.now(), error: null };
+      if (h.burn === this.last.burn && h.stacks === this.last.stacks) return;
+      this.last = { burn: h.burn, stacks: h.stacks };
+      this.o.events.emit({ type: 'chain.block', burnHeight: h.burn.toString(), stacksHeight: h.stacks.toString() });
+      this.o.manager.tip(h.burn, h.tenure);
+      const held = this.o.manager.all();
+      for (const c of held) this.tower.watch(fromHex(c.meta.id));
+      await pollIntoWatchtower(this.o.ctx, this.tower, held.map((c) => fromHex(c.meta.id)));
+      for (const c of held) {
+        const r = this.tower.recordOf(fromHex(c.meta.id));
+        if (r !== null) this.o.manager.observed(c.meta.id, r.nonce, r.status, h.burn);
+      }
+      const step = await this.tower.step({ burnHeight: h.burn, tenureHeight: h.tenure }, async (action) => {
+        const sub = await this.o.broadcaster.submit(action.call);
+        const channelId = 'channelId' in action ? toHex(action.channelId) : null;
+        this.o.meta.addTx({ txid: sub.txid, channelId, kind: action.kind, nonce: sub.nonce, fee: sub.fee, status: 'pending', at: sub.at, replaces: null });
+        this.o.events.emit({ type: 'chain.tx', channelId, kind: action.kind, txid: sub.txid, status: 'pending' });
+        this.o.log.info({ channel: channelId, kind: action.kind, txid: sub.txid }, 'watchtower sent a transaction');
+      });
+      await this.track();
+      for (const f of step.failed) this.o.log.warn({ kind: f.action.kind, err: f.error }, 'watchtower action failed');
+      for (const p of step.problems) this.o.log.warn({ channel: toHex(p.channelId), err: p.error }, 'watchtower cannot act');
+    } catch (e) {
+      this.status = { ...this.status, error: e instanceof Error ? e.message : String(e) };
+      this.o.log.warn({ err: e }, 'chain poll failed');
+    }
+  }
+}

@@ -1,0 +1,152 @@
+// The node's configuration: defaults, then a JSON config file, then environment
+// variables (each step overrides the one before; the CLI turns its flags into the same
+// names). The chain settings are the client's (config/load.ts, BITSTREAM_NETWORK, …), so
+// a library user and a node read them alike. Validated here, typed inside. Refuses
+// mainnet unless BITSTREAM_ALLOW_MAINNET=1 (or allowMainnet in the file): a node holds
+// real money there. No I/O beyond reading the file it is given.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { loadConfig, contractOf, type BitStreamConfig, type ContractPrincipal, type Env } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
+import { NETWORKS } from '../config/networks.js';
+import { NodeCode, NodeError } from './errors.js';
+
+/** Environment variables of the node (on top of config/load.ts's). */
+export const NODE_ENV = {
+  config: 'BITSTREAM_CONFIG',
+  dataDir: 'BITSTREAM_DATA_DIR',
+  key: 'BITSTREAM_NODE_KEY',
+  keyFile: 'BITSTREAM_KEY_FILE',
+  passphrase: 'BITSTREAM_KEY_PASSPHRASE',
+  registry: 'BITSTREAM_REGISTRY',
+  peerHost: 'BITSTREAM_PEER_HOST',
+  peerPort: 'BITSTREAM_PEER_PORT',
+  apiHost: 'BITSTREAM_API_HOST',
+  apiPort: 'BITSTREAM_API_PORT',
+  apiToken: 'BITSTREAM_API_TOKEN',
+  confirmations: 'BITSTREAM_CONFIRMATIONS',
+  allowMainnet: 'BITSTREAM_ALLOW_MAINNET',
+  logLevel: 'BITSTREAM_LOG_LEVEL',
+} as const;
+
+export const NODE_DEFAULTS = {
+  dataDir: '.bitstream',
+  peerHost: '127.0.0.1',
+  peerPort: 9736,
+  apiHost: '127.0.0.1',
+  apiPort: 9737,
+  confirmations: 1,
+  logLevel: 'info',
+} as const;
+
+const port = z.number().int().min(0).max(65535);
+const FileSchema = z.strictObject({
+  network: z.enum(NETWORKS).optional(),
+  allowMainnet: z.boolean().optional(),
+  dataDir: z.string().min(1).optional(),
+  apiUrl: z.string().optional(),
+  contract: z.string().optional(),
+  registry: z.string().optional(),
+  sbtc: z.string().optional(),
+  keyFile: z.string().min(1).optional(),
+  window: z.number().int().optional(),
+  pollMs: z.number().int().optional(),
+  confirmations: z.number().int().min(0).max(100).optional(),
+  peer: z.strictObject({ host: z.string().min(1).optional(), port: port.optional() }).optional(),
+  api: z.strictObject({ host: z.string().min(1).optional(), port: port.optional() }).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+});
+export type NodeConfigFile = z.infer<typeof FileSchema>;
+
+export interface NodeConfig {
+  readonly chain: BitStreamConfig & { readonly contract: ContractPrincipal };
+  readonly registry: ContractPrincipal;
+  readonly dataDir: string;
+  /** where the key comes from: a hex key in the environment, or a key file and its passphrase */
+  readonly key: { readonly kind: 'env'; readonly hex: string } | { readonly kind: 'file'; readonly path: string; readonly passphrase: string };
+  readonly peer: { readonly host: string; readonly port: number };
+  readonly api: { readonly host: string; readonly port: number; readonly token: string | null };
+  /** burn blocks deep an on-chain channel state must be before its funds count */
+  readonly confirmations: number;
+  readonly logLevel: string;
+}
+
+function readFile(path: string): NodeConfigFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new NodeError(NodeCode.Config, `cannot read config file ${path}`, { cause, details: { path } });
+  }
+  const r = FileSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new NodeError(NodeCode.Config, `${path}: ${i.path.join('.') || '(top)'}: ${i.message}`, { details: { path, field: i.path.join('.') } });
+  }
+  return r.data;
+}
+
+const blank = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
+
+function int(env: Env, name: string, min: number, max: number): number | undefined {
+  const v = blank(env[name]);
+  if (v === undefined) return undefined;
+  if (!/^[0-9]{1,9}$/.test(v) || Number(v) < min || Number(v) > max) throw new ConfigError('CONFIG_INVALID', name, `an integer from ${min} to ${max}`, { value: v });
+  return Number(v);
+}
+
+/** The node's configuration from `env` (and the file BITSTREAM_CONFIG names, if any). */
+export function loadNodeConfig(env: Env = process.env): NodeConfig {
+  const filePath = blank(env[NODE_ENV.config]);
+  const file: NodeConfigFile = filePath === undefined ? {} : readFile(filePath);
+  // the file's chain settings become the client's variables, unless the environment sets them
+  const chainEnv: Record<string, string | undefined> = {
+    BITSTREAM_NETWORK: file.network,
+    BITSTREAM_API_URL: file.apiUrl,
+    BITSTREAM_CONTRACT: file.contract,
+    BITSTREAM_SBTC: file.sbtc,
+    BITSTREAM_WINDOW: file.window?.toString(),
+    BITSTREAM_POLL_MS: file.pollMs?.toString(),
+  };
+  for (const [k, v] of Object.entries(env)) if (blank(v) !== undefined) chainEnv[k] = v;
+  const chain = loadConfig(chainEnv);
+  if (chain.network === 'mainnet' && !(blank(env[NODE_ENV.allowMainnet]) === '1' || file.allowMainnet === true)) {
+    throw new NodeError(NodeCode.MainnetRefused, `refusing to run on mainnet without ${NODE_ENV.allowMainnet}=1: this node would hold real funds`);
+  }
+  if (chain.contract === null) {
+    throw new ConfigError('CONFIG_MISSING', 'BITSTREAM_CONTRACT', `no default on ${chain.network}: set it to the deployed channel contract`);
+  }
+  const contract = chain.contract;
+  const rawRegistry = blank(env[NODE_ENV.registry]) ?? file.registry;
+  const registry = rawRegistry === undefined ? (`${contract.split('.')[0]}.secret-registry` as ContractPrincipal) : contractOf(chain.network, NODE_ENV.registry, rawRegistry);
+
+  const dataDir = resolve(blank(env[NODE_ENV.dataDir]) ?? file.dataDir ?? NODE_DEFAULTS.dataDir);
+  const hexKey = blank(env[NODE_ENV.key]);
+  const keyFile = blank(env[NODE_ENV.keyFile]) ?? file.keyFile ?? (existsSync(resolve(dataDir, 'key.json')) ? resolve(dataDir, 'key.json') : undefined);
+  let key: NodeConfig['key'];
+  if (hexKey !== undefined) {
+    if (!/^[0-9a-fA-F]{64}(01)?$/.test(hexKey)) throw new ConfigError('CONFIG_INVALID', NODE_ENV.key, 'a 32-byte private key in hex (optionally with the 01 compression suffix)');
+    key = { kind: 'env', hex: hexKey.slice(0, 64).toLowerCase() };
+  } else if (keyFile !== undefined) {
+    const passphrase = env[NODE_ENV.passphrase];
+    if (passphrase === undefined || passphrase === '') throw new ConfigError('CONFIG_MISSING', NODE_ENV.passphrase, `the passphrase of ${keyFile}`);
+    key = { kind: 'file', path: resolve(keyFile), passphrase };
+  } else {
+    throw new ConfigError('CONFIG_MISSING', NODE_ENV.key, `no key: set ${NODE_ENV.key}, or ${NODE_ENV.keyFile} and ${NODE_ENV.passphrase} (bitstream key create writes one)`);
+  }
+  return {
+    chain: { ...chain, contract },
+    registry,
+    dataDir,
+    key,
+    peer: { host: blank(env[NODE_ENV.peerHost]) ?? file.peer?.host ?? NODE_DEFAULTS.peerHost, port: int(env, NODE_ENV.peerPort, 0, 65535) ?? file.peer?.port ?? NODE_DEFAULTS.peerPort },
+    api: {
+      host: blank(env[NODE_ENV.apiHost]) ?? file.api?.host ?? NODE_DEFAULTS.apiHost,
+      port: int(env, NODE_ENV.apiPort, 0, 65535) ?? file.api?.port ?? NODE_DEFAULTS.apiPort,
+      token: blank(env[NODE_ENV.apiToken]) ?? null,
+    },
+    confirmations: int(env, NODE_ENV.confirmations, 0, 100) ?? file.confirmations ?? NODE_DEFAULTS.confirmations,
+    logLevel: blank(env[NODE_ENV.logLevel]) ?? file.logLevel ?? NODE_DEFAULTS.logLevel,
+  };
+}

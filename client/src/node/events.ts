@@ -1,0 +1,29 @@
+// The node's event stream: what the HTTP API streams (SSE) and the metrics count.
+// A listener that throws is dropped from nothing else: each is called in its own try.
+export type NodeEvent =
+  | { readonly type: 'payment.sent'; readonly channelId: string; readonly id: string; readonly amount: string; readonly nonce: string }
+  | { readonly type: 'payment.received'; readonly channelId: string; readonly amount: string; readonly nonce: string }
+  | { readonly type: 'channel.state'; readonly channelId: string; readonly nonce: string; readonly balance: string; readonly peerBalance: string }
+  | { readonly type: 'channel.phase'; readonly channelId: string; readonly phase: string }
+  | { readonly type: 'chain.tx'; readonly channelId: string | null; readonly kind: string; readonly txid: string; readonly status: string }
+  | { readonly type: 'chain.block'; readonly burnHeight: string; readonly stacksHeight: string }
+  | { readonly type: 'peer'; readonly principal: string; readonly connected: boolean };
+
+export class NodeEvents {
+  private readonly listeners = new Set<(e: NodeEvent) => void>();
+
+  on(listener: (e: NodeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(e: NodeEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // a broken subscriber must not stop the node
+      }
+    }
+  }
+}

@@ -1,0 +1,386 @@
+// The node's channels: opening one with a peer end to end, taking one a peer opens,
+// restoring all of them after a restart, and the operations on them (pay, deposit,
+// withdraw, cooperative and unilateral close). Opening, over the peer session:
+//   1. the opener offers (token, amount, window); the peer checks its policy and agrees;
+//   2. the opener sends create-channel and waits for its confirmation depth;
+//   3. the opener tells the peer the channel id; the peer reads the channel on-chain and
+//      accepts it only if it is exactly what was agreed (participants, token, window,
+//      balances, status) — a peer never signs for a channel it has not seen on-chain;
+//   4. both sides open their Channel at the on-chain opening state.
+// Counterparty funding is a deposit: a co-signed deposit state, then fund-channel. The
+// chain loop (chain-loop.ts) tells channels what landed; this file sends the node's own
+// chain calls and waits for them.
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { buildCreateChannel, buildFundChannel } from '../chain/build-open.js';
+import { buildCloseChannel, buildUnilateralClose } from '../chain/build-close.js';
+import { buildWithdraw } from '../chain/build-update.js';
+import type { ContractCall } from '../chain/call.js';
+import { contractError } from '../chain/errors.js';
+import { getChannel, type ChainContext } from '../chain/readers.js';
+import { ChannelStatus } from '../chain/record.js';
+import type { SignedState as ChainSignedState } from '../chain/signed.js';
+import type { Broadcaster, AnyCall } from '../chainclient/broadcaster.js';
+import type { StacksApi, TxView } from '../chainclient/api.js';
+import { Channel } from '../channel/channel.js';
+import { backendVerifier } from '../channel/verify.js';
+import type { PaymentStatus } from '../channel/payments.js';
+import { Action, NO_DATA, type ChannelState } from '../codec/state.js';
+import type { CryptoBackend } from '../crypto/backend.js';
+import type { PeerNetwork } from '../peer/network.js';
+import type { PeerSession } from '../peer/session.js';
+import type { Signer } from '../signers/signer.js';
+import type { SqliteStore } from '../store/sqlite.js';
+import type { SignedState } from '../store/types.js';
+import { fromHex, toHex } from '../wire/json.js';
+import { NodeCode, NodeError } from './errors.js';
+import type { NodeEvents } from './events.js';
+import type { ChannelMeta, NodeMeta } from './meta.js';
+
+export interface ManagerOptions {
+  readonly self: { readonly principal: string; readonly publicKey: Uint8Array; readonly signer: Signer; readonly backend: CryptoBackend };
+  readonly store: SqliteStore;
+  readonly meta: NodeMeta;
+  readonly net: PeerNetwork;
+  readonly api: StacksApi;
+  readonly broadcaster: Broadcaster;
+  readonly ctx: ChainContext;
+  readonly chainId: number;
+  /** tokens this node takes channels in (null: STX), besides STX */
+  readonly tokens: readonly string[];
+  readonly window: { readonly min: bigint; readonly max: bigint };
+  readonly confirmations: number;
+  readonly events: NodeEvents;
+  readonly log: Logger;
+}
+
+/** A channel as the API shows it. */
+export interface ChannelView {
+  readonly id: string;
+  readonly peer: string;
+  readonly role: 'a' | 'b';
+  readonly token: string | null;
+  readonly phase: string;
+  readonly nonce: string;
+  readonly balance: string;
+  readonly peerBalance: string;
+  readonly window: string;
+  readonly busy: boolean;
+  readonly peerConnected: boolean;
+}
+
+const amount = z.string().regex(/^[1-9][0-9]{0,38}$/);
+const OfferSchema = z.strictObject({ token: z.string().max(150).nullable(), amount, window: amount });
+const CreatedSchema = z.strictObject({ channelId: z.string().regex(/^[0-9a-f]{64}$/), txid: z.string().regex(/^(0x)?[0-9a-f]{64}$/), offer: OfferSchema });
+
+type Offer = z.infer<typeof OfferSchema>;
+
+interface Held {
+  meta: ChannelMeta;
+  readonly channel: Channel;
+}
+
+const OFFER_TTL_MS = 15 * 60_000;
+
+export class ChannelManager {
+  private readonly held = new Map<string, Held>();
+  /** offers this node agreed to, by peer, until the channel shows up on-chain */
+  private readonly offers = new Map<string, { offer: Offer; at: number }[]>();
+  private heights = { burn: 0n, tenure: 0n };
+
+  constructor(private readonly o: ManagerOptions) {}
+
+  /** Reopen every channel the node holds, from its store and meta, bound to its peer's session. */
+  async restore(): Promise<void> {
+    this.heights = await this.o.api.heights();
+    for (const meta of this.o.meta.channels()) {
+      const session = this.o.net.sessionFor(meta.peer, fromHex(meta.peerKey));
+      const channel = await this.openChannel(meta, session);
+      for (const l of this.o.meta.landings(meta.id)) channel.confirmOnChain(l.nonce, l.burn);
+    }
+  }
+
+  list(): ChannelView[] {
+    return [...this.held.values()].map((h) => this.view(h));
+  }
+
+  get(id: string): ChannelView {
+    return this.view(this.hold(id));
+  }
+
+  /** Channels the chain loop follows. */
+  all(): readonly { readonly meta: ChannelMeta; readonly channel: Channel }[] {
+    return [...this.held.values()];
+  }
+
+  /** Open a channel with `peer`, depositing `amount` of `token` (null: STX). Waits for the confirmation depth. */
+  async open(o: { peer: string; token: string | null; amount: bigint; window: bigint; onProgress?: (what: string) => void }): Promise<ChannelView> {
+    const session = this.connected(o.peer);
+    if (o.amount <= 0n) throw new NodeError(NodeCode.BadRequest, 'the deposit must be above zero');
+    this.checkTerms(o.token, o.window);
+    const offer: Offer = { token: o.token, amount: o.amount.toString(), window: o.window.toString() };
+    try {
+      await session.request('open-offer', offer);
+    } catch (e) {
+      throw new NodeError(NodeCode.OpenRefused, `${o.peer} refused the channel: ${(e as Error).message}`, { cause: e });
+    }
+    o.onProgress?.('peer agreed; sending create-channel');
+    const call = buildCreateChannel({ contract: this.o.ctx.contract, sender: this.o.self.principal, participantB: o.peer, token: o.token, amount: o.amount, window: o.window });
+    const tx = await this.send(null, 'create-channel', call, o.onProgress);
+    const result = tx.result!;
+    if (result.type !== 'ok' || result.value.type !== 'buffer') throw new NodeError(NodeCode.Chain, 'create-channel returned no channel id');
+    const id = result.value.value.replace(/^0x/, '');
+    o.onProgress?.(`channel ${id} confirmed; the peer checks it on-chain`);
+    await session.request('open-created', { channelId: id, txid: tx.txid, offer });
+    const meta: ChannelMeta = {
+      id, peer: o.peer, peerKey: toHex(session.publicKey), role: 'a', token: o.token, window: o.window, opening: o.amount,
+      phase: 'open', createdTxid: tx.txid, createdAt: Date.now(),
+    };
+    this.o.meta.addChannel(meta);
+    this.o.meta.landed(id, 0n, tx.burnHeight!);
+    const channel = await this.openChannel(meta, session);
+    channel.confirmOnChain(0n, tx.burnHeight!);
+    return this.view(this.hold(id));
+  }
+
+  /** A peer's node request (the peer layer's onRequest). */
+  async onRequest(kind: string, body: unknown, session: PeerSession): Promise<unknown> {
+    if (kind === 'open-offer') return this.onOffer(session, parse(OfferSchema, body, kind));
+    if (kind === 'open-created') return this.onCreated(session, parse(CreatedSchema, body, kind));
+    throw new NodeError(NodeCode.BadRequest, `unknown request ${kind}`);
+  }
+
+  async pay(id: string, value: bigint, o: { paymentId?: string; timeoutMs?: number } = {}) {
+    const h = this.hold(id);
+    if (h.meta.phase !== 'open') throw new NodeError(NodeCode.ChannelState, `channel ${id} is ${h.meta.phase}`);
+    const r = await h.channel.pay(value, { ...(o.paymentId === undefined ? {} : { id: o.paymentId }), timeoutMs: o.timeoutMs ?? 30_000 });
+    this.o.events.emit({ type: 'payment.sent', channelId: id, id: r.id, amount: value.toString(), nonce: r.nonce.toString() });
+    return r;
+  }
+
+  paymentStatus(paymentId: string): (PaymentStatus & { channelId: string }) | null {
+    const stored = this.o.store.payment(paymentId);
+    const ids = stored === null ? [...this.held.keys()] : [toHex(stored.channelId)];
+    for (const id of ids) {
+      const s = this.held.get(id)?.channel.paymentStatus(paymentId);
+      if (s) return { ...s, channelId: id };
+    }
+    return null;
+  }
+
+  async deposit(id: string, value: bigint, onProgress?: (what: string) => void): Promise<ChannelView> {
+    const h = this.openHeld(id);
+    const s = await h.channel.deposit(value);
+    await this.land(h, 'fund-channel', buildFundChannel({ contract: this.o.ctx.contract, signed: forChain(s), token: h.meta.token }), s, onProgress);
+    return this.view(h);
+  }
+
+  async withdraw(id: string, value: bigint, onProgress?: (what: string) => void): Promise<ChannelView> {
+    const h = this.openHeld(id);
+    const s = await h.channel.withdraw(value);
+    await this.land(h, 'withdraw', buildWithdraw({ contract: this.o.ctx.contract, signed: forChain(s), token: h.meta.token }), s, onProgress);
+    return this.view(h);
+  }
+
+  /** Cooperative close: a co-signed close state, then close-channel pays both sides at once. */
+  async close(id: string, onProgress?: (what: string) => void): Promise<ChannelView> {
+    const h = this.openHeld(id);
+    const s = await h.channel.closeState();
+    await this.land(h, 'close-channel', buildCloseChannel({ contract: this.o.ctx.contract, signed: forChain(s), token: h.meta.token }), s, onProgress);
+    this.setPhase(h, 'closed');
+    return this.view(h);
+  }
+
+  /** Unilateral close: the newest closable state if newer than the checkpoint, else from the checkpoint. Resolved after the window by the chain loop. */
+  async forceClose(id: string, onProgress?: (what: string) => void): Promise<ChannelView> {
+    const h = this.openHeld(id);
+    const record = await getChannel(this.o.ctx, { channelId: fromHex(id) });
+    if (record === null || record.status !== ChannelStatus.Open) throw new NodeError(NodeCode.ChannelState, `channel ${id} is not open on-chain`);
+    const call = buildUnilateralClose({ contract: this.o.ctx.contract, channelId: fromHex(id), floor: record.nonce, closable: h.channel.closable });
+    await this.send(id, call.functionName, call, onProgress);
+    this.setPhase(h, 'closing');
+    return this.view(h);
+  }
+
+  /** chain-loop.ts: the tip moved. */
+  tip(burn: bigint, tenure: bigint): void {
+    this.heights = { burn, tenure };
+    for (const h of this.held.values()) h.channel.setChainTime({ burnHeight: burn, tenureHeight: tenure });
+  }
+
+  /** chain-loop.ts: the on-chain floor of `id` is `nonce` (seen at burn height `burn`), its status `status`. */
+  observed(id: string, nonce: bigint, status: ChannelStatus, burn: bigint): void {
+    const h = this.held.get(id);
+    if (h === undefined) return;
+    const latest = h.channel.latest.state;
+    if (nonce >= latest.nonce && (latest.nonce === 0n || latest.action !== Action.Transfer) && !this.o.meta.landings(id).some((l) => l.nonce === latest.nonce)) {
+      this.o.meta.landed(id, latest.nonce, burn);
+      h.channel.confirmOnChain(latest.nonce, burn);
+    }
+    const phase = status === ChannelStatus.Open ? 'open' : status === ChannelStatus.Closing ? 'closing' : 'closed';
+    if (phase !== h.meta.phase) this.setPhase(h, phase);
+  }
+
+  /** Stop every channel object (the node is stopping). */
+  shutdown(): void {
+    for (const h of this.held.values()) h.channel.close();
+  }
+
+  private onOffer(session: PeerSession, offer: Offer): { accept: true } {
+    this.checkTerms(offer.token, BigInt(offer.window));
+    const now = Date.now();
+    const list = (this.offers.get(session.principal) ?? []).filter((x) => now - x.at < OFFER_TTL_MS);
+    if (list.length >= 16) throw new NodeError(NodeCode.OpenRefused, 'too many channel offers waiting from this peer');
+    list.push({ offer, at: now });
+    this.offers.set(session.principal, list);
+    return { accept: true };
+  }
+
+  private async onCreated(session: PeerSession, m: z.infer<typeof CreatedSchema>): Promise<{ ok: true }> {
+    const list = this.offers.get(session.principal) ?? [];
+    const at = list.findIndex((x) => x.offer.token === m.offer.token && x.offer.amount === m.offer.amount && x.offer.window === m.offer.window);
+    if (at < 0) throw new NodeError(NodeCode.OpenMismatch, 'no agreed offer matches this channel');
+    if (this.held.has(m.channelId)) throw new NodeError(NodeCode.OpenMismatch, 'this channel is already held');
+    const record = await getChannel(this.o.ctx, { channelId: fromHex(m.channelId) });
+    const want = { a: session.principal, b: this.o.self.principal, token: m.offer.token, amount: BigInt(m.offer.amount), window: BigInt(m.offer.window) };
+    const problem = record === null ? 'not on-chain'
+      : record.participantA !== want.a ? `participant-a is ${record.participantA}`
+        : record.participantB !== want.b ? `participant-b is ${record.participantB}`
+          : record.token !== want.token ? `token is ${record.token ?? 'STX'}`
+            : record.window !== want.window ? `window is ${record.window}`
+              : record.status !== ChannelStatus.Open || record.nonce !== 0n ? 'not a fresh open channel'
+                : record.balanceA !== want.amount || record.balanceB !== 0n || record.total !== want.amount ? 'balances differ from the offer'
+                  : null;
+    if (problem !== null) throw new NodeError(NodeCode.OpenMismatch, `channel ${m.channelId}: ${problem}`, { details: { channelId: m.channelId } });
+    list.splice(at, 1);
+    const tx = await this.o.api.tx(m.txid).catch(() => null);
+    const burn = tx?.burnHeight ?? this.heights.burn;
+    const meta: ChannelMeta = {
+      id: m.channelId, peer: session.principal, peerKey: toHex(session.publicKey), role: 'b', token: want.token, window: want.window,
+      opening: want.amount, phase: 'open', createdTxid: m.txid.replace(/^0x/, ''), createdAt: Date.now(),
+    };
+    this.o.meta.addChannel(meta);
+    this.o.meta.landed(meta.id, 0n, burn);
+    const channel = await this.openChannel(meta, session);
+    channel.confirmOnChain(0n, burn);
+    this.o.log.info({ channel: meta.id, peer: meta.peer, amount: m.offer.amount }, 'accepted a channel');
+    return { ok: true };
+  }
+
+  private async openChannel(meta: ChannelMeta, session: PeerSession): Promise<Channel> {
+    const channelId = fromHex(meta.id);
+    const participants = meta.role === 'a' ? { a: this.o.self.principal, b: meta.peer } : { a: meta.peer, b: this.o.self.principal };
+    const initial: ChannelState = {
+      channelId, nonce: 0n, balanceA: meta.opening, balanceB: 0n, htlcs: [], action: Action.Transfer, actor: null, amount: 0n, validUntil: 0n, data: NO_DATA,
+    };
+    let previous: bigint | null = null;
+    const channel: Channel = await Channel.open({
+      channelId,
+      role: meta.role,
+      domain: { contract: this.o.ctx.contract, chainId: this.o.chainId },
+      participants,
+      signer: this.o.self.signer,
+      counterpartyKeys: [fromHex(meta.peerKey)],
+      verifier: backendVerifier(this.o.self.backend),
+      store: this.o.store,
+      transport: session.transport(meta.id),
+      window: meta.window,
+      confirmations: this.o.confirmations,
+      burnHeight: this.heights.burn,
+      tenureHeight: this.heights.tenure,
+      onState: (s) => this.onState(meta.id, meta.role, s, previous, (b) => (previous = b)),
+      onError: (e) => this.o.log.debug({ channel: meta.id, err: e }, 'refused a peer message'),
+    }, initial);
+    previous = channel.balances.own;
+    this.held.set(meta.id, { meta, channel });
+    return channel;
+  }
+
+  private onState(id: string, role: 'a' | 'b', s: SignedState, previous: bigint | null, set: (b: bigint) => void): void {
+    const own = role === 'a' ? s.state.balanceA : s.state.balanceB;
+    const other = role === 'a' ? s.state.balanceB : s.state.balanceA;
+    if (previous !== null && own > previous && s.state.action === Action.Transfer) {
+      this.o.events.emit({ type: 'payment.received', channelId: id, amount: (own - previous).toString(), nonce: s.state.nonce.toString() });
+    }
+    set(own);
+    this.o.events.emit({ type: 'channel.state', channelId: id, nonce: s.state.nonce.toString(), balance: own.toString(), peerBalance: other.toString() });
+  }
+
+  /** Send a chain state's call, wait for it, and tell the channel it landed. */
+  private async land(h: Held, kind: string, call: ContractCall, s: SignedState, onProgress?: (what: string) => void): Promise<void> {
+    const tx = await this.send(h.meta.id, kind, call, onProgress);
+    this.o.meta.landed(h.meta.id, s.state.nonce, tx.burnHeight!);
+    h.channel.confirmOnChain(s.state.nonce, tx.burnHeight!);
+  }
+
+  /** Broadcast, record, wait for the confirmation depth; a failed call is NODE_CHAIN naming the contract error. */
+  private async send(channelId: string | null, kind: string, call: AnyCall, onProgress?: (what: string) => void): Promise<TxView & { result: NonNullable<TxView['result']>; burnHeight: bigint }> {
+    const sub = await this.o.broadcaster.submit(call);
+    this.o.meta.addTx({ txid: sub.txid, channelId, kind, nonce: sub.nonce, fee: sub.fee, status: 'pending', at: sub.at, replaces: null });
+    this.o.events.emit({ type: 'chain.tx', channelId, kind, txid: sub.txid, status: 'pending' });
+    onProgress?.(`${kind} sent (${sub.txid}); waiting for ${this.o.confirmations} confirmation(s)`);
+    const tx = await this.o.broadcaster.mined(sub.txid, {
+      confirmations: this.o.confirmations,
+      onWait: (t) => onProgress?.(t === null || t.burnHeight === null ? `${kind}: waiting to be mined` : `${kind}: mined at burn height ${t.burnHeight}, waiting for depth`),
+    });
+    this.o.meta.setTxStatus(sub.txid, tx.status);
+    this.o.events.emit({ type: 'chain.tx', channelId, kind, txid: sub.txid, status: tx.status });
+    if (tx.status !== 'success' || tx.result === null || tx.burnHeight === null || tx.result.type !== 'ok') {
+      const code = tx.result?.type === 'err' && tx.result.value.type === 'uint' ? contractError('bitstream', BigInt(tx.result.value.value)).code : tx.status;
+      throw new NodeError(NodeCode.Chain, `${kind} failed on-chain: ${code}`, { details: { txid: sub.txid, status: tx.status, code } });
+    }
+    return tx as TxView & { result: NonNullable<TxView['result']>; burnHeight: bigint };
+  }
+
+  private setPhase(h: Held, phase: ChannelMeta['phase']): void {
+    h.meta = { ...h.meta, phase };
+    this.o.meta.setPhase(h.meta.id, phase);
+    this.o.events.emit({ type: 'channel.phase', channelId: h.meta.id, phase });
+  }
+
+  private checkTerms(token: string | null, window: bigint): void {
+    if (token !== null && !this.o.tokens.includes(token)) throw new NodeError(NodeCode.OpenRefused, `this node takes no channels in ${token}`, { details: { token } });
+    if (window < this.o.window.min || window > this.o.window.max) {
+      throw new NodeError(NodeCode.OpenRefused, `a window of ${window} burn blocks is outside ${this.o.window.min}–${this.o.window.max}`);
+    }
+  }
+
+  private connected(peer: string): PeerSession {
+    const s = this.o.net.session(peer);
+    if (s === undefined || !s.connected) throw new NodeError(NodeCode.PeerNotConnected, `not connected to ${peer}: connect to it first`, { details: { peer } });
+    return s;
+  }
+
+  private hold(id: string): Held {
+    const h = this.held.get(id.toLowerCase().replace(/^0x/, ''));
+    if (h === undefined) throw new NodeError(NodeCode.UnknownChannel, `no channel ${id} on this node`, { details: { channelId: id } });
+    return h;
+  }
+
+  private openHeld(id: string): Held {
+    const h = this.hold(id);
+    if (h.meta.phase !== 'open') throw new NodeError(NodeCode.ChannelState, `channel ${id} is ${h.meta.phase}`);
+    return h;
+  }
+
+  private view(h: Held): ChannelView {
+    const b = h.channel.balances;
+    return {
+      id: h.meta.id, peer: h.meta.peer, role: h.meta.role, token: h.meta.token, phase: h.meta.phase,
+      nonce: h.channel.latest.state.nonce.toString(), balance: b.own.toString(), peerBalance: b.other.toString(),
+      window: h.meta.window.toString(), busy: h.channel.busy, peerConnected: this.o.net.session(h.meta.peer)?.connected ?? false,
+    };
+  }
+}
+
+function forChain(s: SignedState): ChainSignedState {
+  if (s.sigA === null || s.sigB === null) throw new NodeError(NodeCode.ChannelState, `state ${s.state.nonce} is not signed by both sides`);
+  return { state: s.state, sigA: s.sigA, sigB: s.sigB };
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown, kind: string): T {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new NodeError(NodeCode.BadRequest, `${kind}: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
+  return r.data;
+}
+

@@ -1,0 +1,162 @@
+// BitStreamNode: one long-running node. It composes the library: its key (environment
+// or encrypted key file), the crypto backend, the durable state store (which makes this
+// process the only owner of the data directory), the peer network, the channel
+// manager, the chain loop with the built-in watchtower, metrics, and the HTTP API.
+// `start` brings them up in that order and `stop` takes them down in reverse, closing
+// the store last so nothing signed is lost.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { createNetwork } from '@stacks/network';
+import { pino, type Logger } from 'pino';
+import { httpReadOnlyCaller } from '../chain/read-only-caller.js';
+import type { ChainContext } from '../chain/readers.js';
+import { StacksApi } from '../chainclient/api.js';
+import { Broadcaster } from '../chainclient/broadcaster.js';
+import { selectBackend } from '../crypto/select.js';
+import { WINDOW_BOUNDS } from '../config/load.js';
+import { principalOf } from '../peer/handshake.js';
+import { PeerNetwork } from '../peer/network.js';
+import { LocalKeySigner } from '../signers/local.js';
+import { SqliteStore } from '../store/sqlite.js';
+import { fromHex, toHex } from '../wire/json.js';
+import { createApi } from './api.js';
+import { ChainLoop } from './chain-loop.js';
+import type { NodeConfig } from './config.js';
+import { NodeEvents } from './events.js';
+import { openKey, readKeyFile } from './keyfile.js';
+import { ChannelManager } from './manager.js';
+import { NodeMeta } from './meta.js';
+import { NodeMetrics } from './metrics.js';
+import { apiToken } from './token.js';
+
+export interface StartOptions {
+  readonly log?: Logger;
+  /** peer limits for tests (rate, keepalive) */
+  readonly peer?: Pick<ConstructorParameters<typeof PeerNetwork>[0], 'rate' | 'keepaliveMs' | 'handshakeMs'>;
+}
+
+export class BitStreamNode {
+  peerUrl: string | null = null;
+  apiUrl: string | null = null;
+  private server: ServerType | null = null;
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    readonly config: NodeConfig,
+    readonly principal: string,
+    readonly publicKey: Uint8Array,
+    readonly store: SqliteStore,
+    readonly meta: NodeMeta,
+    readonly net: PeerNetwork,
+    readonly manager: ChannelManager,
+    readonly loop: ChainLoop,
+    readonly events: NodeEvents,
+    readonly metrics: NodeMetrics,
+    readonly log: Logger,
+    private readonly token: string,
+  ) {}
+
+  static async start(config: NodeConfig, o: StartOptions = {}): Promise<BitStreamNode> {
+    const log = o.log ?? pino({ level: config.logLevel, base: { node: 'bitstream' } });
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    const privateKey = config.key.kind === 'env' ? fromHex(config.key.hex) : await openKey(readKeyFile(config.key.path), config.key.passphrase);
+    const backend = await selectBackend();
+    const signer = new LocalKeySigner(privateKey, { backend });
+    const publicKey = signer.publicKey;
+    const principal = principalOf(publicKey, config.chain.chainId);
+    // first: the store's lock makes this process the data directory's only owner
+    const store = new SqliteStore(join(config.dataDir, 'channels.db'));
+    const meta = new NodeMeta(join(config.dataDir, 'node.db'));
+    const network = createNetwork({ network: config.chain.network === 'mainnet' ? 'mainnet' : config.chain.network === 'testnet' ? 'testnet' : 'devnet', client: { baseUrl: config.chain.apiUrl } });
+    const api = new StacksApi(config.chain.apiUrl, network, config.chain.limits.httpTimeoutMs);
+    const ctx: ChainContext = { caller: httpReadOnlyCaller({ network }), contract: config.chain.contract, registry: config.registry };
+    const broadcaster = new Broadcaster({ api, address: principal, senderKey: `${toHex(privateKey)}01`, maxFee: config.chain.limits.maxFee, pollMs: config.chain.limits.pollMs });
+    const events = new NodeEvents();
+    let manager: ChannelManager | null = null;
+    const net = new PeerNetwork({
+      identity: { principal, publicKey, sign: (hash) => backend.sign(hash, privateKey) },
+      chainId: config.chain.chainId,
+      recover: (h, s) => backend.recover(h, s),
+      onRequest: (kind, body, session) => manager!.onRequest(kind, body, session),
+      onSession: (s) => events.emit({ type: 'peer', principal: s.principal, connected: true }),
+      onConnectionError: (e, peer) => log.info({ peer, code: e.code }, e.message),
+      ...o.peer,
+    });
+    manager = new ChannelManager({
+      self: { principal, publicKey, signer, backend }, store, meta, net, api, broadcaster, ctx, chainId: config.chain.chainId,
+      tokens: [config.chain.sbtc], window: { min: BigInt(WINDOW_BOUNDS.min), max: BigInt(WINDOW_BOUNDS.max) },
+      confirmations: config.confirmations, events, log,
+    });
+    const loop = new ChainLoop({ api, ctx, broadcaster, manager, store, meta, events, self: principal, pollMs: config.chain.limits.pollMs, log });
+    const m = manager;
+    const metrics = new NodeMetrics(events, {
+      channelsByPhase: () => m.list().reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.phase]: (acc[c.phase] ?? 0) + 1 }), {}),
+      chainLagSeconds: () => (loop.status.at === 0 ? -1 : (Date.now() - loop.status.at) / 1000),
+      peersConnected: () => net.sessions().filter((s) => s.connected).length,
+    });
+    const token = apiToken(config);
+    const node = new BitStreamNode(config, principal, publicKey, store, meta, net, manager, loop, events, metrics, log, token);
+    try {
+      await manager.restore();
+      node.peerUrl = await net.listen(config.peer.port, config.peer.host);
+      for (const p of meta.peers()) void net.connect(p.url, p.principal).catch((e: unknown) => log.warn({ peer: p.principal, err: e }, 'could not reconnect to a peer'));
+      loop.start();
+      await node.listenApi();
+    } catch (e) {
+      await node.stop();
+      throw e;
+    }
+    log.info({ principal, peer: node.peerUrl, api: node.apiUrl, network: config.chain.network }, 'node started');
+    return node;
+  }
+
+  info() {
+    const s = this.loop.status;
+    return {
+      principal: this.principal, publicKey: toHex(this.publicKey), network: this.config.chain.network, chainId: this.config.chain.chainId,
+      contract: this.config.chain.contract, peerUrl: this.peerUrl,
+      chain: { burnHeight: s.burn.toString(), stacksHeight: s.stacks.toString(), lastReadMsAgo: s.at === 0 ? null : Date.now() - s.at, error: s.error },
+      channels: this.manager.list().length, peers: this.net.sessions().filter((x) => x.connected).length,
+    };
+  }
+
+  peers() {
+    return this.net.sessions().map((s) => ({ principal: s.principal, connected: s.connected }));
+  }
+
+  /** Connect to a peer (and reconnect to it after restarts). */
+  async connect(url: string, principal?: string) {
+    const s = await this.net.connect(url, principal);
+    this.meta.savePeer(s.principal, url);
+    return { principal: s.principal, connected: s.connected };
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.loop.stop();
+      const server = this.server;
+      if (server !== null) await new Promise<void>((r) => server.close(() => r()));
+      await this.net.close();
+      this.manager.shutdown();
+      await this.store.close();
+      this.meta.close();
+      this.log.info('node stopped');
+    })();
+    return this.stopping;
+  }
+
+  private async listenApi(): Promise<void> {
+    const app = createApi(this, this.token);
+    await new Promise<void>((resolve, reject) => {
+      const server = serve({ fetch: app.fetch, hostname: this.config.api.host, port: this.config.api.port }, (a) => {
+        this.apiUrl = `http://${this.config.api.host}:${a.port}`;
+        // the CLI on this machine finds the API from the data directory
+        writeFileSync(join(this.config.dataDir, 'api-url'), `${this.apiUrl}\n`);
+        resolve();
+      });
+      server.once('error', reject);
+      this.server = server;
+    });
+  }
+}
