@@ -54,7 +54,7 @@ describe('node configuration', () => {
   it('has documented defaults on the local chain', () => {
     const c = loadNodeConfig(base);
     expect(c.chain.network).toBe('local');
-    expect(c.peer).toEqual({ host: NODE_DEFAULTS.peerHost, port: NODE_DEFAULTS.peerPort });
+    expect(c.peer).toEqual({ host: NODE_DEFAULTS.peerHost, port: NODE_DEFAULTS.peerPort, rate: { perSecond: 5000, burst: 20_000 } });
     expect(c.api).toEqual({ host: NODE_DEFAULTS.apiHost, port: NODE_DEFAULTS.apiPort, token: null });
     expect(c.confirmations).toBe(1);
     expect(c.registry).toBe('ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.secret-registry');

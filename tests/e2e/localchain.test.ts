@@ -298,16 +298,42 @@ describe('local chain: mined transactions', () => {
     expect(await stx(bob)).toBe(b0 + 12_345n);
   });
 
-  it('queues consecutive nonces before a block and mines them in order; a second tx on a waiting nonce is refused', async () => {
+  it('queues consecutive nonces before a block and mines them in order; a second tx on a waiting nonce is refused unless it pays more (replace-by-fee)', async () => {
     const first = await makeSTXTokenTransfer({ recipient: bob, amount: 1n, senderKey: keyOf(alice), network, nonce: 0n, fee: 1000n });
     const second = await makeSTXTokenTransfer({ recipient: carol, amount: 2n, senderKey: keyOf(alice), network, nonce: 1n, fee: 1000n });
-    const clash = await makeSTXTokenTransfer({ recipient: carol, amount: 3n, senderKey: keyOf(alice), network, nonce: 1n, fee: 2000n });
+    const clash = await makeSTXTokenTransfer({ recipient: carol, amount: 3n, senderKey: keyOf(alice), network, nonce: 1n, fee: 1000n });
+    const higher = await makeSTXTokenTransfer({ recipient: carol, amount: 3n, senderKey: keyOf(alice), network, nonce: 1n, fee: 2000n });
     const ids = [accepted(await broadcastTransaction({ transaction: first, network })), accepted(await broadcastTransaction({ transaction: second, network }))];
     expect(await fetchNonce({ address: alice, network })).toBe(2n); // the API counts waiting transactions
     expectRefused(await broadcastTransaction({ transaction: clash, network }), 'ConflictingNonceInMempool');
+    const replacement = accepted(await broadcastTransaction({ transaction: higher, network }));
+    expect(await fetchNonce({ address: alice, network })).toBe(2n);
     const { mined } = await mine();
-    expect(mined.map((m) => m.tx_id)).toEqual(ids.map((id) => `0x${id}`));
+    expect(mined.map((m) => m.tx_id)).toEqual([`0x${ids[0]}`, `0x${replacement}`]);
     expect(mined.every((m) => m.tx_status === 'success')).toBe(true);
+    expect((await txStatus(ids[1]!)).tx_status).toBe('dropped_replace_by_fee');
+  });
+
+  it('POST /dev/drop makes the next call of a function vanish unmined, as a node that evicted it', async () => {
+    const r = await fetch(url('/dev/drop'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ functionName: 'faucet' }) });
+    expect(r.status).toBe(200);
+    const call = await makeContractCall({
+      contractAddress: deployer, contractName: 'sbtc-token', functionName: 'faucet', functionArgs: [Cl.uint(5), Cl.principal(alice)],
+      senderKey: keyOf(alice), network, postConditionMode: 'deny', fee: 1000n,
+    });
+    const dropped = accepted(await broadcastTransaction({ transaction: call, network }));
+    await mine();
+    expect((await txStatus(dropped)).tx_status).toBe('dropped_stale_garbage_collect');
+    // the nonce is free again: the same call is taken and mined
+    const again = await makeContractCall({
+      contractAddress: deployer, contractName: 'sbtc-token', functionName: 'faucet', functionArgs: [Cl.uint(5), Cl.principal(alice)],
+      senderKey: keyOf(alice), network, postConditionMode: 'deny', fee: 1001n,
+    });
+    const id = accepted(await broadcastTransaction({ transaction: again, network }));
+    await mine();
+    expect((await txStatus(id)).tx_status).toBe('success');
+    const bad = await fetch(url('/dev/drop'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ functionName: 'x y' }) });
+    expect(bad.status).toBe(400);
   });
 
   it('deploys a contract, and undoes a deploy whose top level moves STX that deny mode does not allow', async () => {

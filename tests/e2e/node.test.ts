@@ -4,12 +4,17 @@
 // force close resolved after the window by the nodes' own chain loops; then the on-chain
 // balances must be exactly what the signed states say, less each node's fees. Bad input
 // to the API gets a clear error and changes nothing; a second node on the same data
-// directory is refused.
+// directory is refused; a peer with a wrong key, a malformed frame or a flood is cut off.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cl } from '@stacks/transactions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { CHAIN_ID_TESTNET } from '../../client/src/config/networks.js';
+import { nobleBackend } from '../../client/src/crypto/noble.js';
+import { Handshake } from '../../client/src/peer/handshake.js';
+import { keyIdentity } from '../../client/src/peer/identity.js';
 import { DEPLOYER, PARTIES } from '../../client/src/demo/accounts.js';
 import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
@@ -21,6 +26,8 @@ let chain: Awaited<ReturnType<typeof startChainProcess>>;
 let view: DemoChain;
 let alice: NodeProcess;
 let bob: NodeProcess;
+/** a node with a low peer rate limit, for the hostile-peer tests */
+let carol: NodeProcess;
 const SBTC_ASSET = CONTRACTS.sbtcAsset;
 
 beforeAll(async () => {
@@ -37,6 +44,7 @@ beforeAll(async () => {
     startNode({ chainUrl: chain.url, dataDir: join(dir, 'alice'), key: hex(PARTIES.alice.privateKey), token: 'alice-token' }),
     startNode({ chainUrl: chain.url, dataDir: join(dir, 'bob'), key: hex(PARTIES.bob.privateKey), token: 'bob-token' }),
   ]);
+  carol = await startNode({ chainUrl: chain.url, dataDir: join(dir, 'carol'), key: hex(PARTIES.carol.privateKey), token: 'carol-token', extra: { BITSTREAM_PEER_RATE: '20', BITSTREAM_PEER_BURST: '20' } });
   for (let i = 0; (await view.token(PARTIES.bob.address, SBTC_ASSET)) < 50_000_000n; i++) {
     if (i > 200) throw new Error('the faucet transactions were not mined');
     await new Promise((r) => setTimeout(r, 50));
@@ -44,8 +52,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const n of [alice, bob]) n?.proc.kill('SIGTERM');
-  await Promise.all([alice?.exited, bob?.exited]);
+  for (const n of [alice, bob, carol]) n?.proc.kill('SIGTERM');
+  await Promise.all([alice?.exited, bob?.exited, carol?.exited]);
   chain?.proc.kill('SIGTERM');
   await chain?.exited;
   rmSync(dir, { recursive: true, force: true });
@@ -193,5 +201,61 @@ describe('bad input to a node', () => {
     const m = await (await fetch(`${alice.apiUrl}/metrics`, { headers: { authorization: 'Bearer alice-token' } })).text();
     expect(m).toMatch(/bitstream_payments_sent_total 9000/);
     expect(m).toMatch(/bitstream_channels\{phase="closed"\} 2/);
+  });
+});
+
+describe('hostile peers at a node', () => {
+  /** A raw socket to carol's peer port, and what carol sends back before closing it. */
+  async function raw() {
+    const ws = new WebSocket(carol.peerUrl);
+    const frames: Record<string, unknown>[] = [];
+    let arrived: (() => void) | null = null;
+    ws.on('message', (d) => {
+      frames.push(JSON.parse(d.toString()) as Record<string, unknown>);
+      arrived?.();
+    });
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const next = async (t: string) => {
+      for (;;) {
+        const f = frames.find((x) => x['t'] === t);
+        if (f) return f;
+        await new Promise<void>((r) => (arrived = r));
+      }
+    };
+    return { ws, frames, closed, next, code: () => frames.find((f) => f['t'] === 'error')?.['code'] };
+  }
+  const identity = (key: Uint8Array) => keyIdentity(key, nobleBackend, CHAIN_ID_TESTNET);
+  const recover = (h: Uint8Array, sig: Uint8Array) => nobleBackend.recover(h, sig);
+
+  it('refuses a handshake with a key that is not the principal claimed', async () => {
+    const r = await raw();
+    const liar = { ...identity(PARTIES.alice.privateKey), principal: PARTIES.bob.address };
+    r.ws.send(JSON.stringify(new Handshake({ identity: liar, chainId: CHAIN_ID_TESTNET, dialler: true, recover }).hello));
+    await r.closed;
+    expect(r.code()).toBe('PEER_AUTH_FAILED');
+  });
+
+  it('closes on a malformed frame, and on a flood after the handshake, and stays up for others', async () => {
+    const bad = await raw();
+    bad.ws.send('{"t":');
+    await bad.closed;
+    expect(bad.code()).toBe('PEER_MALFORMED_FRAME');
+
+    const flood = await raw();
+    const hs = new Handshake({ identity: identity(PARTIES.alice.privateKey), chainId: CHAIN_ID_TESTNET, dialler: true, recover });
+    flood.ws.send(JSON.stringify(hs.hello));
+    flood.ws.send(JSON.stringify(await hs.onHello((await flood.next('hello')) as Parameters<Handshake['onHello']>[0])));
+    for (let i = 0; i < 100; i++) flood.ws.send(JSON.stringify({ t: 'app', kind: 'ping', id: `x${i}`, body: null }));
+    await flood.closed;
+    expect(flood.code()).toBe('PEER_RATE_LIMITED');
+
+    // carol is still there, changed nothing, and takes an honest peer
+    expect((await carol.api<unknown[]>('GET', '/v1/channels')).body).toEqual([]);
+    const r = await alice.api<{ connected: boolean }>('POST', '/v1/peers', { url: carol.peerUrl, principal: carol.principal });
+    expect(r.body.connected).toBe(true);
   });
 });

@@ -710,7 +710,7 @@ export class Channel {
       this.requeue(this.proposal.items);
       this.proposal = null;
     }
-    await this.finish(state, hash, m.sig, [], lapsed);
+    await this.finish(state, hash, m.sig, [], lapsed, true);
   }
 
   private requeue(items: Item[]): void {
@@ -718,14 +718,20 @@ export class Channel {
     this.queue.unshift(...items);
   }
 
-  private async finish(state: ChannelState, hash: Uint8Array, theirs: Uint8Array, items: Item[], lapsed: boolean): Promise<void> {
+  /**
+   * Sign last and store. `recovered`: the state is a proposal an earlier run made (adopt),
+   * so the payments that run left in flight at this nonce are the ones it carries; any
+   * other state at this nonce is this run's, and they fail, even when its bytes are the
+   * same (one payment of 1 from the same base is the same state whichever payment it is).
+   */
+  private async finish(state: ChannelState, hash: Uint8Array, theirs: Uint8Array, items: Item[], lapsed: boolean, recovered = false): Promise<void> {
     const own = await this.cfg.signer.signState(state, this.cfg.domain, hash);
     checkCanonical(own);
     const signed: SignedState =
       this.role === 'a' ? { state, hash, sigA: own, sigB: theirs } : { state, hash, sigA: theirs, sigB: own };
-    // the named payments this state carries complete in the same commit; so do, or fail,
-    // those an earlier run left in flight at this nonce
-    const restored = this.settleRestored(state.nonce, hash);
+    // the named payments this state carries complete in the same commit; those an earlier
+    // run left in flight at this nonce complete with it only if it is that run's proposal
+    const restored = this.settleRestored(state.nonce, recovered ? hash : null);
     const carried: PaymentRecord[] = [];
     for (const item of items) if (item.entry?.durable) carried.push(item.entry.completedRecord());
     await this.cfg.store.saveSigned(this.channelId, signed, { lapsed, payments: carried.length === 0 ? restored.records : [...carried, ...restored.records] });
@@ -744,11 +750,12 @@ export class Channel {
 
   /**
    * What a new state at `nonce` does to the named payments an earlier run left in flight
-   * there: they complete if it is their state and can never complete otherwise (the
-   * nonce is taken). Returns the records to write with the state and what to report
-   * once it is durable. (This run's own proposals settle their payments directly.)
+   * there: they complete if it is their state (`hash`: the earlier run's proposal was
+   * recovered) and can never complete otherwise (`null`: the nonce is taken by another
+   * proposal). Returns the records to write with the state and what to report once it is
+   * durable. (This run's own proposals settle their payments directly.)
    */
-  private settleRestored(nonce: bigint, hash: Uint8Array): { records: PaymentRecord[]; report: () => void } {
+  private settleRestored(nonce: bigint, hash: Uint8Array | null): { records: PaymentRecord[]; report: () => void } {
     return decideRestored(this.restoredAt.get(nonce) ?? [], nonce, hash);
   }
 
@@ -879,7 +886,7 @@ export class Channel {
     const signed: SignedState =
       this.role === 'a' ? { state: p.state, hash: p.hash, sigA: p.sig, sigB: theirs } : { state: p.state, hash: p.hash, sigA: theirs, sigB: p.sig };
     // named payments an earlier run left in flight at this nonce can no longer complete: the peer's state took it
-    const settled = this.settleRestored(nonce, p.hash);
+    const settled = this.settleRestored(nonce, null);
     // The write is queued now and the lock released before it commits, so the next
     // proposal's pending signature can share its fsync (group commit). Nothing that
     // depends on it leaves before it is durable: the ack and onState wait for it, and any
@@ -1091,18 +1098,18 @@ export class Channel {
  * their proposal or a later one: completed if it is their state, else failed for good
  * (their nonce is taken). Payments proposed above `nonce` stay open.
  */
-function decideRestored(entries: Iterable<PaymentEntry>, nonce: bigint, hash: Uint8Array): { records: PaymentRecord[]; report: () => void } {
+function decideRestored(entries: Iterable<PaymentEntry>, nonce: bigint, hash: Uint8Array | null): { records: PaymentRecord[]; report: () => void } {
   const done: { entry: PaymentEntry; completed: boolean }[] = [];
   for (const e of entries) {
     if (e.settled || e.status !== 'in-flight' || e.nonce === undefined || e.hash === undefined || e.nonce > nonce) continue;
-    done.push({ entry: e, completed: e.nonce === nonce && equalBytes(e.hash, hash) });
+    done.push({ entry: e, completed: hash !== null && e.nonce === nonce && equalBytes(e.hash, hash) });
   }
   if (done.length === 0) return NOTHING_SETTLED;
   return {
     records: done.filter((d) => d.entry.durable).map((d) => (d.completed ? d.entry.completedRecord() : d.entry.failedRecord(ChannelCode.PaymentFailed))),
     report: () => {
       for (const { entry, completed } of done) {
-        if (completed) entry.complete(nonce, hash);
+        if (completed && hash !== null) entry.complete(nonce, hash);
         else entry.fail(new PaymentFailedError(ChannelCode.PaymentFailed, `payment ${entry.id}: another state took its nonce`, { details: { id: entry.id, nonce: entry.nonce } }));
       }
     },

@@ -45,6 +45,11 @@ export function pendingTxJson(p: PendingTx, abi: ClarityAbiFunction | undefined)
   };
 }
 
+/** GET /extended/v1/tx/{txid}, for one admitted but replaced or evicted (never mined). */
+export function droppedTxJson(p: PendingTx & { readonly status: string }, abi: ClarityAbiFunction | undefined): Json {
+  return { ...txBase(p.tx, abi), tx_status: p.status, receipt_time: p.receivedAt, receipt_time_iso: new Date(p.receivedAt * 1000).toISOString() };
+}
+
 /** GET /extended/v1/tx/{txid}, for a mined (or dropped) transaction. */
 export function minedTxJson(m: MinedTx, abi: ClarityAbiFunction | undefined): Json {
   const txid = `0x${m.tx.txid}`;

@@ -8,7 +8,7 @@ import { Accounts, canonicalPrincipal } from './accounts.js';
 import { decodeTransaction, transactionBytes, TESTNET_CHAIN_ID } from './decode-tx.js';
 import { LocalChainError } from './errors.js';
 import { Journal } from './journal.js';
-import { Mempool, type PendingTx } from './mempool.js';
+import { Mempool, type DropStatus, type PendingTx } from './mempool.js';
 import { BlockProducer, type MinedTx } from './producer.js';
 
 export interface LocalChainOptions {
@@ -25,7 +25,7 @@ export interface LocalChainOptions {
   readonly log?: (line: string) => void;
 }
 
-export type TransactionView = ({ readonly pending: PendingTx } | { readonly mined: MinedTx }) & { readonly abi: ClarityAbiFunction | undefined };
+export type TransactionView = ({ readonly pending: PendingTx } | { readonly mined: MinedTx } | { readonly dropped: PendingTx & { readonly status: DropStatus } }) & { readonly abi: ClarityAbiFunction | undefined };
 
 export interface Heights {
   readonly stacks: number;
@@ -91,6 +91,11 @@ export class LocalChain {
     });
   }
 
+  /** Dev: the next `count` admitted calls of `functionName` are dropped instead of mined. */
+  dropNext(functionName: string, count: number): Promise<void> {
+    return this.exclusive(() => this.mempool.dropNext(functionName, count));
+  }
+
   /** Mine waiting transactions, then `blocks` empty Stacks blocks and `burnBlocks` burn blocks. */
   mine(blocks = 0, burnBlocks = 0): Promise<MinedTx[]> {
     return this.exclusive(async () => {
@@ -133,10 +138,11 @@ export class LocalChain {
     return this.exclusive(() => {
       const pending = this.mempool.find(id);
       const record = pending === undefined ? this.producer.receipt(id) : undefined;
-      const tx = pending?.tx ?? record?.tx;
+      const dropped = pending === undefined && record === undefined ? this.mempool.dropped(id) : undefined;
+      const tx = pending?.tx ?? record?.tx ?? dropped?.tx;
       if (tx === undefined) return null;
       const abi = tx.payload.kind === 'contract_call' ? this.functionAbi(tx.payload.contractId, tx.payload.functionName) : undefined;
-      return pending !== undefined ? { pending, abi } : { mined: record!, abi };
+      return pending !== undefined ? { pending, abi } : record !== undefined ? { mined: record, abi } : { dropped: dropped!, abi };
     });
   }
 

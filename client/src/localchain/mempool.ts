@@ -2,8 +2,12 @@
 // order and vocabulary (nonce, fee, funds, then the payload: contract and function
 // exist, arguments fit the ABI, a deploy's name is free), and the queue of admitted
 // transactions waiting for a block. Nonces must be consecutive: a transaction carries
-// exactly the origin's next nonce, counting its transactions already waiting here.
-// It reads the simnet and never writes to it (blocks are the producer's job).
+// exactly the origin's next nonce, counting its transactions already waiting here — or
+// the nonce of one waiting, at a higher fee, which replaces it (replace-by-fee, as a
+// Stacks node does; the replaced one reads as dropped_replace_by_fee). For tests of what
+// a client does when the chain loses a transaction, `dropNext` makes the next admitted
+// calls of a function vanish from the queue (dropped_stale_garbage_collect), as a node
+// that evicted them would. It reads the simnet and never writes to it (blocks are the producer's job).
 import type { Simnet } from '@stacks/clarinet-sdk';
 import { PostConditionType, validateContractCall, type ContractCallPayload, type ClarityAbi } from '@stacks/transactions';
 import type { Accounts } from './accounts.js';
@@ -19,8 +23,14 @@ export interface PendingTx {
   readonly receivedAt: number;
 }
 
+export type DropStatus = 'dropped_replace_by_fee' | 'dropped_stale_garbage_collect';
+
 export class Mempool {
   private readonly queue: PendingTx[] = [];
+  /** transactions that left the queue without being mined, by txid */
+  private readonly gone = new Map<string, PendingTx & { readonly status: DropStatus }>();
+  /** function name → how many of its next admitted calls to drop */
+  private readonly toDrop = new Map<string, number>();
 
   constructor(
     private readonly simnet: Simnet,
@@ -40,14 +50,35 @@ export class Mempool {
     return this.queue.filter((p) => p.tx.origin === principal);
   }
 
+  /** A transaction that was admitted but will never be mined (replaced, or dropped). */
+  dropped(txid: string): (PendingTx & { readonly status: DropStatus }) | undefined {
+    return this.gone.get(txid);
+  }
+
+  /** Dev: drop the next `count` admitted calls of `functionName` (they are answered with their txid, then vanish). */
+  dropNext(functionName: string, count: number): void {
+    this.toDrop.set(functionName, (this.toDrop.get(functionName) ?? 0) + count);
+  }
+
   /** Admit `tx` or throw the node's rejection. Re-posting a waiting transaction is a no-op. */
   admit(tx: DecodedTx, now: number): void {
     if (this.find(tx.txid) !== undefined) return;
-    this.checkNonce(tx);
+    const replaced = this.checkNonce(tx);
     this.checkFee(tx);
-    this.checkFunds(tx);
+    this.checkFunds(tx, replaced);
     this.checkPayload(tx);
-    this.queue.push({ tx, receivedAt: now });
+    const entry = { tx, receivedAt: now };
+    if (replaced !== undefined) {
+      this.queue.splice(this.queue.indexOf(replaced), 1, entry);
+      this.gone.set(replaced.tx.txid, { ...replaced, status: 'dropped_replace_by_fee' });
+    } else this.queue.push(entry);
+    const fn = tx.payload.kind === 'contract_call' ? tx.payload.functionName : null;
+    const drops = fn === null ? 0 : (this.toDrop.get(fn) ?? 0);
+    if (drops > 0) {
+      this.toDrop.set(fn!, drops - 1);
+      this.queue.splice(this.queue.indexOf(entry), 1);
+      this.gone.set(tx.txid, { ...entry, status: 'dropped_stale_garbage_collect' });
+    }
   }
 
   /** Hand every waiting transaction to the block producer, oldest first. */
@@ -55,15 +86,20 @@ export class Mempool {
     return this.queue.splice(0, this.queue.length);
   }
 
-  private checkNonce(tx: DecodedTx): void {
+  /** The waiting transaction `tx` replaces, if any; throws for a nonce that fits nowhere. */
+  private checkNonce(tx: DecodedTx): PendingTx | undefined {
     const waiting = this.pendingOf(tx.origin);
-    if (waiting.some((p) => p.tx.nonce === tx.nonce)) {
-      throw new MempoolRejection('ConflictingNonceInMempool', { message: `nonce ${tx.nonce} is already used by a waiting transaction` }, tx.txid);
+    const same = waiting.find((p) => p.tx.nonce === tx.nonce);
+    if (same !== undefined) {
+      // replace-by-fee: the same nonce at a strictly higher fee takes the waiting one's place
+      if (tx.fee > same.tx.fee) return same;
+      throw new MempoolRejection('ConflictingNonceInMempool', { message: `nonce ${tx.nonce} is already used by a waiting transaction (replace it with a higher fee)` }, tx.txid);
     }
     const expected = this.accounts.nonce(tx.origin) + BigInt(waiting.length);
     if (tx.nonce !== expected) {
       throw new MempoolRejection('BadNonce', { expected: Number(expected), actual: Number(tx.nonce), principal: tx.origin, is_origin: true }, tx.txid);
     }
+    return undefined;
   }
 
   private checkFee(tx: DecodedTx): void {
@@ -74,8 +110,8 @@ export class Mempool {
   }
 
   /** The fee (and a transfer's amount) must be covered by what the waiting transactions leave. */
-  private checkFunds(tx: DecodedTx): void {
-    const committed = this.pendingOf(tx.origin).reduce((sum, p) => sum + spend(p.tx), 0n);
+  private checkFunds(tx: DecodedTx, replaced: PendingTx | undefined): void {
+    const committed = this.pendingOf(tx.origin).filter((p) => p !== replaced).reduce((sum, p) => sum + spend(p.tx), 0n);
     const available = this.accounts.stx(tx.origin) - committed;
     const needed = spend(tx);
     if (available < needed) {

@@ -4,11 +4,11 @@
 // the answer like the real service. No chain logic here (chain.ts and its parts).
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { serializeCV } from '@stacks/transactions';
-import { blockHash, minedTxJson, pendingTxJson, type Json } from './api-shapes.js';
+import { blockHash, droppedTxJson, minedTxJson, pendingTxJson, type Json } from './api-shapes.js';
 import type { LocalChain } from './chain.js';
 import { LocalChainError, u128Hex } from './errors.js';
 import { json, type Route } from './http.js';
-import { CallReadBody, FeeBody, MapEntryBody, MineBody, parseBody } from './schemas.js';
+import { CallReadBody, DropBody, FeeBody, MapEntryBody, MineBody, parseBody } from './schemas.js';
 
 const PRINCIPAL = '([A-Za-z0-9]+(?:\\.[A-Za-z0-9_-]+)?)';
 const ADDRESS = '([A-Za-z0-9]+)';
@@ -86,7 +86,7 @@ export function routes(chain: LocalChain): Route[] {
     r('GET', '/extended/v1/tx/(?:0x)?([0-9a-fA-F]{64})', async (req) => {
       const found = await chain.transaction(req.params[0]!);
       if (found === null) return json({ error: `could not find transaction by ID ${req.params[0]}` }, 404);
-      return json('pending' in found ? pendingTxJson(found.pending, found.abi) : minedTxJson(found.mined, found.abi));
+      return json('pending' in found ? pendingTxJson(found.pending, found.abi) : 'dropped' in found ? droppedTxJson(found.dropped, found.abi) : minedTxJson(found.mined, found.abi));
     }),
 
     r('POST', `/v2/contracts/call-read/${ADDRESS}/${NAME}/${CLARITY_NAME}`, async (req) => {
@@ -137,6 +137,14 @@ export function routes(chain: LocalChain): Route[] {
     r('GET', '/extended', async () => {
       const h = await chain.heights();
       return json({ server_version: 'bitstream-localchain', status: 'ready', chain_tip: { block_height: h.stacks, burn_block_height: h.burn } });
+    }),
+
+    // Dev only: the next `count` admitted calls of `functionName` are dropped, not mined
+    // (a test of what a client does when the chain loses its transaction).
+    r('POST', '/dev/drop', async (req) => {
+      const body = parseBody(DropBody, req.body);
+      await chain.dropNext(body.functionName, body.count ?? 1);
+      return json({ functionName: body.functionName, count: body.count ?? 1 });
     }),
 
     // Dev only: mine now. Waiting transactions first, then `blocks` empty Stacks blocks

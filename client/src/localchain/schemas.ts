@@ -19,6 +19,9 @@ export const FeeBody = z.object({ transaction_payload: hex, estimated_len: z.num
 /** POST /dev/mine: empty Stacks blocks and burn blocks to add after the waiting transactions. */
 export const MineBody = z.object({ blocks: count.optional(), burnBlocks: count.optional() }).strict();
 
+/** POST /dev/drop: drop the next `count` (default 1) admitted calls of a contract function. */
+export const DropBody = z.object({ functionName: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_!?-]{0,127}$/), count: count.optional() }).strict();
+
 /** Parse a JSON body against `schema`, or throw a 400. An empty body is `{}`. */
 export function parseBody<T>(schema: z.ZodType<T>, body: Uint8Array): T {
   let value: unknown;

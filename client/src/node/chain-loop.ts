@@ -18,7 +18,7 @@ import type { SqliteStore } from '../store/sqlite.js';
 import { fromHex, toHex } from '../wire/json.js';
 import type { NodeEvents } from './events.js';
 import type { ChannelManager } from './manager.js';
-import type { NodeMeta } from './meta.js';
+import type { NodeMeta, TxRecord } from './meta.js';
 
 export interface ChainLoopOptions {
   readonly api: StacksApi;
@@ -33,8 +33,15 @@ export interface ChainLoopOptions {
   readonly log: Logger;
 }
 
+/** A watchtower transaction unmined this many burn blocks is replaced with a higher fee. */
+const STUCK_BURN_BLOCKS = 3n;
+/** What the watchtower sends (the node's own calls are waited for by whoever sent them). */
+const TOWER_KINDS = new Set(['challenge', 'resolve', 'settle-htlc', 'reveal-secret']);
+
 export class ChainLoop {
   readonly tower: Watchtower;
+  /** burn height at which each pending watchtower transaction was first seen unmined */
+  private readonly firstSeen = new Map<string, bigint>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private last = { burn: -1n, stacks: -1n };
@@ -82,13 +89,39 @@ export class ChainLoop {
     await this.running;
   }
 
-  /** Follow the node's transactions nobody waits for (the watchtower's) to their outcome. */
-  private async track(): Promise<void> {
+  /**
+   * Follow the node's transactions nobody waits for (the watchtower's) to their outcome;
+   * one the chain dropped, or that sticks unmined for STUCK_BURN_BLOCKS, is replaced at
+   * the same nonce with a higher fee (replace-by-fee).
+   */
+  private async track(burn: bigint): Promise<void> {
     for (const t of this.o.meta.pendingTxs()) {
       const tx = await this.o.api.tx(t.txid);
-      if (tx === null || tx.status === 'pending') continue;
+      if (tx === null) continue;
+      if (tx.status === 'pending') {
+        const first = this.firstSeen.get(t.txid) ?? burn;
+        this.firstSeen.set(t.txid, first);
+        if (burn - first >= STUCK_BURN_BLOCKS && TOWER_KINDS.has(t.kind)) await this.replace(t, 'stuck');
+        continue;
+      }
+      this.firstSeen.delete(t.txid);
       this.o.meta.setTxStatus(t.txid, tx.status);
       this.o.events.emit({ type: 'chain.tx', channelId: t.channelId, kind: t.kind, txid: t.txid, status: tx.status });
+      // dropped_replace_by_fee: our own replacement took its place
+      if (tx.status.startsWith('dropped') && tx.status !== 'dropped_replace_by_fee' && TOWER_KINDS.has(t.kind)) await this.replace(t, tx.status);
+    }
+  }
+
+  private async replace(t: TxRecord, why: string): Promise<void> {
+    try {
+      const sub = await this.o.broadcaster.bump(t.txid);
+      this.firstSeen.delete(t.txid);
+      this.o.meta.addTx({ txid: sub.txid, channelId: t.channelId, kind: t.kind, nonce: sub.nonce, fee: sub.fee, status: 'pending', at: sub.at, replaces: t.txid });
+      this.o.events.emit({ type: 'chain.tx', channelId: t.channelId, kind: t.kind, txid: sub.txid, status: 'pending' });
+      this.o.log.info({ channel: t.channelId, kind: t.kind, old: t.txid, txid: sub.txid, fee: sub.fee.toString(), why }, 'replaced a transaction with a higher fee');
+    } catch (e) {
+      // the watchtower issues the action again at the next burn block in any case
+      this.o.log.warn({ txid: t.txid, err: e }, 'could not replace a transaction');
     }
   }
 
@@ -108,6 +141,7 @@ export class ChainLoop {
         const r = this.tower.recordOf(fromHex(c.meta.id));
         if (r !== null) this.o.manager.observed(c.meta.id, r.nonce, r.status, h.burn);
       }
+      await this.track(h.burn);
       const step = await this.tower.step({ burnHeight: h.burn, tenureHeight: h.tenure }, async (action) => {
         const sub = await this.o.broadcaster.submit(action.call);
         const channelId = 'channelId' in action ? toHex(action.channelId) : null;
@@ -115,7 +149,6 @@ export class ChainLoop {
         this.o.events.emit({ type: 'chain.tx', channelId, kind: action.kind, txid: sub.txid, status: 'pending' });
         this.o.log.info({ channel: channelId, kind: action.kind, txid: sub.txid }, 'watchtower sent a transaction');
       });
-      await this.track();
       for (const f of step.failed) this.o.log.warn({ kind: f.action.kind, err: f.error }, 'watchtower action failed');
       for (const p of step.problems) this.o.log.warn({ channel: toHex(p.channelId), err: p.error }, 'watchtower cannot act');
     } catch (e) {

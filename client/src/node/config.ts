@@ -28,6 +28,9 @@ export const NODE_ENV = {
   confirmations: 'BITSTREAM_CONFIRMATIONS',
   allowMainnet: 'BITSTREAM_ALLOW_MAINNET',
   logLevel: 'BITSTREAM_LOG_LEVEL',
+  signatureLog: 'BITSTREAM_SIGNATURE_LOG',
+  peerRate: 'BITSTREAM_PEER_RATE',
+  peerBurst: 'BITSTREAM_PEER_BURST',
 } as const;
 
 export const NODE_DEFAULTS = {
@@ -38,6 +41,8 @@ export const NODE_DEFAULTS = {
   apiPort: 9737,
   confirmations: 1,
   logLevel: 'info',
+  peerRate: 5000,
+  peerBurst: 20_000,
 } as const;
 
 const port = z.number().int().min(0).max(65535);
@@ -65,11 +70,14 @@ export interface NodeConfig {
   readonly dataDir: string;
   /** where the key comes from: a hex key in the environment, or a key file and its passphrase */
   readonly key: { readonly kind: 'env'; readonly hex: string } | { readonly kind: 'file'; readonly path: string; readonly passphrase: string };
-  readonly peer: { readonly host: string; readonly port: number };
+  /** where peers connect, and the frames per second (sustained, burst) one peer may send */
+  readonly peer: { readonly host: string; readonly port: number; readonly rate: { readonly perSecond: number; readonly burst: number } };
   readonly api: { readonly host: string; readonly port: number; readonly token: string | null };
   /** burn blocks deep an on-chain channel state must be before its funds count */
   readonly confirmations: number;
   readonly logLevel: string;
+  /** append every state signature this node releases (channel, nonce, hash) to this file, for audits (written before the signature is sent; not fsynced: complete across crashes of the process, not of the machine) */
+  readonly signatureLog: string | null;
 }
 
 function readFile(path: string): NodeConfigFile {
@@ -140,7 +148,11 @@ export function loadNodeConfig(env: Env = process.env): NodeConfig {
     registry,
     dataDir,
     key,
-    peer: { host: blank(env[NODE_ENV.peerHost]) ?? file.peer?.host ?? NODE_DEFAULTS.peerHost, port: int(env, NODE_ENV.peerPort, 0, 65535) ?? file.peer?.port ?? NODE_DEFAULTS.peerPort },
+    peer: {
+      host: blank(env[NODE_ENV.peerHost]) ?? file.peer?.host ?? NODE_DEFAULTS.peerHost,
+      port: int(env, NODE_ENV.peerPort, 0, 65535) ?? file.peer?.port ?? NODE_DEFAULTS.peerPort,
+      rate: { perSecond: int(env, NODE_ENV.peerRate, 1, 1_000_000) ?? NODE_DEFAULTS.peerRate, burst: int(env, NODE_ENV.peerBurst, 1, 10_000_000) ?? NODE_DEFAULTS.peerBurst },
+    },
     api: {
       host: blank(env[NODE_ENV.apiHost]) ?? file.api?.host ?? NODE_DEFAULTS.apiHost,
       port: int(env, NODE_ENV.apiPort, 0, 65535) ?? file.api?.port ?? NODE_DEFAULTS.apiPort,
@@ -148,5 +160,6 @@ export function loadNodeConfig(env: Env = process.env): NodeConfig {
     },
     confirmations: int(env, NODE_ENV.confirmations, 0, 100) ?? file.confirmations ?? NODE_DEFAULTS.confirmations,
     logLevel: blank(env[NODE_ENV.logLevel]) ?? file.logLevel ?? NODE_DEFAULTS.logLevel,
+    signatureLog: blank(env[NODE_ENV.signatureLog]) ?? null,
   };
 }

@@ -22,7 +22,8 @@ import { ChannelStatus } from '../chain/record.js';
 import type { SignedState as ChainSignedState } from '../chain/signed.js';
 import type { Broadcaster, AnyCall } from '../chainclient/broadcaster.js';
 import type { StacksApi, TxView } from '../chainclient/api.js';
-import { Channel } from '../channel/channel.js';
+import { appendFileSync } from 'node:fs';
+import { Channel, type SignatureEvent } from '../channel/channel.js';
 import { backendVerifier } from '../channel/verify.js';
 import type { PaymentStatus } from '../channel/payments.js';
 import { Action, NO_DATA, type ChannelState } from '../codec/state.js';
@@ -52,6 +53,8 @@ export interface ManagerOptions {
   readonly confirmations: number;
   readonly events: NodeEvents;
   readonly log: Logger;
+  /** append each signature this node releases to this file (one JSON line, written before it is sent) */
+  readonly signatureLog?: string | null;
 }
 
 /** A channel as the API shows it. */
@@ -288,6 +291,7 @@ export class ChannelManager {
       confirmations: this.o.confirmations,
       burnHeight: this.heights.burn,
       tenureHeight: this.heights.tenure,
+      ...(this.o.signatureLog ? { onSignature: (e: SignatureEvent) => appendFileSync(this.o.signatureLog!, `${JSON.stringify({ channel: meta.id, nonce: e.nonce.toString(), hash: toHex(e.hash) })}\n`) } : {}),
       onState: (s) => this.onState(meta.id, meta.role, s, previous, (b) => (previous = b)),
       onError: (e) => this.o.log.debug({ channel: meta.id, err: e }, 'refused a peer message'),
     }, initial);

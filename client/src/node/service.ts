@@ -81,12 +81,13 @@ export class BitStreamNode {
       onRequest: (kind, body, session) => manager!.onRequest(kind, body, session),
       onSession: (s) => events.emit({ type: 'peer', principal: s.principal, connected: true }),
       onConnectionError: (e, peer) => log.info({ peer, code: e.code }, e.message),
+      rate: config.peer.rate,
       ...o.peer,
     });
     manager = new ChannelManager({
       self: { principal, publicKey, signer, backend }, store, meta, net, api, broadcaster, ctx, chainId: config.chain.chainId,
       tokens: [config.chain.sbtc], window: { min: BigInt(WINDOW_BOUNDS.min), max: BigInt(WINDOW_BOUNDS.max) },
-      confirmations: config.confirmations, events, log,
+      confirmations: config.confirmations, events, log, signatureLog: config.signatureLog,
     });
     const loop = new ChainLoop({ api, ctx, broadcaster, manager, store, meta, events, self: principal, pollMs: config.chain.limits.pollMs, log });
     const m = manager;
