@@ -3,7 +3,7 @@
 // so that HTTP requests, clock ticks and a post-condition rebuild never interleave on
 // the simnet. Routes call these methods; nothing else touches the parts. No HTTP here.
 import type { Simnet } from '@stacks/clarinet-sdk';
-import { hexToCV, serializeCV, type ClarityAbiFunction, type ClarityValue } from '@stacks/transactions';
+import { Cl, hexToCV, serializeCV, type ClarityAbiFunction, type ClarityValue } from '@stacks/transactions';
 import { Accounts, canonicalPrincipal } from './accounts.js';
 import { decodeTransaction, transactionBytes, TESTNET_CHAIN_ID } from './decode-tx.js';
 import { LocalChainError } from './errors.js';
@@ -91,6 +91,20 @@ export class LocalChain {
     });
   }
 
+  /** The mined history and the tip, for the history views (history.ts). */
+  history(): Promise<{ mined: readonly MinedTx[]; burn: number; pending: readonly PendingTx[]; abi: (tx: MinedTx['tx']) => ClarityAbiFunction | undefined }> {
+    return this.exclusive(() => {
+      const abis = new Map<string, ClarityAbiFunction | undefined>();
+      const abi = (tx: MinedTx['tx']) => {
+        if (tx.payload.kind !== 'contract_call') return undefined;
+        const k = `${tx.payload.contractId}::${tx.payload.functionName}`;
+        if (!abis.has(k)) abis.set(k, this.functionAbi(tx.payload.contractId, tx.payload.functionName));
+        return abis.get(k);
+      };
+      return { mined: this.producer.all(), burn: this.simnet.burnBlockHeight, pending: this.mempool.all(), abi };
+    });
+  }
+
   /** Dev: the next `count` admitted calls of `functionName` are dropped instead of mined. */
   dropNext(functionName: string, count: number): Promise<void> {
     return this.exclusive(() => this.mempool.dropNext(functionName, count));
@@ -175,7 +189,14 @@ export class LocalChain {
   mapEntry(contractId: string, map: string, keyHex: string): Promise<string> {
     return this.exclusive(() => {
       const key = cvFromHex(keyHex);
-      return hex(notFound(() => this.simnet.getMapEntry(contractId, map, key), `no map ${map} in ${contractId}`));
+      const maps = this.simnet.getContractsInterfaces().get(contractId)?.maps ?? [];
+      if (!maps.some((m) => m.name === map)) throw new LocalChainError('LOCALCHAIN_NOT_FOUND', `no map ${map} in ${contractId}`);
+      // a key the map does not hold is `none`, as a node answers (the simnet throws instead)
+      try {
+        return hex(this.simnet.getMapEntry(contractId, map, key));
+      } catch {
+        return hex(Cl.none());
+      }
     });
   }
 

@@ -45,6 +45,11 @@ export class Mempool {
     return this.queue.find((p) => p.tx.txid === txid);
   }
 
+  /** Every waiting transaction, oldest first. */
+  all(): readonly PendingTx[] {
+    return [...this.queue];
+  }
+
   /** Transactions of `principal` waiting here. */
   pendingOf(principal: string): readonly PendingTx[] {
     return this.queue.filter((p) => p.tx.origin === principal);

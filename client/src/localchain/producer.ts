@@ -42,6 +42,11 @@ export class BlockProducer {
     return this.mined.get(txid);
   }
 
+  /** Every mined (or dropped) transaction, in the order it was mined. */
+  all(): readonly MinedTx[] {
+    return [...this.mined.values()];
+  }
+
   /** Mine every waiting transaction, oldest first, one block each. */
   async mineMempool(): Promise<MinedTx[]> {
     const out: MinedTx[] = [];

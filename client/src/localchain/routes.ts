@@ -4,7 +4,8 @@
 // the answer like the real service. No chain logic here (chain.ts and its parts).
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { serializeCV } from '@stacks/transactions';
-import { blockHash, droppedTxJson, minedTxJson, pendingTxJson, type Json } from './api-shapes.js';
+import { blockHash, droppedTxJson, eventJson, minedTxJson, pendingTxJson, type Json } from './api-shapes.js';
+import { addressTransactions, burnBlocks, contractEvents, page, totals, type BurnBlockView } from './history.js';
 import type { LocalChain } from './chain.js';
 import { LocalChainError, u128Hex } from './errors.js';
 import { json, type Route } from './http.js';
@@ -55,16 +56,65 @@ export function routes(chain: LocalChain): Route[] {
     r('GET', `/extended/v1/address/${PRINCIPAL}/balances`, async (req) => {
       const principal = req.params[0]!;
       const [a, held] = [await chain.account(principal), await chain.holdings(principal)];
+      const sums = totals((await chain.history()).mined, principal);
+      const sent = (asset: string) => (sums.get(asset)?.sent ?? 0n).toString();
+      const received = (asset: string) => (sums.get(asset)?.received ?? 0n).toString();
       const fungible: Record<string, Json> = {};
-      for (const [id, balance] of held.fungible) fungible[id] = { balance: balance.toString(), total_sent: '0', total_received: '0' };
+      for (const [id, balance] of held.fungible) fungible[id] = { balance: balance.toString(), total_sent: sent(id), total_received: received(id) };
       const nonFungible: Record<string, Json> = {};
       for (const [id, count] of held.nonFungible) nonFungible[id] = { count: count.toString(), total_sent: '0', total_received: '0' };
-      return json({ stx: stxJson(a.stx, a.feesPaid), fungible_tokens: fungible, non_fungible_tokens: nonFungible });
+      return json({ stx: stxJson(a.stx, a.feesPaid, sent('STX'), received('STX')), fungible_tokens: fungible, non_fungible_tokens: nonFungible });
     }),
 
     r('GET', `/extended/v1/address/${PRINCIPAL}/stx`, async (req) => {
       const a = await chain.account(req.params[0]!);
-      return json(stxJson(a.stx, a.feesPaid));
+      const t = totals((await chain.history()).mined, req.params[0]!).get('STX');
+      return json(stxJson(a.stx, a.feesPaid, (t?.sent ?? 0n).toString(), (t?.received ?? 0n).toString()));
+    }),
+
+    // A contract's print events, newest first (what a client follows to learn of closes and disputes)
+    r('GET', `/extended/v1/contract/${PRINCIPAL}/events`, async (req) => {
+      const { limit, offset } = paging(req.url, 50);
+      const events = contractEvents((await chain.history()).mined, req.params[0]!);
+      return json({ limit, offset, results: events.slice(offset, offset + limit).map((e) => eventJson(e.event, e.index, `0x${e.tx.tx.txid}`)) });
+    }),
+
+    r('GET', `/extended/v1/address/${PRINCIPAL}/transactions`, async (req) => {
+      const { limit, offset } = paging(req.url, 50);
+      const h = await chain.history();
+      const p = page(addressTransactions(h.mined, req.params[0]!), limit, offset);
+      return json({ ...p, results: p.results.map((m) => minedTxJson(m, h.abi(m.tx))) });
+    }),
+
+    r('GET', '/extended/v1/tx/mempool', async (req) => {
+      const { limit, offset } = paging(req.url, 50);
+      const h = await chain.history();
+      const sender = req.url.searchParams.get('sender_address');
+      const waiting = h.pending.filter((p) => sender === null || p.tx.origin === sender).reverse();
+      const p = page(waiting, limit, offset);
+      return json({ ...p, results: p.results.map((x) => pendingTxJson(x, h.abi(x.tx))) });
+    }),
+
+    r('GET', `/extended/v1/address/${PRINCIPAL}/mempool`, async (req) => {
+      const { limit, offset } = paging(req.url, 50);
+      const h = await chain.history();
+      const p = page(h.pending.filter((x) => x.tx.origin === req.params[0]).reverse(), limit, offset);
+      return json({ ...p, results: p.results.map((x) => pendingTxJson(x, h.abi(x.tx))) });
+    }),
+
+    r('GET', '/extended/v2/burn-blocks', async (req) => {
+      const { limit, offset } = paging(req.url, 30);
+      const h = await chain.history();
+      const p = page(burnBlocks(h.mined, h.burn), limit, offset);
+      return json({ ...p, results: p.results.map(burnBlockJson) });
+    }),
+
+    r('GET', '/extended/v2/burn-blocks/([0-9]+)', async (req) => {
+      const h = await chain.history();
+      const height = Number(req.params[0]);
+      const b = height <= h.burn ? burnBlocks(h.mined, h.burn)[h.burn - height] : undefined;
+      if (b === undefined) return json({ error: `cannot find burn block at height ${height}` }, 404);
+      return json(burnBlockJson(b));
     }),
 
     r('GET', `/extended/v1/address/${PRINCIPAL}/nonces`, async (req) => {
@@ -162,11 +212,35 @@ export function routes(chain: LocalChain): Route[] {
   ];
 }
 
-function stxJson(balance: bigint, feesPaid: bigint): Json {
+/** `limit` (1…max, default 20) and `offset` from the query, as the Hiro API pages. */
+function paging(url: URL, max: number): { limit: number; offset: number } {
+  const n = (k: string, fallback: number, hi: number) => {
+    const raw = url.searchParams.get(k);
+    if (raw === null) return fallback;
+    if (!/^[0-9]{1,9}$/.test(raw) || Number(raw) > hi) throw new LocalChainError('LOCALCHAIN_BAD_REQUEST', `${k} must be an integer from 0 to ${hi}`);
+    return Number(raw);
+  };
+  return { limit: Math.max(1, n('limit', Math.min(20, max), max)), offset: n('offset', 0, 1_000_000_000) };
+}
+
+function burnBlockJson(b: BurnBlockView): Json {
+  const time = b.time ?? 0;
+  return {
+    burn_block_time: time,
+    burn_block_time_iso: new Date(time * 1000).toISOString(),
+    burn_block_hash: blockHash('burn', b.height),
+    burn_block_height: b.height,
+    stacks_blocks: b.stacksBlocks.map((h) => blockHash('stacks', h)),
+    avg_block_time: 0,
+    total_tx_count: b.txCount,
+  };
+}
+
+function stxJson(balance: bigint, feesPaid: bigint, sent: string, received: string): Json {
   return {
     balance: balance.toString(),
-    total_sent: '0',
-    total_received: '0',
+    total_sent: sent,
+    total_received: received,
     total_fees_sent: feesPaid.toString(),
     total_miner_rewards_received: '0',
     lock_tx_id: '',
