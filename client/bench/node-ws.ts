@@ -58,12 +58,17 @@ function config(backend: CryptoBackend, role: 'a' | 'b', i: number, store: Sqlit
   };
 }
 
+/** One channel: commits inline, at once (as payments.ts (a)); a hub: group commit in a writer thread (as (b)). */
+function storeFor(path: string, channels: number): SqliteStore {
+  return channels === 1 ? new SqliteStore(path) : new SqliteStore(path, { writer: 'thread', groupWindowMs: WINDOW_MS });
+}
+
 interface Figures { count: number; secs: number; p50: number; p99: number }
 
 /** The load process: `n` peers dial the hub at `url` and pay over their channel, one payment outstanding each. */
 async function load(name: BackendName, dir: string, url: string, n: number, seconds: number): Promise<void> {
   const backend = await loadBackend(name);
-  const store = new SqliteStore(join(dir, `load-${n}-${name}.db`), { writer: 'thread', groupWindowMs: WINDOW_MS });
+  const store = storeFor(join(dir, `load-${n}-${name}.db`), n);
   const hubPrincipal = keyIdentity(HUB_KEY, backend, CHAIN_ID_TESTNET).principal;
   const nets: PeerNetwork[] = [];
   const channels: Channel[] = [];
@@ -104,7 +109,7 @@ async function load(name: BackendName, dir: string, url: string, n: number, seco
 
 /** The hub in this process; the `n` peers in a child. */
 async function hub(backend: CryptoBackend, dir: string, n: number, seconds: number): Promise<Figures> {
-  const store = new SqliteStore(join(dir, `hub-${n}-${backend.name}.db`), { writer: 'thread', groupWindowMs: WINDOW_MS });
+  const store = storeFor(join(dir, `hub-${n}-${backend.name}.db`), n);
   const net = network(HUB_KEY, backend);
   const channels: Channel[] = [];
   for (let i = 0; i < n; i++) {

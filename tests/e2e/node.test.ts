@@ -73,7 +73,8 @@ async function payMany(from: NodeProcess, channelId: string, count: number, amou
 
 const fees = async (n: NodeProcess) => {
   const txs = (await n.api<{ fee: string; status: string }[]>('GET', '/v1/transactions')).body;
-  return txs.filter((t) => t.status !== 'pending').reduce((s, t) => s + BigInt(t.fee), 0n);
+  // a dropped transaction was never mined, so never charged
+  return txs.filter((t) => t.status !== 'pending' && !t.status.startsWith('dropped')).reduce((s, t) => s + BigInt(t.fee), 0n);
 };
 
 describe('two node processes, the API and the CLI', () => {
@@ -99,8 +100,14 @@ describe('two node processes, the API and the CLI', () => {
     await Promise.all([payMany(alice, stx.id, 5000, '3'), payMany(alice, sbtc, 4000, '7')]);
     await payMany(bob, stx.id, 1000, '2');
 
+    // the chain loses Bob's first fund-channel: his node sends it again at the same nonce, higher fee
+    expect((await fetch(`${chain.url}/dev/drop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ functionName: 'fund-channel' }) })).status).toBe(200);
     const dep = await cli(bob, ['--json', 'channel', 'deposit', stx.id, '5000']);
     expect(dep.code, dep.stderr).toBe(0);
+    const funds = (await bob.api<{ kind: string; status: string; nonce: string; fee: string }[]>('GET', '/v1/transactions')).body.filter((t) => t.kind === 'fund-channel');
+    expect(funds.map((t) => t.status)).toEqual(['dropped_stale_garbage_collect', 'success']);
+    expect(funds[1]!.nonce).toBe(funds[0]!.nonce);
+    expect(BigInt(funds[1]!.fee)).toBeGreaterThan(BigInt(funds[0]!.fee));
     expect(JSON.parse(dep.stdout).balance).toBe(String(5000 * 3 - 1000 * 2 + 5000));
     const wd = await alice.api<{ balance: string }>('POST', `/v1/channels/${stx.id}/withdraw`, { amount: '1000' });
     expect(wd.status, JSON.stringify(wd.body)).toBe(200);

@@ -84,6 +84,8 @@ interface Held {
 }
 
 const OFFER_TTL_MS = 15 * 60_000;
+/** how often a call the chain dropped is sent again (same nonce, higher fee) before the operation fails */
+const MAX_REPLACEMENTS = 5;
 
 export class ChannelManager {
   private readonly held = new Map<string, Held>();
@@ -319,16 +321,25 @@ export class ChannelManager {
 
   /** Broadcast, record, wait for the confirmation depth; a failed call is NODE_CHAIN naming the contract error. */
   private async send(channelId: string | null, kind: string, call: AnyCall, onProgress?: (what: string) => void): Promise<TxView & { result: NonNullable<TxView['result']>; burnHeight: bigint }> {
-    const sub = await this.o.broadcaster.submit(call);
-    this.o.meta.addTx({ txid: sub.txid, channelId, kind, nonce: sub.nonce, fee: sub.fee, status: 'pending', at: sub.at, replaces: null });
-    this.o.events.emit({ type: 'chain.tx', channelId, kind, txid: sub.txid, status: 'pending' });
-    onProgress?.(`${kind} sent (${sub.txid}); waiting for ${this.o.confirmations} confirmation(s)`);
-    const tx = await this.o.broadcaster.mined(sub.txid, {
-      confirmations: this.o.confirmations,
-      onWait: (t) => onProgress?.(t === null || t.burnHeight === null ? `${kind}: waiting to be mined` : `${kind}: mined at burn height ${t.burnHeight}, waiting for depth`),
-    });
-    this.o.meta.setTxStatus(sub.txid, tx.status);
-    this.o.events.emit({ type: 'chain.tx', channelId, kind, txid: sub.txid, status: tx.status });
+    let sub = await this.o.broadcaster.submit(call);
+    let replaces: string | null = null;
+    let tx: TxView;
+    for (let round = 0; ; round++) {
+      this.o.meta.addTx({ txid: sub.txid, channelId, kind, nonce: sub.nonce, fee: sub.fee, status: 'pending', at: sub.at, replaces });
+      this.o.events.emit({ type: 'chain.tx', channelId, kind, txid: sub.txid, status: 'pending' });
+      onProgress?.(`${kind} sent (${sub.txid}); waiting for ${this.o.confirmations} confirmation(s)`);
+      tx = await this.o.broadcaster.mined(sub.txid, {
+        confirmations: this.o.confirmations,
+        onWait: (t) => onProgress?.(t === null || t.burnHeight === null ? `${kind}: waiting to be mined` : `${kind}: mined at burn height ${t.burnHeight}, waiting for depth`),
+      });
+      this.o.meta.setTxStatus(sub.txid, tx.status);
+      this.o.events.emit({ type: 'chain.tx', channelId, kind, txid: sub.txid, status: tx.status });
+      // the chain lost it: the same call at the same nonce, with a higher fee (replace-by-fee)
+      if (!tx.status.startsWith('dropped') || round >= MAX_REPLACEMENTS) break;
+      this.o.log.info({ channel: channelId, kind, txid: sub.txid, status: tx.status }, 'the chain dropped a transaction; replacing it with a higher fee');
+      replaces = sub.txid;
+      sub = await this.o.broadcaster.bump(sub.txid);
+    }
     if (tx.status !== 'success' || tx.result === null || tx.burnHeight === null || tx.result.type !== 'ok') {
       const code = tx.result?.type === 'err' && tx.result.value.type === 'uint' ? contractError('bitstream', BigInt(tx.result.value.value)).code : tx.status;
       throw new NodeError(NodeCode.Chain, `${kind} failed on-chain: ${code}`, { details: { txid: sub.txid, status: tx.status, code } });
