@@ -63,7 +63,7 @@ function storeFor(path: string, channels: number): SqliteStore {
   return channels === 1 ? new SqliteStore(path) : new SqliteStore(path, { writer: 'thread', groupWindowMs: WINDOW_MS });
 }
 
-interface Figures { count: number; secs: number; p50: number; p99: number }
+interface Figures { count: number; secs: number; p50: number; p99: number; hubCpu: number; loadCpu: number }
 
 /** The load process: `n` peers dial the hub at `url` and pay over their channel, one payment outstanding each. */
 async function load(name: BackendName, dir: string, url: string, n: number, seconds: number): Promise<void> {
@@ -95,11 +95,14 @@ async function load(name: BackendName, dir: string, url: string, n: number, seco
   });
   await new Promise((r) => setTimeout(r, 300));
   measuring = true;
+  process.stdout.write('window\n');
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
   const secs = (performance.now() - start) / 1000;
-  process.stdout.write(`result ${count} ${secs} ${quantile(lat, 0.5)} ${quantile(lat, 0.99)}\n`);
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(`result ${count} ${secs} ${quantile(lat, 0.5)} ${quantile(lat, 0.99)} ${(cpu.user + cpu.system) / 1e6}\n`);
   running = false;
   await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 1_000))]);
   for (const net of nets) await net.close();
@@ -121,16 +124,24 @@ async function hub(backend: CryptoBackend, dir: string, n: number, seconds: numb
   const self = fileURLToPath(import.meta.url);
   const viteNode = createRequire(import.meta.url).resolve('vite-node/vite-node.mjs');
   const child = spawn(process.execPath, [viteNode, self, '--load', backend.name, dir, url, String(n), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let cpu0 = process.cpuUsage();
+  let hubCpu = 0;
   const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (l) => l.startsWith('result') && resolve(l));
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      if (l === 'window') cpu0 = process.cpuUsage();
+      if (!l.startsWith('result')) return;
+      const used = process.cpuUsage(cpu0);
+      hubCpu = (used.user + used.system) / 1e6;
+      resolve(l);
+    });
     child.once('exit', (code) => reject(new Error(`load process exited (${code})`)));
   });
-  const [, count, secs, p50, p99] = line.split(' ');
+  const [, count, secs, p50, p99, loadCpu] = line.split(' ');
   await new Promise((r) => child.once('exit', r));
   for (const c of channels) c.close();
   await net.close();
   await store.close();
-  return { count: Number(count), secs: Number(secs), p50: Number(p50), p99: Number(p99) };
+  return { count: Number(count), secs: Number(secs), p50: Number(p50), p99: Number(p99), hubCpu, loadCpu: Number(loadCpu) };
 }
 
 function perOp(fn: (i: number) => void, minMs: number): number {
@@ -163,6 +174,7 @@ async function main(): Promise<void> {
     const inProcess = await hubCapacity(backend, loadSigner, dir, SECONDS, WINDOW_MS);
     const hubBound = 2000 / (signMs + verifyMs);
     console.log(`  (w2) hub over ws, ${PEERS} peers (one connection and channel each), unbatched, durable: ${f1(perSec)} payments/s, p50 ${f2(w.p50)} ms, p99 ${f2(w.p99)} ms | target ≥ 5,000/s, p99 < 100 ms`);
+    console.log(`       CPU per payment: hub ${f1((w.hubCpu / w.count) * 1e6)} µs, load generator (100 peers) ${f1((w.loadCpu / w.count) * 1e6)} µs, over ${f1(w.secs)} s`);
     console.log(`       in-process hub capacity (payments.ts b2, same run): ${f1(inProcess.perSec)}/s → ws hub is ${pct(perSec / inProcess.perSec)} of it (target ≥ 80 %)`);
     console.log(`       the hub's signature bound on 2 cores (1 sign + 1 verify per payment): ${f1(hubBound)}/s → ${pct(perSec / hubBound)} of it`);
   } finally {
