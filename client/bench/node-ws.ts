@@ -29,7 +29,7 @@ import { SqliteStore } from '../src/store/sqlite.js';
 import { toHex } from '../src/wire/json.js';
 import { DOMAIN, channelIdOf, openingState } from '../../tests/client/fixtures/peers.js';
 import { hubCapacity } from './hub-capacity.js';
-import { quantile } from './quantile.js';
+import { payWindow } from './pay-window.js';
 
 const QUICK = process.argv.includes('--quick');
 const PEERS = 100;
@@ -79,32 +79,9 @@ async function load(name: BackendName, dir: string, url: string, n: number, seco
     channels.push(await Channel.open(config(backend, 'a', i, store, s.transport(toHex(channelIdOf(SEED + i)))), openingState(channelIdOf(SEED + i), 10n ** 12n)));
   }
   for (const c of channels) for (let k = 0; k < 5; k++) await c.pay(1n); // warm up
-  let running = true;
-  let measuring = false;
-  let count = 0;
-  const lat: number[] = [];
-  const loops = channels.map(async (c) => {
-    while (running) {
-      const t = performance.now();
-      await c.pay(1n);
-      if (measuring) {
-        count++;
-        lat.push(performance.now() - t);
-      }
-    }
-  });
-  await new Promise((r) => setTimeout(r, 300));
-  measuring = true;
-  process.stdout.write('window\n');
-  const cpu0 = process.cpuUsage();
-  const start = performance.now();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  measuring = false;
-  const secs = (performance.now() - start) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  process.stdout.write(`result ${count} ${secs} ${quantile(lat, 0.5)} ${quantile(lat, 0.99)} ${(cpu.user + cpu.system) / 1e6}\n`);
-  running = false;
-  await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 1_000))]);
+  const w = await payWindow(channels, { warmUpMs: 300, seconds, onWindow: () => process.stdout.write('window\n') });
+  process.stdout.write(`result ${w.count} ${w.secs} ${w.p50} ${w.p99} ${w.cpu}\n`);
+  await w.stopped;
   for (const net of nets) await net.close();
   await store.close();
   process.exit(0);

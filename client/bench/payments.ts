@@ -26,6 +26,7 @@ import { Channel } from '../src/channel/channel.js';
 import { backendVerifier } from '../src/channel/verify.js';
 import { channelConfig } from './hub-channels.js';
 import { Mux } from './mux.js';
+import { payWindow } from './pay-window.js';
 import { quantile } from './quantile.js';
 import { hubCapacity } from './hub-capacity.js';
 import { SqliteStore } from '../src/store/sqlite.js';
@@ -218,32 +219,9 @@ async function peers(name: BackendName, dir: string) {
   mux.line('C ready');
   await goP;
   const commits0 = store.commits;
-  let running = true;
-  let measuring = false;
-  let count = 0;
-  const lat: number[] = [];
-  const loops = channels.map(async (c) => {
-    while (running) {
-      const t = performance.now();
-      await c.pay(1n);
-      if (measuring) {
-        count++;
-        lat.push(performance.now() - t);
-      }
-    }
-  });
-  await new Promise((r) => setTimeout(r, 500)); // warm up
-  measuring = true;
-  mux.line('C window');
-  const cpu0 = process.cpuUsage();
-  const start = performance.now();
-  await new Promise((r) => setTimeout(r, HUB_SECONDS * 1000));
-  measuring = false;
-  const secs = (performance.now() - start) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  mux.line(`C result ${count} ${secs} ${quantile(lat, 0.5)} ${quantile(lat, 0.99)} ${store.commits - commits0} ${(cpu.user + cpu.system) / 1e6}`);
-  running = false;
-  await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 1_000))]);
+  const w = await payWindow(channels, { warmUpMs: 500, seconds: HUB_SECONDS, onWindow: () => mux.line('C window') });
+  mux.line(`C result ${w.count} ${w.secs} ${w.p50} ${w.p99} ${store.commits - commits0} ${w.cpu}`);
+  await w.stopped;
   await store.close();
   process.exit(0);
 }

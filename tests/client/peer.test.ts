@@ -16,6 +16,7 @@ import { PeerNetwork, type PeerNetworkOptions } from '../../client/src/peer/netw
 import type { PeerSession } from '../../client/src/peer/session.js';
 import { MemoryStore } from '../../client/src/store/memory.js';
 import { toHex } from '../../client/src/wire/json.js';
+import { rawPeer, type RawPeer } from './fixtures/raw-peer.js';
 import { KEY_A, KEY_B, KEY_MALLORY, PRINCIPAL_A, PRINCIPAL_B, channelIdOf, openingState, settle, sideConfig } from './fixtures/peers.js';
 
 const backend = nobleBackend;
@@ -35,32 +36,9 @@ function network(key: Uint8Array, o: Partial<PeerNetworkOptions> = {}): PeerNetw
   return n;
 }
 
-/** A raw socket a test scripts frame by frame, recording what the node sends back and how it closes. */
-async function rawClient(url: string, opts: { autoPong?: boolean } = {}) {
-  const ws = new WebSocket(url, { autoPong: opts.autoPong ?? true });
-  sockets.push(ws);
-  const frames: Record<string, unknown>[] = [];
-  let arrived: (() => void) | null = null;
-  ws.on('message', (d) => {
-    frames.push(JSON.parse(d.toString()) as Record<string, unknown>);
-    arrived?.();
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const next = async (type: string) => {
-    for (;;) {
-      const f = frames.find((x) => x['t'] === type);
-      if (f !== undefined) return f;
-      await new Promise<void>((resolve) => (arrived = resolve));
-    }
-  };
-  return { ws, frames, closed, next, send: (f: unknown) => ws.send(typeof f === 'string' ? f : JSON.stringify(f)) };
-}
+const rawClient = (url: string, o: { autoPong?: boolean } = {}) => rawPeer(url, { ...o, track: sockets });
 
-type Raw = Awaited<ReturnType<typeof rawClient>>;
+type Raw = RawPeer;
 
 /** Run our side of the handshake on a raw socket as `identity` (signing with `signWith` if given). */
 async function handshakeAs(raw: Raw, identity: PeerIdentity, o: { expect?: string; chainId?: number } = {}) {
@@ -71,7 +49,7 @@ async function handshakeAs(raw: Raw, identity: PeerIdentity, o: { expect?: strin
   return { hs, auth, theirs };
 }
 
-const errorCode = (raw: Raw) => raw.frames.find((f) => f['t'] === 'error')?.['code'];
+const errorCode = (raw: Raw) => raw.errorCode();
 
 describe('handshake', () => {
   it('authenticates both principals, and each side knows who it talks to', async () => {

@@ -317,19 +317,15 @@ describe('local chain: mined transactions', () => {
   it('POST /dev/drop makes the next call of a function vanish unmined, as a node that evicted it', async () => {
     const r = await fetch(url('/dev/drop'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ functionName: 'faucet' }) });
     expect(r.status).toBe(200);
-    const call = await makeContractCall({
+    const faucet = (fee: bigint) => makeContractCall({
       contractAddress: deployer, contractName: 'sbtc-token', functionName: 'faucet', functionArgs: [Cl.uint(5), Cl.principal(alice)],
-      senderKey: keyOf(alice), network, postConditionMode: 'deny', fee: 1000n,
+      senderKey: keyOf(alice), network, postConditionMode: 'deny', fee,
     });
-    const dropped = accepted(await broadcastTransaction({ transaction: call, network }));
+    const dropped = accepted(await broadcastTransaction({ transaction: await faucet(1000n), network }));
     await mine();
     expect((await txStatus(dropped)).tx_status).toBe('dropped_stale_garbage_collect');
     // the nonce is free again: the same call is taken and mined
-    const again = await makeContractCall({
-      contractAddress: deployer, contractName: 'sbtc-token', functionName: 'faucet', functionArgs: [Cl.uint(5), Cl.principal(alice)],
-      senderKey: keyOf(alice), network, postConditionMode: 'deny', fee: 1001n,
-    });
-    const id = accepted(await broadcastTransaction({ transaction: again, network }));
+    const id = accepted(await broadcastTransaction({ transaction: await faucet(1001n), network }));
     await mine();
     expect((await txStatus(id)).tx_status).toBe('success');
     const bad = await fetch(url('/dev/drop'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ functionName: 'x y' }) });

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cl } from '@stacks/transactions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { CHAIN_ID_TESTNET } from '../../client/src/config/networks.js';
 import { nobleBackend } from '../../client/src/crypto/noble.js';
 import { Handshake } from '../../client/src/peer/handshake.js';
@@ -18,6 +17,7 @@ import { keyIdentity } from '../../client/src/peer/identity.js';
 import { DEPLOYER, PARTIES } from '../../client/src/demo/accounts.js';
 import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
+import { rawPeer } from '../client/fixtures/raw-peer.js';
 import { bin, cli, startChainProcess, startNode, type NodeProcess } from './fixtures/node-process.js';
 
 const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
@@ -213,44 +213,23 @@ describe('bad input to a node', () => {
 
 describe('hostile peers at a node', () => {
   /** A raw socket to carol's peer port, and what carol sends back before closing it. */
-  async function raw() {
-    const ws = new WebSocket(carol.peerUrl);
-    const frames: Record<string, unknown>[] = [];
-    let arrived: (() => void) | null = null;
-    ws.on('message', (d) => {
-      frames.push(JSON.parse(d.toString()) as Record<string, unknown>);
-      arrived?.();
-    });
-    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    const next = async (t: string) => {
-      for (;;) {
-        const f = frames.find((x) => x['t'] === t);
-        if (f) return f;
-        await new Promise<void>((r) => (arrived = r));
-      }
-    };
-    return { ws, frames, closed, next, code: () => frames.find((f) => f['t'] === 'error')?.['code'] };
-  }
+  const raw = () => rawPeer(carol.peerUrl);
   const identity = (key: Uint8Array) => keyIdentity(key, nobleBackend, CHAIN_ID_TESTNET);
   const recover = (h: Uint8Array, sig: Uint8Array) => nobleBackend.recover(h, sig);
 
   it('refuses a handshake with a key that is not the principal claimed', async () => {
     const r = await raw();
     const liar = { ...identity(PARTIES.alice.privateKey), principal: PARTIES.bob.address };
-    r.ws.send(JSON.stringify(new Handshake({ identity: liar, chainId: CHAIN_ID_TESTNET, dialler: true, recover }).hello));
+    r.send(new Handshake({ identity: liar, chainId: CHAIN_ID_TESTNET, dialler: true, recover }).hello);
     await r.closed;
-    expect(r.code()).toBe('PEER_AUTH_FAILED');
+    expect(r.errorCode()).toBe('PEER_AUTH_FAILED');
   });
 
   it('closes on a malformed frame, and on a flood after the handshake, and stays up for others', async () => {
     const bad = await raw();
     bad.ws.send('{"t":');
     await bad.closed;
-    expect(bad.code()).toBe('PEER_MALFORMED_FRAME');
+    expect(bad.errorCode()).toBe('PEER_MALFORMED_FRAME');
 
     const flood = await raw();
     const hs = new Handshake({ identity: identity(PARTIES.alice.privateKey), chainId: CHAIN_ID_TESTNET, dialler: true, recover });
@@ -258,7 +237,7 @@ describe('hostile peers at a node', () => {
     flood.ws.send(JSON.stringify(await hs.onHello((await flood.next('hello')) as Parameters<Handshake['onHello']>[0])));
     for (let i = 0; i < 100; i++) flood.ws.send(JSON.stringify({ t: 'app', kind: 'ping', id: `x${i}`, body: null }));
     await flood.closed;
-    expect(flood.code()).toBe('PEER_RATE_LIMITED');
+    expect(flood.errorCode()).toBe('PEER_RATE_LIMITED');
 
     // carol is still there, changed nothing, and takes an honest peer
     expect((await carol.api<unknown[]>('GET', '/v1/channels')).body).toEqual([]);
