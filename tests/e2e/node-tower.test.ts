@@ -14,7 +14,7 @@ import { PARTIES } from '../../client/src/demo/accounts.js';
 import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
 import { fromHex } from '../../client/src/wire/json.js';
-import { freePort, startChainProcess, startNode, type NodeEnv, type NodeProcess } from './fixtures/node-process.js';
+import { feesPaid, freePort, startChainProcess, startNode, type NodeEnv, type NodeProcess } from './fixtures/node-process.js';
 
 const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'bitstream-node-tower-'));
@@ -99,7 +99,6 @@ describe("the node's built-in watchtower", () => {
     const record = await getChannel(view.ctx, { channelId: fromHex(id) });
     expect(record?.status).toBe(ChannelStatus.Closed);
     expect(record?.cheater).toBe(bob.principal);
-    const fees = async () => (await alice.api<Tx[]>('GET', '/v1/transactions')).body.filter((t) => t.status !== 'pending' && !t.status.startsWith('dropped')).reduce((s, t) => s + BigInt(t.fee), 0n);
-    await expect.poll(async () => (await view.stx(alice.principal)) + (await fees()), { timeout: 10_000 }).toBe(aliceBefore);
+    await expect.poll(async () => (await view.stx(alice.principal)) + (await feesPaid(alice)), { timeout: 10_000 }).toBe(aliceBefore);
   });
 });

@@ -18,7 +18,7 @@ import { DEPLOYER, PARTIES } from '../../client/src/demo/accounts.js';
 import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
 import { rawPeer } from '../client/fixtures/raw-peer.js';
-import { bin, cli, startChainProcess, startNode, type NodeProcess } from './fixtures/node-process.js';
+import { bin, cli, feesPaid, startChainProcess, startNode, type NodeProcess } from './fixtures/node-process.js';
 
 const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'bitstream-node-e2e-'));
@@ -71,11 +71,6 @@ async function payMany(from: NodeProcess, channelId: string, count: number, amou
   await Promise.all(Array.from({ length: parallel }, worker));
 }
 
-const fees = async (n: NodeProcess) => {
-  const txs = (await n.api<{ fee: string; status: string }[]>('GET', '/v1/transactions')).body;
-  // a dropped transaction was never mined, so never charged
-  return txs.filter((t) => t.status !== 'pending' && !t.status.startsWith('dropped')).reduce((s, t) => s + BigInt(t.fee), 0n);
-};
 
 describe('two node processes, the API and the CLI', () => {
   it('connect, open STX and sBTC channels, 10,000 payments, deposit, withdraw, cooperative and force close', async () => {
@@ -138,8 +133,8 @@ describe('two node processes, the API and the CLI', () => {
     // on-chain: exactly what the signed states say, less each node's own fees
     const bobFinal1 = 15_000n - 2_000n + 5_000n;
     // (polled: a watchtower's resolve is counted once the node has seen it mined)
-    await expect.poll(async () => (await view.stx(alice.principal)) + (await fees(alice)), { timeout: 10_000 }).toBe(stxBefore.a - 1_000_000n + 1_000n + finalA1);
-    await expect.poll(async () => (await view.stx(bob.principal)) + (await fees(bob)), { timeout: 10_000 }).toBe(stxBefore.b - 5_000n + bobFinal1);
+    await expect.poll(async () => (await view.stx(alice.principal)) + (await feesPaid(alice)), { timeout: 10_000 }).toBe(stxBefore.a - 1_000_000n + 1_000n + finalA1);
+    await expect.poll(async () => (await view.stx(bob.principal)) + (await feesPaid(bob)), { timeout: 10_000 }).toBe(stxBefore.b - 5_000n + bobFinal1);
     expect(await view.token(alice.principal, SBTC_ASSET)).toBe(sbtcBefore.a - 2_000_000n + 2_000_000n - 28_000n);
     expect(await view.token(bob.principal, SBTC_ASSET)).toBe(sbtcBefore.b + 28_000n);
   });

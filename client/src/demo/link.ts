@@ -9,6 +9,7 @@ import { Channel, type ChannelConfig } from '../channel/channel.js';
 import { backendVerifier } from '../channel/verify.js';
 import type { SignedState as ChainSignedState } from '../chain/signed.js';
 import type { SignedState } from '../store/types.js';
+import { fullySigned } from '../watchtower/sources.js';
 import { memoryPair, type MemoryEnd } from '../wire/memory-transport.js';
 import { DemoCheckError } from './errors.js';
 import type { PartyNode } from './node.js';
@@ -119,8 +120,9 @@ export class Link {
 
   /** The newest fully signed state as the contract takes it. */
   static forChain(s: SignedState): ChainSignedState {
-    if (s.sigA === null || s.sigB === null) throw new DemoCheckError('link', `state ${s.state.nonce} is not signed by both participants`);
-    return { state: s.state, sigA: s.sigA, sigB: s.sigB };
+    const signed = fullySigned(s);
+    if (signed === null) throw new DemoCheckError('link', `state ${s.state.nonce} is not signed by both participants`);
+    return signed;
   }
 
   close(): void {

@@ -4,10 +4,9 @@
 // themselves are links (link.ts). No chain I/O here.
 import { join } from 'node:path';
 import type { CryptoBackend } from '../crypto/backend.js';
-import type { SignedState as ChainSignedState } from '../chain/signed.js';
 import { LocalKeySigner } from '../signers/local.js';
 import { SqliteStore } from '../store/sqlite.js';
-import type { SignedStateSource } from '../watchtower/sources.js';
+import { storeStates, type SignedStateSource } from '../watchtower/sources.js';
 import type { Party } from './accounts.js';
 import { SecretBook } from './secrets.js';
 
@@ -36,17 +35,9 @@ export class PartyNode {
     this.publicKey = backend.publicKeyOf(party.privateKey);
   }
 
-  /**
-   * The store as a watchtower reads it: the newest fully signed state per channel (the
-   * opening state, which has no signatures, is nothing a watchtower can use).
-   */
+  /** The store as a watchtower reads it (the opening state, which has no signatures, is nothing a watchtower can use). */
   statesSource(): SignedStateSource {
-    const signed = (s: { state: ChainSignedState['state']; sigA: Uint8Array | null; sigB: Uint8Array | null } | undefined): ChainSignedState | null =>
-      s === undefined || s.sigA === null || s.sigB === null ? null : { state: s.state, sigA: s.sigA, sigB: s.sigB };
-    return {
-      latest: (channelId) => signed(this.store.load(channelId)?.latest),
-      latestClosable: (channelId) => signed(this.store.load(channelId)?.closable),
-    };
+    return storeStates(this.store);
   }
 
   close(): void {

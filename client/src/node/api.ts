@@ -4,7 +4,7 @@
 // do not. Errors are JSON `{ error: { code, message, details } }` with the stable code
 // of the typed error behind them. Handlers only translate: the manager decides.
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { timingSafeEqual } from 'node:crypto';
@@ -75,14 +75,12 @@ export function createApi(node: BitStreamNode, token: string): OpenAPIHono {
     const got = Buffer.from(header ?? '');
     return got.length === expected.length && timingSafeEqual(got, expected);
   };
-  app.use('/v1/*', async (c, next) => {
+  const requireToken: MiddlewareHandler = async (c, next) => {
     if (!authorised(c.req.header('authorization'))) return c.json({ error: { code: NodeCode.Unauthorized, message: 'a valid bearer token is required' } }, 401);
     return next();
-  });
-  app.use('/metrics', async (c, next) => {
-    if (!authorised(c.req.header('authorization'))) return c.json({ error: { code: NodeCode.Unauthorized, message: 'a valid bearer token is required' } }, 401);
-    return next();
-  });
+  };
+  app.use('/v1/*', requireToken);
+  app.use('/metrics', requireToken);
   app.onError((e, c) => errorResponse(c, e));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 

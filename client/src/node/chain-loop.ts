@@ -13,6 +13,7 @@ import type { StacksApi } from '../chainclient/api.js';
 import type { Broadcaster } from '../chainclient/broadcaster.js';
 import type { ChainContext } from '../chain/readers.js';
 import { pollIntoWatchtower } from '../watchtower/poller.js';
+import { storeStates } from '../watchtower/sources.js';
 import { Watchtower } from '../watchtower/watchtower.js';
 import type { SqliteStore } from '../store/sqlite.js';
 import { fromHex, toHex } from '../wire/json.js';
@@ -50,16 +51,11 @@ export class ChainLoop {
 
   constructor(private readonly o: ChainLoopOptions) {
     const store = o.store;
-    const signed = (s: { state: import('../codec/state.js').ChannelState; sigA: Uint8Array | null; sigB: Uint8Array | null } | undefined) =>
-      s === undefined || s.sigA === null || s.sigB === null ? null : { state: s.state, sigA: s.sigA, sigB: s.sigB };
     this.tower = new Watchtower({
       contract: o.ctx.contract,
       registry: o.ctx.registry,
       self: o.self,
-      states: {
-        latest: (id) => signed(store.load(id)?.latest),
-        latestClosable: (id) => signed(store.load(id)?.closable),
-      },
+      states: storeStates(store),
       secrets: {
         secretFor: (hash) => {
           const h = toHex(hash);

@@ -33,6 +33,7 @@ import type { PeerSession } from '../peer/session.js';
 import type { Signer } from '../signers/signer.js';
 import type { SqliteStore } from '../store/sqlite.js';
 import type { SignedState } from '../store/types.js';
+import { fullySigned } from '../watchtower/sources.js';
 import { fromHex, toHex } from '../wire/json.js';
 import { NodeCode, NodeError } from './errors.js';
 import type { NodeEvents } from './events.js';
@@ -389,8 +390,9 @@ export class ChannelManager {
 }
 
 function forChain(s: SignedState): ChainSignedState {
-  if (s.sigA === null || s.sigB === null) throw new NodeError(NodeCode.ChannelState, `state ${s.state.nonce} is not signed by both sides`);
-  return { state: s.state, sigA: s.sigA, sigB: s.sigB };
+  const signed = fullySigned(s);
+  if (signed === null) throw new NodeError(NodeCode.ChannelState, `state ${s.state.nonce} is not signed by both sides`);
+  return signed;
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown, kind: string): T {

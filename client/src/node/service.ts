@@ -15,7 +15,7 @@ import { StacksApi } from '../chainclient/api.js';
 import { Broadcaster } from '../chainclient/broadcaster.js';
 import { selectBackend } from '../crypto/select.js';
 import { WINDOW_BOUNDS } from '../config/load.js';
-import { principalOf } from '../peer/handshake.js';
+import { keyIdentity } from '../peer/identity.js';
 import { PeerNetwork } from '../peer/network.js';
 import { LocalKeySigner } from '../signers/local.js';
 import { SqliteStore } from '../store/sqlite.js';
@@ -63,8 +63,8 @@ export class BitStreamNode {
     const privateKey = config.key.kind === 'env' ? fromHex(config.key.hex) : await openKey(readKeyFile(config.key.path), config.key.passphrase);
     const backend = await selectBackend();
     const signer = new LocalKeySigner(privateKey, { backend });
-    const publicKey = signer.publicKey;
-    const principal = principalOf(publicKey, config.chain.chainId);
+    const identity = keyIdentity(privateKey, backend, config.chain.chainId);
+    const { principal, publicKey } = identity;
     // first: the store's lock makes this process the data directory's only owner
     const store = new SqliteStore(join(config.dataDir, 'channels.db'));
     const meta = new NodeMeta(join(config.dataDir, 'node.db'));
@@ -75,7 +75,7 @@ export class BitStreamNode {
     const events = new NodeEvents();
     let manager: ChannelManager | null = null;
     const net = new PeerNetwork({
-      identity: { principal, publicKey, sign: (hash) => backend.sign(hash, privateKey) },
+      identity,
       chainId: config.chain.chainId,
       recover: (h, s) => backend.recover(h, s),
       onRequest: (kind, body, session) => manager!.onRequest(kind, body, session),

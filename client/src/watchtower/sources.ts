@@ -2,6 +2,7 @@
 // newest fully signed state per channel (a store, or anything shaped like one) and the
 // secrets it may reveal. The watchtower reads them; it never writes to them.
 import type { SignedState } from '../chain/signed.js';
+import type { StateStore } from '../store/types.js';
 
 export interface SignedStateSource {
   /** the newest fully signed state of the channel, or null if none is held */
@@ -24,4 +25,17 @@ export interface SecretSource {
 export interface ChainTime {
   readonly burnHeight: bigint;
   readonly tenureHeight?: bigint;
+}
+
+/** A state a side holds as the contract takes it, or null while a signature is missing (the opening state has none). */
+export function fullySigned(s: { readonly state: SignedState['state']; readonly sigA: Uint8Array | null; readonly sigB: Uint8Array | null } | null | undefined): SignedState | null {
+  return s === null || s === undefined || s.sigA === null || s.sigB === null ? null : { state: s.state, sigA: s.sigA, sigB: s.sigB };
+}
+
+/** A store as a watchtower reads it: the newest fully signed state and closable state per channel. */
+export function storeStates(store: Pick<StateStore, 'load'>): SignedStateSource {
+  return {
+    latest: (channelId) => fullySigned(store.load(channelId)?.latest),
+    latestClosable: (channelId) => fullySigned(store.load(channelId)?.closable),
+  };
 }
