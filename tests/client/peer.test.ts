@@ -10,6 +10,7 @@ import { Channel } from '../../client/src/channel/channel.js';
 import { CHAIN_ID_MAINNET, CHAIN_ID_TESTNET } from '../../client/src/config/networks.js';
 import { nobleBackend } from '../../client/src/crypto/noble.js';
 import { CloseCode, PeerCode, PeerError } from '../../client/src/peer/errors.js';
+import { MAX_FRAME_BYTES, parseFrame } from '../../client/src/peer/frames.js';
 import { Handshake, type PeerIdentity } from '../../client/src/peer/handshake.js';
 import { keyIdentity } from '../../client/src/peer/identity.js';
 import { PeerNetwork, type PeerNetworkOptions } from '../../client/src/peer/network.js';
@@ -118,6 +119,43 @@ describe('handshake', () => {
     const raw = await rawClient(url);
     await raw.closed;
     expect(errorCode(raw)).toBe(PeerCode.Timeout);
+  });
+});
+
+describe('handshake state machine', () => {
+  const hs = (key: Uint8Array, dialler: boolean, nonce?: Uint8Array) => new Handshake({ identity: id(key), chainId: CHAIN_ID_TESTNET, dialler, recover, ...(nonce ? { nonce } : {}) });
+
+  it('refuses an echoed nonce, a key that is not a curve point, a second hello and an auth before the hello', async () => {
+    const nonce = new Uint8Array(32).fill(7);
+    const a = hs(KEY_A, false, nonce);
+    await expect(a.onHello(hs(KEY_B, true, nonce).hello)).rejects.toMatchObject({ code: PeerCode.AuthFailed });
+    const notAPoint = { ...hs(KEY_B, true).hello, publicKey: `02${'ff'.repeat(32)}` };
+    await expect(hs(KEY_A, false).onHello(notAPoint)).rejects.toMatchObject({ code: PeerCode.AuthFailed });
+    expect(() => hs(KEY_A, false).onAuth({ t: 'auth', sig: '00'.repeat(65) })).toThrow(expect.objectContaining({ code: PeerCode.Malformed }));
+    const b = hs(KEY_A, false);
+    await b.onHello(hs(KEY_B, true).hello);
+    await expect(b.onHello(hs(KEY_B, true).hello)).rejects.toMatchObject({ code: PeerCode.Malformed });
+    expect(() => b.onAuth({ t: 'auth', sig: '00'.repeat(65) })).toThrow(expect.objectContaining({ code: PeerCode.AuthFailed }));
+  });
+
+  it('a node refuses a connection from its own key, and a hello after the handshake', async () => {
+    const url = await network(KEY_A).listen(0);
+    const self = await rawClient(url);
+    const { auth } = await handshakeAs(self, id(KEY_A));
+    self.send(auth);
+    await self.closed;
+    expect(errorCode(self)).toBe(PeerCode.AuthFailed);
+    const again = await rawClient(url);
+    const done = await handshakeAs(again, id(KEY_B));
+    again.send(done.auth);
+    await again.next('auth');
+    again.send(done.hs.hello);
+    expect((await again.closed).code).toBe(CloseCode.Protocol);
+    expect(errorCode(again)).toBe(PeerCode.Malformed);
+  });
+
+  it('parseFrame refuses a frame over the size limit before parsing it', () => {
+    expect(() => parseFrame(`{"t":"msg","c":"${'0'.repeat(64)}","m":"${'x'.repeat(MAX_FRAME_BYTES)}"}`)).toThrow(expect.objectContaining({ code: PeerCode.TooLarge }));
   });
 });
 
@@ -287,6 +325,13 @@ describe('sessions', () => {
     const err = (await s.request('other', {}).catch((e: unknown) => e)) as PeerError;
     expect(err.code).toBe(PeerCode.Refused);
     expect(err.details['code']).toBe(PeerCode.Refused);
+  });
+
+  it('a request the peer never answers times out with PEER_TIMEOUT', async () => {
+    const alice = network(KEY_A, { onRequest: () => new Promise(() => undefined) });
+    const url = await alice.listen(0);
+    const s = await network(KEY_B).connect(url, PRINCIPAL_A);
+    await expect(s.request('echo', {}, 100)).rejects.toMatchObject({ code: PeerCode.Timeout });
   });
 
   it('a request to a peer that is away fails at once with PEER_CLOSED', async () => {

@@ -5,7 +5,7 @@
 // balances must be exactly what the signed states say, less each node's fees. Bad input
 // to the API gets a clear error and changes nothing; a second node on the same data
 // directory is refused; a peer with a wrong key, a malformed frame or a flood is cut off.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cl } from '@stacks/transactions';
@@ -15,6 +15,7 @@ import { nobleBackend } from '../../client/src/crypto/noble.js';
 import { Handshake } from '../../client/src/peer/handshake.js';
 import { keyIdentity } from '../../client/src/peer/identity.js';
 import { DEPLOYER, PARTIES } from '../../client/src/demo/accounts.js';
+import { DEVNET_ACCOUNTS } from '../../client/src/devnet/accounts.js';
 import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
 import { rawPeer } from '../client/fixtures/raw-peer.js';
@@ -239,4 +240,69 @@ describe('hostile peers at a node', () => {
     const r = await alice.api<{ connected: boolean }>('POST', '/v1/peers', { url: carol.peerUrl, principal: carol.principal });
     expect(r.body.connected).toBe(true);
   });
+
+  /** A peer authenticated to carol as `key`'s principal, sending node requests by hand. */
+  async function authenticated(key: Uint8Array) {
+    const r = await raw();
+    const hs = new Handshake({ identity: identity(key), chainId: CHAIN_ID_TESTNET, dialler: true, recover });
+    r.send(hs.hello);
+    r.send(await hs.onHello((await r.next('hello')) as Parameters<Handshake['onHello']>[0]));
+    await r.next('auth');
+    let n = 0;
+    const request = async (kind: string, body: unknown) => {
+      const id = `q${n++}`;
+      r.send({ t: 'app', kind, id, body });
+      for (;;) {
+        const answer = r.frames.find((f) => f['t'] === 'app' && f['id'] === id);
+        if (answer !== undefined) return answer as { kind: string; body: { code?: string; message?: string } };
+        await new Promise((res) => setTimeout(res, 10));
+      }
+    };
+    return { r, request };
+  }
+
+  it('refuses to take a channel that is not on-chain exactly as agreed, and opening terms it does not take', async () => {
+    const aliceBob = (await alice.api<{ id: string; token: string | null }[]>('GET', '/v1/channels')).body.find((c) => c.token === null)!;
+    const txid = 'ab'.repeat(32);
+    const { r, request } = await authenticated(PARTIES.alice.privateKey);
+    const offer = { token: null, amount: '1000000', window: '6' };
+    // announced without an agreed offer
+    const unasked = await request('open-created', { channelId: aliceBob.id, txid, offer });
+    expect(unasked).toMatchObject({ kind: 'refuse', body: { code: 'NODE_OPEN_MISMATCH' } });
+    // agreed, then Alice claims her channel with Bob is the one she opened with Carol
+    expect(await request('open-offer', offer)).toMatchObject({ kind: 'reply', body: { accept: true } });
+    const claimed = await request('open-created', { channelId: aliceBob.id, txid, offer });
+    expect(claimed).toMatchObject({ kind: 'refuse', body: { code: 'NODE_OPEN_MISMATCH' } });
+    expect(claimed.body.message).toMatch(/participant-b is ST2CY5V39NHDPWSXMW9QDT3HC3GD6Q6XX4CFRK9AG/);
+    // terms carol does not take, a body that does not parse, a request no node knows
+    expect(await request('open-offer', { ...offer, token: `${DEPLOYER.address}.test-token` })).toMatchObject({ kind: 'refuse', body: { code: 'NODE_OPEN_REFUSED' } });
+    expect(await request('open-offer', { ...offer, window: '5' })).toMatchObject({ kind: 'refuse', body: { code: 'NODE_OPEN_REFUSED' } });
+    expect(await request('open-offer', { ...offer, amount: '-1' })).toMatchObject({ kind: 'refuse', body: { code: 'NODE_BAD_REQUEST' } });
+    expect(await request('steal', {})).toMatchObject({ kind: 'refuse', body: { code: 'NODE_BAD_REQUEST' } });
+    r.ws.close();
+    // nothing taken
+    expect((await carol.api<unknown[]>('GET', '/v1/channels')).body).toEqual([]);
+  });
+
+  it('an open with a peer that is not connected is refused before anything is sent', async () => {
+    const before = (await alice.api<unknown[]>('GET', '/v1/transactions')).body.length;
+    const r = await alice.api('POST', '/v1/channels', { peer: DEVNET_ACCOUNTS.wallet_4.address, amount: '1000' });
+    expect(r.status).toBe(409);
+    expect(r.body).toMatchObject({ error: { code: 'NODE_PEER_NOT_CONNECTED' } });
+    expect((await alice.api<unknown[]>('GET', '/v1/transactions')).body.length).toBe(before);
+  });
 });
+
+describe('the CLI without a node', () => {
+  it('says no node answers, and will not write a key without a passphrase', async () => {
+    const none = await bin(['--api', 'http://127.0.0.1:9', 'channel', 'list'], {});
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/error CLI_NODE_UNREACHABLE: no node answers at http:\/\/127\.0\.0\.1:9/);
+    const out = join(dir, 'cli-key.json');
+    const refused = await bin(['key', 'create', '--out', out], { BITSTREAM_KEY_PASSPHRASE: '' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/error CLI_NO_PASSPHRASE/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+

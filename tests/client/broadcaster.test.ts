@@ -1,0 +1,25 @@
+// The broadcaster's refusals that need no chain: replacing a transaction it never sent,
+// and a replacement whose raised fee would pass the configured cap (nothing is signed or
+// broadcast in either case).
+import { createNetwork } from '@stacks/network';
+import { describe, expect, it } from 'vitest';
+import { StacksApi } from '../../client/src/chainclient/api.js';
+import { Broadcaster } from '../../client/src/chainclient/broadcaster.js';
+import { NodeCode } from '../../client/src/node/errors.js';
+
+const url = 'http://127.0.0.1:9'; // nothing listens: any request would fail the test
+const api = new StacksApi(url, createNetwork({ network: 'devnet', client: { baseUrl: url } }), 100);
+
+describe('Broadcaster.bump', () => {
+  it('refuses to replace a transaction it did not send', async () => {
+    const b = new Broadcaster({ api, address: 'ST1SJ3DTE5DN7X54YDH5D64R3BCB6A2AG2ZQ8YPD5', senderKey: `${'11'.repeat(32)}01`, maxFee: 10_000n, pollMs: 10 });
+    await expect(b.bump('ab'.repeat(32))).rejects.toMatchObject({ code: NodeCode.Chain, message: expect.stringMatching(/no submission/) });
+  });
+
+  it('refuses a replacement over the fee cap', async () => {
+    const b = new Broadcaster({ api, address: 'ST1SJ3DTE5DN7X54YDH5D64R3BCB6A2AG2ZQ8YPD5', senderKey: `${'11'.repeat(32)}01`, maxFee: 10_000n, pollMs: 10 });
+    const call = { contractAddress: 'ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM', contractName: 'bitstream', functionName: 'challenge', functionArgs: [], postConditionMode: 'deny' as const, postConditions: [] };
+    b.sent.set('cd'.repeat(32), { txid: 'cd'.repeat(32), nonce: 3n, fee: 8_000n, call, at: 0 });
+    await expect(b.bump('cd'.repeat(32))).rejects.toMatchObject({ code: NodeCode.Chain, message: expect.stringMatching(/12000 µSTX, over the 10000 cap/) });
+  });
+});
