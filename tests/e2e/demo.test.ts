@@ -111,8 +111,9 @@ describe('the summary’s checks fail on a wrong outcome', () => {
 
 describe('demo options', () => {
   it('parses the flags npm passes, with the defaults', () => {
-    expect(parseDemoArgs(['--'])).toEqual({ payments: 10_000, quiet: false, port: 0 });
-    expect(parseDemoArgs(['--', '--payments', '300', '--quiet', '--port', '4000'])).toEqual({ payments: 300, quiet: true, port: 4000 });
+    expect(parseDemoArgs(['--'])).toEqual({ payments: 10_000, quiet: false, port: 0, library: false });
+    expect(parseDemoArgs(['--', '--payments', '300', '--quiet', '--port', '4000'])).toEqual({ payments: 300, quiet: true, port: 4000, library: false });
+    expect(parseDemoArgs(['--library']).library).toBe(true);
   });
 
   it('refuses what is not a payment count, a port or a known flag', () => {

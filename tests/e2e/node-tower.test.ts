@@ -90,6 +90,9 @@ describe("the node's built-in watchtower", () => {
     const dropped = challenges.find((t) => t.status === 'dropped_stale_garbage_collect');
     expect(dropped, JSON.stringify(challenges)).toBeDefined();
     const landed = challenges.find((t) => t.status === 'success')!;
+    // while its challenge was on its way the tower sent no second one (which could only abort on-chain and cost a fee)
+    expect(challenges.filter((t) => t.status === 'success')).toHaveLength(1);
+    expect(challenges.every((t) => t.status === 'success' || t.status.startsWith('dropped')), JSON.stringify(challenges)).toBe(true);
     expect(landed.nonce).toBe(dropped!.nonce);
     expect(BigInt(landed.fee)).toBeGreaterThan(BigInt(dropped!.fee));
 

@@ -1,7 +1,8 @@
 // The demo's typed errors. A DemoCheckError means a step's outcome differs from what
 // the protocol says it must be (the demo exits non-zero); a DemoTxError means a
 // transaction was refused or did not succeed on-chain; a DemoOptionError is bad user
-// input. Codes are stable. Nothing here does I/O.
+// input; a DemoNodeError is a node that refused a request or did not reach the state a
+// step waits for in time. Codes are stable. Nothing here does I/O.
 import { BitStreamError, InvalidInputError, type ErrorDetails } from '../errors/errors.js';
 
 export type DemoCheckCode = 'DEMO_CHECK_FAILED';
@@ -18,6 +19,13 @@ export class DemoCheckError extends BitStreamError {
 export class DemoTxError extends BitStreamError {
   constructor(code: DemoTxCode, message: string, opts: { details?: ErrorDetails; cause?: unknown } = {}) {
     super(code, message, opts);
+  }
+}
+
+/** A node refused what the story asked of it, or did not get where a step waits for it to. */
+export class DemoNodeError extends BitStreamError {
+  constructor(step: string, what: string, details: ErrorDetails = {}) {
+    super('DEMO_NODE_FAILED', `${step}: ${what}`, { details: { step, ...details } });
   }
 }
 

@@ -30,17 +30,18 @@ const CliSchema = z.object({
   payments: integer('--payments', 1, MAX_PAYMENTS).default(DEFAULT_PAYMENTS),
   quiet: z.boolean().default(false),
   port: integer('--port', 0, 65_535).default(0),
+  library: z.boolean().default(false),
 });
 
 export type CliOptions = z.infer<typeof CliSchema>;
 
-/** Parse `--payments N`, `--quiet`, `--port P` (a leading `--` from npm is ignored). */
+/** Parse `--payments N`, `--quiet`, `--port P`, `--library` (a leading `--` from npm is ignored). */
 export function parseDemoArgs(argv: readonly string[]): CliOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv.filter((a) => a !== '--'),
-      options: { payments: { type: 'string' }, quiet: { type: 'boolean' }, port: { type: 'string' } },
+      options: { payments: { type: 'string' }, quiet: { type: 'boolean' }, port: { type: 'string' }, library: { type: 'boolean' } },
       strict: true,
     }));
   } catch (cause) {
@@ -58,5 +59,5 @@ export function parseDemoArgs(argv: readonly string[]): CliOptions {
 export function checkDemoOptions(o: DemoOptions): { payments: number; quiet: boolean; port: number } {
   const parsed = CliSchema.safeParse({ payments: o.payments, quiet: o.quiet, port: o.port });
   if (!parsed.success) throw new DemoOptionError(parsed.error.issues[0]?.message ?? 'bad option');
-  return parsed.data;
+  return { payments: parsed.data.payments, quiet: parsed.data.quiet, port: parsed.data.port };
 }

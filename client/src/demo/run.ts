@@ -11,7 +11,7 @@ import { selectBackend } from '../crypto/select.js';
 import { startLocalChain, type RunningChain } from '../localchain/index.js';
 import { checkAccounts, PARTIES } from './accounts.js';
 import { DemoChain } from './chain-client.js';
-import { DemoCheckError } from './errors.js';
+import { withDeadline } from './deadline.js';
 import { fmtStx } from './format.js';
 import { snapshot } from './ledger.js';
 import type { Link } from './link.js';
@@ -160,16 +160,4 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** A step that hangs (a peer that never answers) must fail the demo, not stall it. */
 function stepDeadlineMs(payments: number): number {
   return 60_000 + payments * 2;
-}
-
-async function withDeadline<T>(step: string, ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DemoCheckError(step, `did not finish within ${Math.round(ms / 1000)} s`)), ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -9,7 +9,7 @@ import type { AnyCall } from './chain-client.js';
 import { CONTRACTS, type World } from './world.js';
 
 /** sbtc-token `faucet`: a mint, which moves nothing out of anyone, so deny mode with no post-condition holds. */
-function faucet(amount: bigint, recipient: string): AnyCall {
+export function faucet(amount: bigint, recipient: string): AnyCall {
   const { address, name } = splitContract(CONTRACTS.sbtc, 'sbtc');
   return {
     contractAddress: address,

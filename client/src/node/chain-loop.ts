@@ -4,7 +4,8 @@
 // record (the contract's get-channel, through the watchtower poller) so channels learn
 // what landed (a peer's deposit, withdraw or close) and the node's phase follows the
 // chain, then runs the built-in watchtower: every stale close of a channel this node
-// holds is challenged at every burn block until the challenge lands, closes are
+// holds is challenged at every burn block until the challenge lands (while one is on its
+// way, by replacing it with a higher fee when it is dropped or sticks), closes are
 // resolved once their window ends, HTLCs settled, secrets revealed. Polling, rather
 // than the event observer, because it needs nothing from the operator's Stacks node
 // and a missed poll loses nothing: the next one reads the whole record again.
@@ -139,8 +140,12 @@ export class ChainLoop {
       }
       await this.track(h.burn);
       const step = await this.tower.step({ burnHeight: h.burn, tenureHeight: h.tenure }, async (action) => {
-        const sub = await this.o.broadcaster.submit(action.call);
         const channelId = 'channelId' in action ? toHex(action.channelId) : null;
+        // one of ours for this channel is still on its way: track() replaces it with a
+        // higher fee if it is dropped or sticks; a second call would only abort on-chain
+        // (the first one lands) and pay a fee for nothing
+        if (channelId !== null && this.o.meta.pendingTxs().some((t) => t.channelId === channelId && t.kind === action.kind)) return;
+        const sub = await this.o.broadcaster.submit(action.call);
         this.o.meta.addTx({ txid: sub.txid, channelId, kind: action.kind, nonce: sub.nonce, fee: sub.fee, status: 'pending', at: sub.at, replaces: null });
         this.o.events.emit({ type: 'chain.tx', channelId, kind: action.kind, txid: sub.txid, status: 'pending' });
         this.o.log.info({ channel: channelId, kind: action.kind, txid: sub.txid }, 'watchtower sent a transaction');

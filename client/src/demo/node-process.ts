@@ -1,0 +1,94 @@
+// A BitStream node as its own process, as a user runs it: `bitstream node start` (the
+// package bin), configured by environment, on loopback ports it prints at start, and
+// a small client for its HTTP API. The node demo and the multi-process tests start
+// nodes through this; neither reaches into a node other than through its API.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'bitstream.mjs');
+
+export interface ApiAnswer<T> {
+  readonly status: number;
+  readonly body: T;
+}
+
+export interface NodeProcess {
+  readonly proc: ChildProcess;
+  readonly apiUrl: string;
+  readonly peerUrl: string;
+  readonly token: string;
+  readonly dataDir: string;
+  readonly principal: string;
+  /** stdout and stderr so far, for failure messages */
+  output(): string;
+  api<T = Record<string, unknown>>(method: 'GET' | 'POST', path: string, body?: unknown, token?: string): Promise<ApiAnswer<T>>;
+  /** resolves with the exit code once the process has ended */
+  readonly exited: Promise<number | null>;
+}
+
+export interface NodeEnv {
+  readonly chainUrl: string;
+  readonly dataDir: string;
+  /** hex private key */
+  readonly key: string;
+  readonly token: string;
+  /** more environment, over the defaults below (e.g. a fixed BITSTREAM_PEER_PORT) */
+  readonly extra?: Record<string, string>;
+}
+
+/** The environment of a node on loopback, ephemeral ports, a fast poll and the demo's 6-block window. */
+export function envOf(o: NodeEnv): Record<string, string> {
+  return {
+    ...process.env as Record<string, string>,
+    BITSTREAM_API_URL: o.chainUrl, BITSTREAM_DATA_DIR: o.dataDir, BITSTREAM_NODE_KEY: o.key, BITSTREAM_API_TOKEN: o.token,
+    BITSTREAM_PEER_PORT: '0', BITSTREAM_API_PORT: '0', BITSTREAM_POLL_MS: '50', BITSTREAM_LOG_LEVEL: 'warn', BITSTREAM_WINDOW: '6',
+    ...o.extra,
+  };
+}
+
+/** Start a node process; resolves once it printed its addresses (rejects with its output if it exits first). */
+export function startNode(o: NodeEnv): Promise<NodeProcess> {
+  const proc = spawn(process.execPath, [BIN, 'node', 'start'], { env: envOf(o), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const peer = /peers connect to (ws:\/\/\S+)/.exec(out)?.[1];
+      const api = /API at (http:\/\/\S+)/.exec(out)?.[1];
+      const principal = /BitStream node (S\w+)/.exec(out)?.[1];
+      if (peer === undefined || api === undefined || principal === undefined) return;
+      proc.stdout!.off('data', check);
+      resolve({
+        proc, apiUrl: api, peerUrl: peer, token: o.token, dataDir: o.dataDir, principal, exited,
+        output: () => out,
+        api: (method, path, body, token = o.token) => callApi(api, method, path, body, token),
+      });
+    };
+    proc.stdout!.on('data', check);
+    void exited.then((code) => reject(new Error(`node exited (${code}) before it started:\n${out}`)));
+  });
+}
+
+/** Stop a node as its operator would (SIGTERM: it finishes what it writes and exits). */
+export async function stopNode(n: NodeProcess): Promise<void> {
+  if (n.proc.exitCode === null && n.proc.signalCode === null) n.proc.kill('SIGTERM');
+  await n.exited;
+}
+
+async function callApi<T>(base: string, method: 'GET' | 'POST', path: string, body: unknown, token: string): Promise<ApiAnswer<T>> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(token === '' ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text === '' ? null : JSON.parse(text)) as T };
+}
+
+/** The fees a node paid: of every transaction it sent that was mined (a dropped one was never charged). */
+export async function feesPaid(n: Pick<NodeProcess, 'api'>): Promise<bigint> {
+  const txs = (await n.api<{ fee: string; status: string }[]>('GET', '/v1/transactions')).body;
+  return txs.filter((t) => t.status !== 'pending' && !t.status.startsWith('dropped')).reduce((s, t) => s + BigInt(t.fee), 0n);
+}

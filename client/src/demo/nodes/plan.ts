@@ -1,0 +1,96 @@
+// The node story's numbers and what they must come to: the deposits, the stream, the
+// withdraw, the payments Bob makes after his "backup", the Bob–Carol channel, and each
+// party's on-chain gain at the end (fees aside). Every step and the summary check the
+// nodes and the chain against this. Pure.
+import { MICRO_STX } from '../plan.js';
+
+export interface NodePlan {
+  readonly payments: number;
+  /** µSTX per streamed payment (Alice → Bob, STX channel) */
+  readonly payment: bigint;
+  /** sBTC payments streamed alongside (Alice → Bob), and sats each */
+  readonly sbtcPayments: number;
+  readonly sbtcPayment: bigint;
+  readonly aliceStx: bigint;
+  readonly bobStx: bigint;
+  readonly aliceSbtc: bigint;
+  readonly bobSbtc: bigint;
+  readonly faucetSbtc: bigint;
+  /** Alice takes this out of the STX channel on-chain, the channel staying open */
+  readonly withdraw: bigint;
+  /** after his node's data directory is copied, Bob pays Alice this many payments of `refund` */
+  readonly refunds: number;
+  readonly refund: bigint;
+  /** Bob's deposit in the Bob–Carol channel, and what he pays Carol in `toCarolPayments` payments */
+  readonly bobCarol: bigint;
+  readonly toCarol: bigint;
+  readonly toCarolPayments: number;
+}
+
+export function nodePlanFor(payments: number): NodePlan {
+  const payment = 1_000n;
+  return {
+    payments,
+    payment,
+    sbtcPayments: Math.max(1, Math.min(500, Math.floor(payments / 20))),
+    sbtcPayment: 1_000n,
+    aliceStx: BigInt(payments) * payment + 20n * MICRO_STX,
+    bobStx: 20n * MICRO_STX,
+    aliceSbtc: 5_000_000n,
+    bobSbtc: 1_000_000n,
+    faucetSbtc: 10_000_000n,
+    withdraw: 3n * MICRO_STX,
+    refunds: 5,
+    refund: 200_000n,
+    bobCarol: 10n * MICRO_STX,
+    toCarol: 2_500_000n,
+    toCarolPayments: 25,
+  };
+}
+
+export interface Split {
+  /** Alice (or the opener) */
+  readonly a: bigint;
+  /** Bob (or the peer) */
+  readonly b: bigint;
+}
+
+/** The STX channel after the stream and the withdraw: Bob's "backup" holds this state. */
+export function stxAtBackup(p: NodePlan): Split {
+  const streamed = BigInt(p.payments) * p.payment;
+  return { a: p.aliceStx - streamed - p.withdraw, b: p.bobStx + streamed };
+}
+
+/** The STX channel's newest state: after Bob's refunds, which his backup does not hold. */
+export function stxNewest(p: NodePlan): Split {
+  const s = stxAtBackup(p);
+  const back = BigInt(p.refunds) * p.refund;
+  return { a: s.a + back, b: s.b - back };
+}
+
+/** The sBTC channel at its cooperative close. */
+export function sbtcAtClose(p: NodePlan): Split {
+  const paid = BigInt(p.sbtcPayments) * p.sbtcPayment;
+  return { a: p.aliceSbtc - paid, b: p.bobSbtc + paid };
+}
+
+/** The Bob–Carol channel at Bob's force close (a = Bob, b = Carol). */
+export function bobCarolAtClose(p: NodePlan): Split {
+  return { a: p.bobCarol - p.toCarol, b: p.toCarol };
+}
+
+/**
+ * Each party's on-chain gain by the end, fees aside. Bob closes the STX channel with his
+ * stale backup; Alice's challenge proves it revoked and the penalty (PROTOCOL 6.3) pays
+ * her the whole newest state: so Alice gains Bob's deposit and Bob loses it.
+ */
+export function expectedNodeDeltas(p: NodePlan): Record<'alice' | 'bob' | 'carol', { stx: bigint; sbtc: bigint }> {
+  const newest = stxNewest(p);
+  const sb = sbtcAtClose(p);
+  const bc = bobCarolAtClose(p);
+  return {
+    alice: { stx: -p.aliceStx + p.withdraw + newest.a + newest.b, sbtc: -p.aliceSbtc + sb.a },
+    bob: { stx: -p.bobStx - p.bobCarol + bc.a, sbtc: -p.bobSbtc + sb.b },
+    carol: { stx: bc.b, sbtc: 0n },
+  };
+}
