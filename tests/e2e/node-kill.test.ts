@@ -44,6 +44,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One payment by id, retried (same id) across the payer's deaths until it has an outcome. */
 async function payUntilDone(id: string, channelId: string, stopAt: number): Promise<'ok' | 'failed'> {
+  let last = 'no answer';
   for (;;) {
     const alice = nodes.alice;
     if (alice !== undefined) {
@@ -51,12 +52,18 @@ async function payUntilDone(id: string, channelId: string, stopAt: number): Prom
         const r = await alice.api('POST', '/v1/payments', { channelId, amount: '1', id });
         if (r.status === 200) return 'ok';
         if (r.status === 422) return 'failed';
-        if (process.env['KILL_DEBUG']) console.error(id, r.status, JSON.stringify(r.body));
-      } catch {
+        last = `${r.status} ${JSON.stringify(r.body)}`;
+        if (process.env['KILL_DEBUG']) console.error(id, last);
+      } catch (e) {
         // the payer died mid-request: retry with the same id once it is back
+        last = `no answer (${(e as Error).message})`;
       }
     }
-    if (Date.now() > stopAt) throw new Error(`payment ${id} never got an outcome`);
+    if (Date.now() > stopAt) {
+      const status = await nodes.alice?.api('GET', `/v1/payments/${id}`).catch(() => null);
+      const channel = await nodes.alice?.api('GET', `/v1/channels/${channelId}`).catch(() => null);
+      throw new Error(`payment ${id} never got an outcome; last answer ${last}; its status ${JSON.stringify(status?.body)}; the channel ${JSON.stringify(channel?.body)}`);
+    }
     await sleep(50);
   }
 }

@@ -204,6 +204,11 @@ describe('bad input to a node', () => {
     const m = await (await fetch(`${alice.apiUrl}/metrics`, { headers: { authorization: 'Bearer alice-token' } })).text();
     expect(m).toMatch(/bitstream_payments_sent_total 9000/);
     expect(m).toMatch(/bitstream_channels\{phase="closed"\} 2/);
+    // the chain loop follows the contracts' events: it read the channels one by one only when it did not know them yet
+    // (a loop that read every channel at every tip would be in the hundreds by now)
+    const reads = (kind: string) => Number(new RegExp(`bitstream_chain_reads\\{kind="${kind}"\\} (\\d+)`).exec(m)?.[1] ?? NaN);
+    expect(reads('eventPages')).toBeGreaterThan(10);
+    expect(reads('channels')).toBeLessThan(20);
   });
 });
 

@@ -28,6 +28,23 @@ const Tx = z.object({
   events: z.array(Event).optional(),
 });
 
+const ContractEvents = z.object({
+  results: z.array(z.object({
+    tx_id: z.string(),
+    event_index: z.number(),
+    event_type: z.string(),
+    contract_log: z.object({ contract_id: z.string(), value: z.object({ hex: z.string() }) }).optional(),
+  })),
+});
+
+/** One event of a contract, as `/extended/v1/contract/{id}/events` lists it. */
+export interface ContractEventView {
+  readonly txid: string;
+  readonly index: number;
+  /** the print's contract and value; null for an event that is not a print */
+  readonly print: { readonly contract: string; readonly value: ClarityValue } | null;
+}
+
 export interface Heights {
   readonly stacks: bigint;
   readonly burn: bigint;
@@ -73,6 +90,16 @@ export class StacksApi {
       result: t.tx_result === undefined || t.tx_status === 'pending' ? null : hexToCV(t.tx_result.hex),
       events: t.events ?? [],
     };
+  }
+
+  /** A page of `contract`'s events, newest first (the Hiro API's order). */
+  async contractEvents(contract: string, limit: number, offset: number): Promise<ContractEventView[]> {
+    const page = ContractEvents.parse(await this.get(`/extended/v1/contract/${contract}/events?limit=${limit}&offset=${offset}`));
+    return page.results.map((e) => ({
+      txid: e.tx_id.replace(/^0x/, ''),
+      index: e.event_index,
+      print: e.event_type === 'smart_contract_log' && e.contract_log !== undefined ? { contract: e.contract_log.contract_id, value: hexToCV(e.contract_log.value.hex) } : null,
+    }));
   }
 
   /** Broadcast; the txid, or NODE_CHAIN with the node's reason. */

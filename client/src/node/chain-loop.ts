@@ -1,19 +1,24 @@
-// The node's chain loop, by polling the Stacks API (the same endpoints on Hiro's API, a
-// self-run node and the local chain, so testnet and mainnet work unchanged): at each
-// poll it reads the tip; when it moved, it tells every channel, reads each channel's
-// record (the contract's get-channel, through the watchtower poller) so channels learn
-// what landed (a peer's deposit, withdraw or close) and the node's phase follows the
-// chain, then runs the built-in watchtower: every stale close of a channel this node
-// holds is challenged at every burn block until the challenge lands (while one is on its
-// way, by replacing it with a higher fee when it is dropped or sticks), closes are
-// resolved once their window ends, HTLCs settled, secrets revealed. Polling, rather
-// than the event observer, because it needs nothing from the operator's Stacks node
-// and a missed poll loses nothing: the next one reads the whole record again.
+// The node's chain loop, over the Stacks API (the same endpoints on Hiro's API, a
+// self-run node and the local chain, so testnet and mainnet work unchanged). It follows
+// the contracts' events: at each new tip it pages the channel contract's and the
+// registry's events back to where it was (one request per tip when little happened),
+// feeds the built-in watchtower the events of the channels this node holds and the
+// secrets revealed, and reads get-channel only for a channel it does not know yet. At
+// start, and whenever a feed loses its place, it reads every held channel in full
+// instead, so a missed event can cost a read but never a close. Channels learn what
+// landed (a peer's deposit, withdraw or close) and the node's phase follows the chain;
+// then the watchtower acts: every stale close is challenged at every burn block until
+// the challenge lands (while one is on its way, by replacing it with a higher fee when
+// it is dropped or sticks), closes are resolved once their window ends, HTLCs settled,
+// secrets revealed. Events by polling rather than the event observer's push, because it
+// needs nothing from the operator's own Stacks node.
 import type { Logger } from 'pino';
 import type { StacksApi } from '../chainclient/api.js';
 import type { Broadcaster } from '../chainclient/broadcaster.js';
 import type { ChainContext } from '../chain/readers.js';
-import { pollIntoWatchtower } from '../watchtower/poller.js';
+import { decodeChannelEvent, type ChannelEvent } from '../chain/events.js';
+import { ContractEventFeed } from '../chainclient/event-feed.js';
+import { pollIntoWatchtower, readChannels } from '../watchtower/poller.js';
 import { storeStates } from '../watchtower/sources.js';
 import { Watchtower } from '../watchtower/watchtower.js';
 import type { SqliteStore } from '../store/sqlite.js';
@@ -47,11 +52,17 @@ export class ChainLoop {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private last = { burn: -1n, stacks: -1n };
+  private readonly feeds: readonly ContractEventFeed[];
+  /** read every held channel in full at the next tip (at start, and when a feed lost its place) */
+  private fullReadDue = true;
+  /** what the loop read: full reads, channels read one by one, event pages (metrics, benchmarks) */
+  readonly reads = { full: 0, channels: 0, eventPages: 0 };
   /** the chain's heights at the last successful poll, and when */
   status = { burn: 0n, stacks: 0n, tenure: 0n, at: 0, error: null as string | null };
 
   constructor(private readonly o: ChainLoopOptions) {
     const store = o.store;
+    this.feeds = [new ContractEventFeed(o.api, o.ctx.contract), new ContractEventFeed(o.api, o.ctx.registry)];
     this.tower = new Watchtower({
       contract: o.ctx.contract,
       registry: o.ctx.registry,
@@ -122,6 +133,53 @@ export class ChainLoop {
     }
   }
 
+  /**
+   * Bring the tower up to the chain for the `held` channels: their events since the last
+   * tip, a read of any it does not know yet, or a full read when one is due.
+   */
+  private async follow(held: readonly string[]): Promise<void> {
+    if (!this.fullReadDue) {
+      // a feed that moved on while another failed would have lost its events: read in full next time
+      this.fullReadDue = true;
+      const events: ChannelEvent[] = [];
+      let gap = false;
+      for (const feed of this.feeds) {
+        const round = await feed.next();
+        gap ||= round.gap;
+        for (const e of round.events) {
+          if (e.print === null) continue;
+          try {
+            const ev = decodeChannelEvent(e.print, { channel: this.o.ctx.contract, registry: this.o.ctx.registry });
+            if (ev !== null) events.push(ev);
+          } catch (err) {
+            // a print of ours that does not decode: the client and the contract disagree; read the state itself
+            this.o.log.warn({ txid: e.txid, err }, 'an event did not decode; reading every channel in full');
+            gap = true;
+          }
+        }
+      }
+      this.reads.eventPages = this.feeds.reduce((n, f) => n + f.pagesRead, 0);
+      if (!gap) {
+        const mine = new Set(held);
+        // other users' channels are none of this node's business; every reveal may be
+        for (const ev of events) if (!('channelId' in ev) || mine.has(toHex(ev.channelId))) this.tower.observe(ev);
+        const unknown = held.filter((id) => this.tower.recordOf(fromHex(id)) === null).map(fromHex);
+        if (unknown.length > 0) {
+          await readChannels(this.o.ctx, this.tower, unknown);
+          this.reads.channels += unknown.length;
+        }
+        this.fullReadDue = false;
+        return;
+      }
+    }
+    // mark the feeds first: what lands during the read comes again in the next round, never falls between
+    for (const feed of this.feeds) await feed.mark();
+    await pollIntoWatchtower(this.o.ctx, this.tower, held.map(fromHex));
+    this.reads.full++;
+    this.reads.channels += held.length;
+    this.fullReadDue = false;
+  }
+
   /** One round (exported for tests and for the first poll at start). */
   async poll(): Promise<void> {
     try {
@@ -133,7 +191,7 @@ export class ChainLoop {
       this.o.manager.tip(h.burn, h.tenure);
       const held = this.o.manager.all();
       for (const c of held) this.tower.watch(fromHex(c.meta.id));
-      await pollIntoWatchtower(this.o.ctx, this.tower, held.map((c) => fromHex(c.meta.id)));
+      await this.follow(held.map((c) => c.meta.id));
       for (const c of held) {
         const r = this.tower.recordOf(fromHex(c.meta.id));
         if (r !== null) this.o.manager.observed(c.meta.id, r.nonce, r.status, h.burn);

@@ -1,6 +1,7 @@
 // Prometheus metrics of one node (prom-client, its own registry so two nodes in one
 // process never mix): payments sent and received, payment latency, channels by phase,
 // chain lag (how long since the chain was last read, and the last read's failure),
+// what the chain loop read (full reads, channels, event pages),
 // peers connected, chain transactions by kind and outcome.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NodeEvents } from './events.js';
@@ -15,7 +16,7 @@ export class NodeMetrics {
   });
   readonly transactions = new Counter({ name: 'bitstream_chain_transactions_total', help: 'chain transactions by kind and status', labelNames: ['kind', 'status'], registers: [this.registry] });
 
-  constructor(events: NodeEvents, read: { channelsByPhase: () => Record<string, number>; chainLagSeconds: () => number; peersConnected: () => number }) {
+  constructor(events: NodeEvents, read: { channelsByPhase: () => Record<string, number>; chainLagSeconds: () => number; peersConnected: () => number; chainReads: () => Readonly<Record<string, number>> }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'bitstream_process_' });
     new Gauge({
       name: 'bitstream_channels', help: 'channels by phase', labelNames: ['phase'], registers: [this.registry],
@@ -25,6 +26,12 @@ export class NodeMetrics {
       },
     });
     new Gauge({ name: 'bitstream_chain_lag_seconds', help: 'seconds since the chain was last read successfully', registers: [this.registry], collect() { this.set(read.chainLagSeconds()); } });
+    new Gauge({
+      name: 'bitstream_chain_reads', help: 'what the chain loop read from the Stacks API: full reads, channels read, event pages', labelNames: ['kind'], registers: [this.registry],
+      collect() {
+        for (const [kind, n] of Object.entries(read.chainReads())) this.set({ kind }, n);
+      },
+    });
     new Gauge({ name: 'bitstream_peers_connected', help: 'peers with a live connection', registers: [this.registry], collect() { this.set(read.peersConnected()); } });
     events.on((e) => {
       if (e.type === 'payment.sent') this.paymentsSent.inc();

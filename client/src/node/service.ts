@@ -95,6 +95,7 @@ export class BitStreamNode {
       channelsByPhase: () => m.list().reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.phase]: (acc[c.phase] ?? 0) + 1 }), {}),
       chainLagSeconds: () => (loop.status.at === 0 ? -1 : (Date.now() - loop.status.at) / 1000),
       peersConnected: () => net.sessions().filter((s) => s.connected).length,
+      chainReads: () => loop.reads,
     });
     const token = apiToken(config);
     const node = new BitStreamNode(config, principal, publicKey, store, meta, net, manager, loop, events, metrics, log, token);
