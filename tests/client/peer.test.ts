@@ -280,6 +280,23 @@ describe('channels over a session', () => {
     expect(p.b.balances.own).toBe(3n);
   });
 
+  it('a first dial that fails is an error; a persistent one keeps dialling until the peer is there', async () => {
+    // a free address: a network listened there and went away
+    const gone = network(KEY_A);
+    const url = await gone.listen(0);
+    await gone.close();
+    const bob = network(KEY_B);
+    await expect(bob.connect(url, PRINCIPAL_A)).rejects.toBeInstanceOf(PeerError);
+    // a node reconnecting its known peers at start: the peer is restarting, and comes back
+    const dialling = bob.connect(url, PRINCIPAL_A, { persistent: true });
+    await new Promise((r) => setTimeout(r, 100)); // a few attempts fail meanwhile
+    const back = network(KEY_A);
+    await back.listen(Number(new URL(url).port));
+    const s = await dialling;
+    expect(s.connected).toBe(true);
+    expect(s.principal).toBe(PRINCIPAL_A);
+  });
+
   it('answers a frame for a channel this node does not hold with this peer with a channel error', async () => {
     const alice = network(KEY_A);
     const url = await alice.listen(0);

@@ -102,7 +102,7 @@ export class BitStreamNode {
     try {
       await manager.restore();
       node.peerUrl = await net.listen(config.peer.port, config.peer.host);
-      for (const p of meta.peers()) void net.connect(p.url, p.principal).catch((e: unknown) => log.warn({ peer: p.principal, err: e }, 'could not reconnect to a peer'));
+      for (const p of meta.peers()) void net.connect(p.url, p.principal, { persistent: true }).catch((e: unknown) => log.warn({ peer: p.principal, err: e }, 'could not reconnect to a peer'));
       loop.start();
       await node.listenApi();
     } catch (e) {

@@ -68,9 +68,11 @@ export class PeerNetwork {
   /**
    * Dial `url` and keep the peer connected (redialling with backoff after a drop) until
    * `hangUp` or `close`. Resolves with the session once the first handshake succeeds;
-   * rejects with its PeerError if that first attempt fails (then no redialling).
+   * rejects with its PeerError if that first attempt fails (then no redialling) — unless
+   * `persistent`: then it keeps dialling a peer that is not there yet (a node reconnecting
+   * the peers it knows at start must not give up because one was restarting).
    */
-  connect(url: string, expect?: string): Promise<PeerSession> {
+  connect(url: string, expect?: string, o: { persistent?: boolean } = {}): Promise<PeerSession> {
     const dial: Dial = { url, expect, stopped: false, timer: null };
     this.dials.add(dial);
     return new Promise((resolve, reject) => {
@@ -93,7 +95,7 @@ export class PeerNetwork {
               first = false;
               resolve(session);
             }
-          } else if (first) {
+          } else if (first && o.persistent !== true) {
             this.dials.delete(dial);
             reject(conn.error ?? new PeerError(PeerCode.Closed, `could not connect to ${url}`));
             return;
