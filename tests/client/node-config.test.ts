@@ -34,6 +34,7 @@ describe('key file', () => {
     await expect(openKey({ ...file, ciphertext: flipped }, 'correct horse')).rejects.toMatchObject({ code: NodeCode.BadPassphrase });
     await expect(openKey({ ...file, kdf: { ...file.kdf, salt: '00'.repeat(16) } }, 'correct horse')).rejects.toMatchObject({ code: NodeCode.BadPassphrase });
     await expect(sealKey(KEY_A, '', PRINCIPAL_A, CHEAP)).rejects.toMatchObject({ code: NodeCode.BadPassphrase });
+    await expect(sealKey(KEY_A.slice(0, 31), 'pw', PRINCIPAL_A, CHEAP)).rejects.toMatchObject({ code: NodeCode.KeyFile, message: 'a private key is 32 bytes' });
   });
 
   it('refuses a file that is not a key file, and never overwrites one', async () => {

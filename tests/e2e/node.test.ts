@@ -183,6 +183,19 @@ describe('bad input to a node', () => {
     expect((await alice.api('GET', '/v1/payments/never-made')).status).toBe(404);
   });
 
+  it('an open the chain refuses to execute is NODE_CHAIN with the reason; no channel is kept on either node', async () => {
+    const mine = (await alice.api<unknown[]>('GET', '/v1/channels')).body;
+    const theirs = (await bob.api<unknown[]>('GET', '/v1/channels')).body;
+    // far more than Alice holds: the peer agrees, the chain mines create-channel, and its transfer fails
+    const r = await alice.api<{ error: { code: string; message: string; details: { status: string } } }>('POST', '/v1/channels', { peer: bob.principal, amount: '1000000000000000000' });
+    expect(r.status, JSON.stringify(r.body)).toBe(502);
+    expect(r.body.error.code).toBe('NODE_CHAIN');
+    expect(r.body.error.message).toMatch(/^create-channel failed on-chain: /);
+    expect(r.body.error.details.status).toMatch(/^abort_/);
+    expect((await alice.api<unknown[]>('GET', '/v1/channels')).body).toEqual(mine);
+    expect((await bob.api<unknown[]>('GET', '/v1/channels')).body).toEqual(theirs);
+  });
+
   it('the CLI shows the node\'s error code and exits 1', async () => {
     const r = await cli(alice, ['pay', 'ab'.repeat(32), '5']);
     expect(r.code).toBe(1);
