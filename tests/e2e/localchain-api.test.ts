@@ -74,6 +74,27 @@ describe('local chain history, read with @stacks/blockchain-api-client', () => {
     const one = await api.GET('/extended/v2/burn-blocks/{height_or_hash}', { params: { path: { height_or_hash: withTxs.burn_block_height } } });
     expect(one.data!.burn_block_hash).toBe(withTxs.burn_block_hash);
 
+    // Stacks blocks: the tip first; the block that carried a transaction, by height and by hash
+    const tip = (await (await fetch(`${baseUrl}/v2/info`)).json()) as { stacks_tip_height: number };
+    const blocks = await api.GET('/extended/v2/blocks/', { params: { query: { limit: 5 } } });
+    expect(blocks.data!.results[0]!.height).toBe(tip.stacks_tip_height);
+    expect(blocks.data!.total).toBe(tip.stacks_tip_height + 1);
+    const tx = (await api.GET('/extended/v1/tx/{tx_id}', { params: { path: { tx_id: `0x${waitingId.txid}` } } })).data as { block_height: number; block_hash: string; burn_block_height: number };
+    const carrier = await api.GET('/extended/v2/blocks/{height_or_hash}', { params: { path: { height_or_hash: tx.block_height } } });
+    expect(carrier.data!.hash).toBe(tx.block_hash);
+    expect(carrier.data!.burn_block_height).toBe(tx.burn_block_height);
+    expect(carrier.data!.tx_count).toBe(1);
+    expect((carrier.data as unknown as { txs: string[] }).txs).toEqual([`0x${waitingId.txid}`]);
+    const byHash = await api.GET('/extended/v2/blocks/{height_or_hash}', { params: { path: { height_or_hash: tx.block_hash } } });
+    expect(byHash.data!.height).toBe(tx.block_height);
+    expect((await fetch(`${baseUrl}/extended/v2/blocks/${tip.stacks_tip_height + 100}`)).status).toBe(404);
+    // heights only go up, and burn heights never down
+    const page2 = blocks.data!.results;
+    for (let i = 1; i < page2.length; i++) {
+      expect(page2[i]!.height).toBe(page2[i - 1]!.height - 1);
+      expect(page2[i]!.burn_block_height).toBeLessThanOrEqual(page2[i - 1]!.burn_block_height);
+    }
+
     // /v2/map_entry: a missing key is `none` (0x09), a missing map is 404
     const entry = (map: string, key: string) => fetch(`${baseUrl}/v2/map_entry/${deployer}/bitstream/${map}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(key) });
     const missing = await entry('channels', cvToHex(Cl.buffer(new Uint8Array(32))));

@@ -31,7 +31,7 @@ export function clarityJson(cv: ClarityValue): { hex: string; repr: string } {
 }
 
 /** A stable fake hash for the block at `height` (the simnet has no real block hashes). */
-export function blockHash(kind: 'stacks' | 'burn' | 'consensus', height: number): string {
+export function blockHash(kind: 'stacks' | 'burn' | 'consensus' | 'index', height: number): string {
   return `0x${bytesToHex(sha256(utf8ToBytes(`bitstream-localchain:${kind}:${height}`)))}`;
 }
 

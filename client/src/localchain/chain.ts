@@ -7,7 +7,7 @@ import { Cl, hexToCV, serializeCV, type ClarityAbiFunction, type ClarityValue } 
 import { Accounts, canonicalPrincipal } from './accounts.js';
 import { decodeTransaction, transactionBytes, TESTNET_CHAIN_ID } from './decode-tx.js';
 import { LocalChainError } from './errors.js';
-import { Journal } from './journal.js';
+import { Journal, type BlockInfo } from './journal.js';
 import { Mempool, type DropStatus, type PendingTx } from './mempool.js';
 import { BlockProducer, type MinedTx } from './producer.js';
 
@@ -92,7 +92,7 @@ export class LocalChain {
   }
 
   /** The mined history and the tip, for the history views (history.ts). */
-  history(): Promise<{ mined: readonly MinedTx[]; burn: number; pending: readonly PendingTx[]; abi: (tx: MinedTx['tx']) => ClarityAbiFunction | undefined }> {
+  history(): Promise<{ mined: readonly MinedTx[]; burn: number; blocks: readonly BlockInfo[]; tenure: number; pending: readonly PendingTx[]; abi: (tx: MinedTx['tx']) => ClarityAbiFunction | undefined }> {
     return this.exclusive(() => {
       const abis = new Map<string, ClarityAbiFunction | undefined>();
       const abi = (tx: MinedTx['tx']) => {
@@ -101,7 +101,11 @@ export class LocalChain {
         if (!abis.has(k)) abis.set(k, this.functionAbi(tx.payload.contractId, tx.payload.functionName));
         return abis.get(k);
       };
-      return { mined: this.producer.all(), burn: this.simnet.burnBlockHeight, pending: this.mempool.all(), abi };
+      const tenure = this.simnet.execute('tenure-height').result;
+      return {
+        mined: this.producer.all(), burn: this.simnet.burnBlockHeight, blocks: this.journal.blocks(),
+        tenure: tenure.type === 'uint' ? Number(tenure.value) : this.simnet.burnBlockHeight, pending: this.mempool.all(), abi,
+      };
     });
   }
 

@@ -1,9 +1,11 @@
 // What the local chain has done, as the Stacks API's history endpoints show it, derived
 // from the block producer's mined transactions (in mining order): a contract's events,
 // an address's transactions, the totals an address sent and received, and burn blocks
-// with the Stacks blocks that carried transactions. Newest first, with limit and offset,
+// with the Stacks blocks that carried transactions, and Stacks blocks with their
+// transactions. Newest first, with limit and offset,
 // as the Hiro API pages. Pure views: no simnet access, no HTTP.
 import type { ChainEvent } from '../chain/post-condition-check.js';
+import type { BlockInfo } from './journal.js';
 import type { MinedTx } from './producer.js';
 
 export interface Page<T> {
@@ -92,4 +94,21 @@ export function burnBlocks(mined: readonly MinedTx[], tip: number): BurnBlockVie
     out.push({ height: h, stacksBlocks: b === undefined ? [] : [...b.stacks], txCount: b?.txs ?? 0, time: b?.time ?? null });
   }
   return out;
+}
+
+export interface StacksBlockView extends BlockInfo {
+  /** ids of the transactions it carried, in order */
+  readonly txids: readonly string[];
+}
+
+/** Every Stacks block with the transactions it carried, newest first. */
+export function stacksBlocks(blocks: readonly BlockInfo[], mined: readonly MinedTx[]): StacksBlockView[] {
+  const txs = new Map<number, string[]>();
+  for (const m of mined) {
+    if (!committed(m)) continue;
+    const at = txs.get(m.blockHeight) ?? [];
+    at.push(m.tx.txid);
+    txs.set(m.blockHeight, at);
+  }
+  return blocks.map((b) => ({ ...b, txids: txs.get(b.height) ?? [] })).reverse();
 }

@@ -28,6 +28,14 @@ export interface Execution {
   readonly vmError: string | null;
 }
 
+/** One Stacks block as the block views show it: its height, the burn height it is anchored at, its time. */
+export interface BlockInfo {
+  readonly height: number;
+  readonly burnHeight: number;
+  /** unix seconds */
+  readonly time: number;
+}
+
 interface Entry {
   op: JournalOp;
   outcome: string; // result hex or error text, to detect a diverging replay
@@ -35,6 +43,8 @@ interface Entry {
 
 export class Journal {
   private readonly entries: Entry[] = [];
+  /** every Stacks block so far, by height (replay keeps heights, so an undo changes none) */
+  private readonly log: BlockInfo[] = [];
 
   constructor(
     readonly simnet: Simnet,
@@ -46,6 +56,23 @@ export class Journal {
   async reset(): Promise<void> {
     await this.simnet.initSession(this.cwd, this.manifestPath);
     this.entries.length = 0;
+    this.log.length = 0;
+  }
+
+  /** Every Stacks block, oldest first (the blocks before the journal began, at the heights the session started with). */
+  blocks(): readonly BlockInfo[] {
+    this.fillTo(this.simnet.blockHeight, this.simnet.burnBlockHeight, 0);
+    return this.log;
+  }
+
+  /** Record blocks up to `height`, anchored at `burn` (or counting up to it when the burn height moved with them). */
+  private fillTo(height: number, burn: number, burnMoved: number): void {
+    const from = this.log.length;
+    const added = height + 1 - from;
+    for (let h = from; h <= height; h++) {
+      const b = burnMoved === added ? burn - (height - h) : burn;
+      this.log.push({ height: h, burnHeight: Math.max(0, b), time: Number(this.simnet.getBlockTime()) });
+    }
   }
 
   get length(): number {
@@ -54,7 +81,10 @@ export class Journal {
 
   /** Run `op` on the simnet and record it. Returns its index and what it did. */
   apply(op: JournalOp): { index: number; execution: Execution } {
+    this.fillTo(this.simnet.blockHeight, this.simnet.burnBlockHeight, 0);
+    const burnBefore = this.simnet.burnBlockHeight;
     const execution = run(this.simnet, op);
+    this.fillTo(this.simnet.blockHeight, this.simnet.burnBlockHeight, this.simnet.burnBlockHeight - burnBefore);
     const last = this.entries[this.entries.length - 1];
     if (op.op === 'burn-blocks' && last?.op.op === 'burn-blocks') {
       // the burn-block clock ticks all day: one entry per run of ticks keeps replay short

@@ -5,7 +5,7 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { serializeCV } from '@stacks/transactions';
 import { blockHash, droppedTxJson, eventJson, minedTxJson, pendingTxJson, type Json } from './api-shapes.js';
-import { addressTransactions, burnBlocks, contractEvents, page, totals, type BurnBlockView } from './history.js';
+import { addressTransactions, burnBlocks, contractEvents, page, stacksBlocks, totals, type BurnBlockView, type StacksBlockView } from './history.js';
 import type { LocalChain } from './chain.js';
 import { LocalChainError, u128Hex } from './errors.js';
 import { json, type Route } from './http.js';
@@ -117,6 +117,22 @@ export function routes(chain: LocalChain): Route[] {
       return json(burnBlockJson(b));
     }),
 
+    r('GET', '/extended/v2/blocks/?', async (req) => {
+      const { limit, offset } = paging(req.url, 30);
+      const h = await chain.history();
+      const p = page(stacksBlocks(h.blocks, h.mined), limit, offset);
+      return json({ ...p, results: p.results.map((b) => stacksBlockJson(b, h.tenure, h.blocks.length - 1)) });
+    }),
+
+    r('GET', '/extended/v2/blocks/(0x[0-9a-fA-F]{64}|[0-9]+)', async (req) => {
+      const h = await chain.history();
+      const key = req.params[0]!.toLowerCase();
+      const all = stacksBlocks(h.blocks, h.mined);
+      const b = key.startsWith('0x') ? all.find((x) => blockHash('stacks', x.height) === key || blockHash('index', x.height) === key) : all[all.length - 1 - Number(key)];
+      if (b === undefined) return json({ error: `cannot find block by height or hash ${req.params[0]}` }, 404);
+      return json(stacksBlockJson(b, h.tenure, h.blocks.length - 1));
+    }),
+
     r('GET', `/extended/v1/address/${PRINCIPAL}/nonces`, async (req) => {
       const a = await chain.account(req.params[0]!);
       const lastExecuted = a.nonce > 0n ? Number(a.nonce - 1n) : null;
@@ -221,6 +237,36 @@ function paging(url: URL, max: number): { limit: number; offset: number } {
     return Number(raw);
   };
   return { limit: Math.max(1, n('limit', Math.min(20, max), max)), offset: n('offset', 0, 1_000_000_000) };
+}
+
+/** A Stacks block as /extended/v2/blocks shows it (execution costs are not tracked here: zero). */
+function stacksBlockJson(b: StacksBlockView, tenureTip: number, tip: number): Json {
+  const iso = (t: number) => new Date(t * 1000).toISOString();
+  return {
+    canonical: true,
+    height: b.height,
+    hash: blockHash('stacks', b.height),
+    block_time: b.time,
+    block_time_iso: iso(b.time),
+    // the tenure height of older blocks is not kept: the tip's, capped by the block's own height
+    tenure_height: Math.min(tenureTip, b.height),
+    index_block_hash: blockHash('index', b.height),
+    parent_block_hash: blockHash('stacks', b.height - 1),
+    parent_index_block_hash: blockHash('index', b.height - 1),
+    burn_block_time: b.time,
+    burn_block_time_iso: iso(b.time),
+    burn_block_hash: blockHash('burn', b.burnHeight),
+    burn_block_height: b.burnHeight,
+    miner_txid: blockHash('consensus', b.height),
+    tx_count: b.txids.length,
+    txs: b.txids.map((t) => `0x${t}`),
+    confirmed: b.height <= tip,
+    execution_cost_read_count: 0,
+    execution_cost_read_length: 0,
+    execution_cost_runtime: 0,
+    execution_cost_write_count: 0,
+    execution_cost_write_length: 0,
+  };
 }
 
 function burnBlockJson(b: BurnBlockView): Json {
