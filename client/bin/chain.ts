@@ -6,6 +6,8 @@
 //   --block-ms        BITSTREAM_CHAIN_BLOCK_MS   mine waiting transactions every N ms (default 1000, 0 = on demand)
 //   --burn-ms         BITSTREAM_CHAIN_BURN_MS    one burn block every N ms (default 2000, 0 = on demand)
 //   --manifest        BITSTREAM_CHAIN_MANIFEST   default ./Clarinet.toml
+//   --observer URL    BITSTREAM_CHAIN_OBSERVERS  event observers (repeat the flag, or comma-separate): each gets
+//                                                POST /new_block and /new_burn_block as from a stacks-node
 // Only wiring here: the server is client/src/localchain.
 import { parseArgs } from 'node:util';
 import { startLocalChain } from '../src/localchain/index.js';
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     'block-ms': { type: 'string' },
     'burn-ms': { type: 'string' },
     manifest: { type: 'string' },
+    observer: { type: 'string', multiple: true },
   },
 });
 
@@ -35,6 +38,7 @@ const running = await startLocalChain({
   blockIntervalMs: integer(values['block-ms'], 'BITSTREAM_CHAIN_BLOCK_MS', 1000),
   burnBlockIntervalMs: integer(values['burn-ms'], 'BITSTREAM_CHAIN_BURN_MS', 2000),
   manifestPath: values.manifest ?? process.env['BITSTREAM_CHAIN_MANIFEST'] ?? './Clarinet.toml',
+  observers: values.observer ?? (process.env['BITSTREAM_CHAIN_OBSERVERS'] ?? '').split(',').filter((u) => u !== ''),
   log: (line) => console.log(`[chain] ${line}`),
 });
 

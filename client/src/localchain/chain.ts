@@ -9,6 +9,7 @@ import { decodeTransaction, transactionBytes, TESTNET_CHAIN_ID } from './decode-
 import { LocalChainError } from './errors.js';
 import { Journal, type BlockInfo } from './journal.js';
 import { Mempool, type DropStatus, type PendingTx } from './mempool.js';
+import { ObserverPush } from './observer.js';
 import { BlockProducer, type MinedTx } from './producer.js';
 
 export interface LocalChainOptions {
@@ -22,6 +23,8 @@ export interface LocalChainOptions {
   readonly burnBlockIntervalMs?: number;
   /** the chain id transactions must carry (default testnet, 0x80000000) */
   readonly chainId?: number;
+  /** event observers (stacks-node `[[events_observer]]`): each gets POST /new_block and /new_burn_block, e.g. http://127.0.0.1:3700 */
+  readonly observers?: readonly string[];
   readonly log?: (line: string) => void;
 }
 
@@ -41,6 +44,7 @@ export class LocalChain {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  private readonly observers: ObserverPush;
 
   private constructor(
     private readonly journal: Journal,
@@ -50,6 +54,14 @@ export class LocalChain {
     this.accounts = new Accounts(journal.simnet);
     this.mempool = new Mempool(journal.simnet, this.accounts);
     this.producer = new BlockProducer(journal, this.accounts, this.mempool);
+    // observers hear of what is mined from now on
+    this.observers = new ObserverPush(opts.observers ?? [], { stacks: journal.simnet.blockHeight, burn: journal.simnet.burnBlockHeight }, (l) => opts.log?.(l));
+  }
+
+  /** Tell the observers about new blocks (under the lock, after anything that mined). */
+  private pushBlocks(): void {
+    if (!this.observers.active) return;
+    this.observers.advance(this.journal.blocks(), this.producer.all(), this.simnet.burnBlockHeight);
   }
 
   /** Boot the simnet (or reset the given one) and start the block clocks. */
@@ -120,6 +132,7 @@ export class LocalChain {
       const mined = await this.producer.mineMempool();
       this.producer.mineStacksBlocks(blocks);
       this.producer.mineBurnBlocks(burnBlocks);
+      this.pushBlocks();
       for (const m of mined) this.opts.log?.(`mined ${m.tx.txid} in block ${m.blockHeight}: ${m.status}${m.vmError ? ` (${m.vmError})` : ''}`);
       return mined;
     });
@@ -210,6 +223,7 @@ export class LocalChain {
 
   /** Stop the clocks and wait for the operation in flight. */
   async stop(): Promise<void> {
+    this.observers.stop();
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     const last = this.tail;
@@ -226,7 +240,10 @@ export class LocalChain {
       this.timers.push(setInterval(tick('block', () => (this.mempool.size > 0 ? this.mine() : Promise.resolve([]))), blockMs));
     }
     if (burnMs > 0) {
-      this.timers.push(setInterval(tick('burn block', () => this.exclusive(() => this.producer.mineBurnBlocks(1))), burnMs));
+      this.timers.push(setInterval(tick('burn block', () => this.exclusive(() => {
+        this.producer.mineBurnBlocks(1);
+        this.pushBlocks();
+      })), burnMs));
     }
     for (const t of this.timers) t.unref();
   }
