@@ -199,10 +199,12 @@ export class ChainLoop {
       await this.track(h.burn);
       const step = await this.tower.step({ burnHeight: h.burn, tenureHeight: h.tenure }, async (action) => {
         const channelId = 'channelId' in action ? toHex(action.channelId) : null;
-        // one of ours for this channel is still on its way: track() replaces it with a
-        // higher fee if it is dropped or sticks; a second call would only abort on-chain
-        // (the first one lands) and pay a fee for nothing
-        if (channelId !== null && this.o.meta.pendingTxs().some((t) => t.channelId === channelId && t.kind === action.kind)) return;
+        // one of ours for this channel is still on its way and this run can replace it:
+        // track() does, with a higher fee, if it is dropped or sticks; a second call would
+        // only abort on-chain (the first one lands) and pay a fee for nothing. One an
+        // earlier run sent cannot be replaced (its submission is not kept), so then the
+        // tower sends again rather than wait on it.
+        if (channelId !== null && this.o.meta.pendingTxs().some((t) => t.channelId === channelId && t.kind === action.kind && this.o.broadcaster.sent.has(t.txid))) return;
         const sub = await this.o.broadcaster.submit(action.call);
         this.o.meta.addTx({ txid: sub.txid, channelId, kind: action.kind, nonce: sub.nonce, fee: sub.fee, status: 'pending', at: sub.at, replaces: null });
         this.o.events.emit({ type: 'chain.tx', channelId, kind: action.kind, txid: sub.txid, status: 'pending' });
