@@ -36,3 +36,24 @@ describe('Broadcaster.mined', () => {
     expect(waits.every((t) => t === pending)).toBe(true);
   });
 });
+
+describe('Broadcaster.replace', () => {
+  it('sends a new call at an earlier run\'s nonce with the fee raised by half, and refuses over the cap', async () => {
+    const broadcast: { nonce: bigint; fee: bigint }[] = [];
+    const chain = {
+      network: api.network,
+      broadcast: async (tx: { auth: { spendingCondition: { nonce: bigint; fee: bigint } }; txid(): string }) => {
+        broadcast.push({ nonce: BigInt(tx.auth.spendingCondition.nonce), fee: BigInt(tx.auth.spendingCondition.fee) });
+        return tx.txid();
+      },
+    } as unknown as StacksApi;
+    const b = new Broadcaster({ api: chain, address: 'ST1SJ3DTE5DN7X54YDH5D64R3BCB6A2AG2ZQ8YPD5', senderKey: `${'11'.repeat(32)}01`, maxFee: 10_000n, pollMs: 10 });
+    const call = { contractAddress: 'ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM', contractName: 'bitstream', functionName: 'challenge', functionArgs: [], postConditionMode: 'deny' as const, postConditions: [] };
+    const sub = await b.replace({ txid: 'ab'.repeat(32), nonce: 7n, fee: 1_000n }, call);
+    expect(broadcast).toEqual([{ nonce: 7n, fee: 1_500n }]);
+    expect(sub).toMatchObject({ nonce: 7n, fee: 1_500n });
+    expect(b.sent.get(sub.txid)?.call).toBe(call); // this run can bump it from now on
+    await expect(b.replace({ txid: 'cd'.repeat(32), nonce: 8n, fee: 8_000n }, call)).rejects.toMatchObject({ code: NodeCode.Chain, message: expect.stringMatching(/over the 10000 cap/) });
+    expect(broadcast).toHaveLength(1);
+  });
+});

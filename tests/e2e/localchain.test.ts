@@ -332,6 +332,29 @@ describe('local chain: mined transactions', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('POST /dev/hold keeps the next call of a function waiting, and what its origin sends after it, until it is replaced by fee', async () => {
+    const r = await fetch(url('/dev/hold'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ functionName: 'faucet' }) });
+    expect(r.status).toBe(200);
+    const faucet = (fee: bigint, nonce: bigint) => makeContractCall({
+      contractAddress: deployer, contractName: 'sbtc-token', functionName: 'faucet', functionArgs: [Cl.uint(5), Cl.principal(alice)],
+      senderKey: keyOf(alice), network, postConditionMode: 'deny', fee, nonce,
+    });
+    const stuck = accepted(await broadcastTransaction({ transaction: await faucet(1000n, 0n), network }));
+    const behind = accepted(await broadcastTransaction({ transaction: await makeSTXTokenTransfer({ recipient: bob, amount: 1n, senderKey: keyOf(alice), network, nonce: 1n, fee: 1000n }), network }));
+    const other = accepted(await broadcastTransaction({ transaction: await makeSTXTokenTransfer({ recipient: carol, amount: 1n, senderKey: keyOf(bob), network, nonce: 0n, fee: 1000n }), network }));
+    await mine();
+    await mine();
+    expect((await txStatus(stuck)).tx_status).toBe('pending');
+    expect((await txStatus(behind)).tx_status).toBe('pending');
+    expect((await txStatus(other)).tx_status).toBe('success'); // other origins are not held up
+    // the same nonce at a higher fee replaces it; both are then mined in order
+    const bumped = accepted(await broadcastTransaction({ transaction: await faucet(1500n, 0n), network }));
+    await mine();
+    expect((await txStatus(stuck)).tx_status).toBe('dropped_replace_by_fee');
+    expect((await txStatus(bumped)).tx_status).toBe('success');
+    expect((await txStatus(behind)).tx_status).toBe('success');
+  });
+
   it('deploys a contract, and undoes a deploy whose top level moves STX that deny mode does not allow', async () => {
     const source = '(define-read-only (answer) u42)';
     const deploy = await makeContractDeploy({ contractName: 'answer', codeBody: source, senderKey: keyOf(bob), network, clarityVersion: 4 });

@@ -3,7 +3,10 @@
 // directory taken ten payments ago (a stale backup) and force-closes from there; the
 // chain loses Alice's first challenge; her node replaces it at the same nonce with a
 // higher fee, the challenge lands, Bob is marked the cheater, and after the window
-// Alice is paid the whole channel. Everything is driven through the nodes' API.
+// Alice is paid the whole channel. Then the same with the chain holding the challenges
+// unmined while Alice's node restarts: the restarted node, which kept what it sent but
+// not the call, replaces the waiting challenge at its nonce and wins. Everything is
+// driven through the nodes' API.
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,5 +106,47 @@ describe("the node's built-in watchtower", () => {
     expect(record?.status).toBe(ChannelStatus.Closed);
     expect(record?.cheater).toBe(bob.principal);
     await expect.poll(async () => (await view.stx(alice.principal)) + (await feesPaid(alice)), { timeout: 10_000 }).toBe(aliceBefore);
+  });
+  it('a challenge stuck unmined when the node restarts is replaced at its nonce by the restarted node, and wins', async () => {
+    for (const n of running.splice(0)) await stop(n);
+    const port = await freePort();
+    let alice = await start(env('alice', join(dir, 'alice2'), 0));
+    let bob = await start(env('bob', join(dir, 'bob2'), port));
+    expect((await alice.api('POST', '/v1/peers', { url: bob.peerUrl, principal: bob.principal })).status).toBe(200);
+    // a window (40 burn blocks, 6 s here) longer than Alice's node takes to restart: a
+    // tower away for longer than the window cannot challenge any more
+    const opened = await alice.api<{ id: string }>('POST', '/v1/channels', { peer: bob.principal, amount: '500000', window: 40 });
+    expect(opened.status).toBe(201);
+    const id = opened.body.id;
+    for (let i = 0; i < 5; i++) expect((await alice.api('POST', '/v1/payments', { channelId: id, amount: '1000' })).status).toBe(200);
+    await stop(bob);
+    cpSync(join(dir, 'bob2'), join(dir, 'bob2-stale'), { recursive: true });
+    bob = await start(env('bob', join(dir, 'bob2'), port));
+    await expect.poll(async () => (await alice.api<{ peerConnected: boolean }>('GET', `/v1/channels/${id}`)).body.peerConnected, { timeout: 15_000 }).toBe(true);
+    for (let i = 0; i < 3; i++) expect((await bob.api('POST', '/v1/payments', { channelId: id, amount: '1000' })).status).toBe(200);
+    await expect.poll(async () => (await alice.api<{ nonce: string; busy: boolean }>('GET', `/v1/channels/${id}`)).body, { timeout: 10_000 }).toMatchObject({ nonce: '8', busy: false });
+    await stop(bob);
+
+    // the chain keeps the next two challenges waiting, unmined (too low a fee, say)
+    expect((await fetch(`${chain.url}/dev/hold`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ functionName: 'challenge', count: 2 }) })).status).toBe(200);
+    const stale = await start(env('bob', join(dir, 'bob2-stale'), 0));
+    expect((await stale.api<{ nonce: string }>('POST', `/v1/channels/${id}/force-close`)).body).toMatchObject({ nonce: '5' });
+    const challenges = async (n: NodeProcess) => (await n.api<(Tx & { at: number })[]>('GET', '/v1/transactions')).body.filter((t) => t.kind === 'challenge');
+    await expect.poll(async () => (await challenges(alice)).some((t) => t.status === 'pending'), { timeout: 30_000, interval: 100 }).toBe(true);
+    const first = (await challenges(alice))[0]!;
+
+    // Alice's node restarts with its challenge still waiting: what it sent is in its store, the call is not
+    await stop(alice);
+    const restartedAt = Date.now();
+    alice = await start(env('alice', join(dir, 'alice2'), 0));
+    await expect.poll(async () => (await challenges(alice)).some((t) => t.status === 'success'), { timeout: 30_000, interval: 200 }).toBe(true);
+    const all = await challenges(alice);
+    const landed = all.find((t) => t.status === 'success')!;
+    expect(landed.nonce).toBe(first.nonce); // a replacement, not a second challenge
+    expect(BigInt(landed.fee)).toBeGreaterThan(BigInt(first.fee));
+    expect(landed.at).toBeGreaterThanOrEqual(restartedAt);
+    expect(all.filter((t) => t.status === 'success')).toHaveLength(1);
+    await expect.poll(async () => (await alice.api<{ phase: string }>('GET', `/v1/channels/${id}`)).body.phase, { timeout: 30_000, interval: 200 }).toBe('closed');
+    expect((await getChannel(view.ctx, { channelId: fromHex(id) }))?.cheater).toBe(bob.principal);
   });
 });

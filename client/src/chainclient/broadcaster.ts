@@ -60,10 +60,23 @@ export class Broadcaster {
     return this.serial(async () => {
       const old = this.sent.get(txid);
       if (old === undefined) throw new NodeError(NodeCode.Chain, `no submission ${txid} to replace`);
-      const fee = old.fee + (old.fee / 2n > 0n ? old.fee / 2n : 1n);
-      if (fee > this.o.maxFee) throw new NodeError(NodeCode.Chain, `replacing ${txid} would pay ${fee} µSTX, over the ${this.o.maxFee} cap`);
-      return this.send(old.call, old.nonce, fee);
+      return this.send(old.call, old.nonce, this.raised(txid, old.fee));
     });
+  }
+
+  /**
+   * Replace a transaction this run did not send (an earlier run of the node did: its
+   * call is not kept) with `call`, which must mean the same (the watchtower's action for
+   * it, issued again): at its nonce, fee raised by half, capped.
+   */
+  replace(old: { readonly txid: string; readonly nonce: bigint; readonly fee: bigint }, call: AnyCall): Promise<Submission> {
+    return this.serial(async () => this.send(call, old.nonce, this.raised(old.txid, old.fee)));
+  }
+
+  private raised(txid: string, fee: bigint): bigint {
+    const raised = fee + (fee / 2n > 0n ? fee / 2n : 1n);
+    if (raised > this.o.maxFee) throw new NodeError(NodeCode.Chain, `replacing ${txid} would pay ${raised} µSTX, over the ${this.o.maxFee} cap`);
+    return raised;
   }
 
   /**

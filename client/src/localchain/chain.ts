@@ -121,6 +121,11 @@ export class LocalChain {
     });
   }
 
+  /** Dev: the next `count` admitted calls of `functionName` stay waiting, unmined, until replaced. */
+  holdNext(functionName: string, count: number): Promise<void> {
+    return this.exclusive(() => this.mempool.holdNext(functionName, count));
+  }
+
   /** Dev: the next `count` admitted calls of `functionName` are dropped instead of mined. */
   dropNext(functionName: string, count: number): Promise<void> {
     return this.exclusive(() => this.mempool.dropNext(functionName, count));

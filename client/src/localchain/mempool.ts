@@ -7,7 +7,10 @@
 // Stacks node does; the replaced one reads as dropped_replace_by_fee). For tests of what
 // a client does when the chain loses a transaction, `dropNext` makes the next admitted
 // calls of a function vanish from the queue (dropped_stale_garbage_collect), as a node
-// that evicted them would. It reads the simnet and never writes to it (blocks are the producer's job).
+// that evicted them would, and `holdNext` keeps the next ones waiting, unmined, until
+// they are replaced (a transaction stuck at too low a fee), with every later transaction
+// of the same origin waiting behind them. It reads the simnet and never writes to it
+// (blocks are the producer's job).
 import type { Simnet } from '@stacks/clarinet-sdk';
 import { PostConditionType, validateContractCall, type ContractCallPayload, type ClarityAbi } from '@stacks/transactions';
 import type { Accounts } from './accounts.js';
@@ -31,6 +34,9 @@ export class Mempool {
   private readonly gone = new Map<string, PendingTx & { readonly status: DropStatus }>();
   /** function name → how many of its next admitted calls to drop */
   private readonly toDrop = new Map<string, number>();
+  /** function name → how many of its next admitted calls to hold; and the txids held */
+  private readonly toHold = new Map<string, number>();
+  private readonly held = new Set<string>();
 
   constructor(
     private readonly simnet: Simnet,
@@ -65,6 +71,10 @@ export class Mempool {
     this.toDrop.set(functionName, (this.toDrop.get(functionName) ?? 0) + count);
   }
 
+  holdNext(functionName: string, count: number): void {
+    this.toHold.set(functionName, (this.toHold.get(functionName) ?? 0) + count);
+  }
+
   /** Admit `tx` or throw the node's rejection. Re-posting a waiting transaction is a no-op. */
   admit(tx: DecodedTx, now: number): void {
     if (this.find(tx.txid) !== undefined) return;
@@ -83,12 +93,28 @@ export class Mempool {
       this.toDrop.set(fn!, drops - 1);
       this.queue.splice(this.queue.indexOf(entry), 1);
       this.gone.set(tx.txid, { ...entry, status: 'dropped_stale_garbage_collect' });
+      return;
+    }
+    const holds = fn === null ? 0 : (this.toHold.get(fn) ?? 0);
+    if (holds > 0) {
+      this.toHold.set(fn!, holds - 1);
+      this.held.add(tx.txid);
     }
   }
 
-  /** Hand every waiting transaction to the block producer, oldest first. */
+  /** Hand the waiting transactions to the block producer, oldest first: all but the held ones and what waits behind them. */
   drain(): PendingTx[] {
-    return this.queue.splice(0, this.queue.length);
+    const blocked = new Set<string>();
+    const out: PendingTx[] = [];
+    const keep: PendingTx[] = [];
+    for (const p of this.queue) {
+      if (this.held.has(p.tx.txid) || blocked.has(p.tx.origin)) {
+        blocked.add(p.tx.origin);
+        keep.push(p);
+      } else out.push(p);
+    }
+    this.queue.splice(0, this.queue.length, ...keep);
+    return out;
   }
 
   /** The waiting transaction `tx` replaces, if any; throws for a nonce that fits nowhere. */

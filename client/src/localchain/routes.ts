@@ -207,6 +207,13 @@ export function routes(chain: LocalChain): Route[] {
 
     // Dev only: the next `count` admitted calls of `functionName` are dropped, not mined
     // (a test of what a client does when the chain loses its transaction).
+    // Dev only: the next calls of a function stay in the mempool, unmined, until replaced by fee
+    r('POST', '/dev/hold', async (req) => {
+      const body = parseBody(DropBody, req.body);
+      await chain.holdNext(body.functionName, body.count ?? 1);
+      return json({ functionName: body.functionName, count: body.count ?? 1 });
+    }),
+
     r('POST', '/dev/drop', async (req) => {
       const body = parseBody(DropBody, req.body);
       await chain.dropNext(body.functionName, body.count ?? 1);

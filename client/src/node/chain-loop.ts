@@ -199,14 +199,16 @@ export class ChainLoop {
       await this.track(h.burn);
       const step = await this.tower.step({ burnHeight: h.burn, tenureHeight: h.tenure }, async (action) => {
         const channelId = 'channelId' in action ? toHex(action.channelId) : null;
-        // one of ours for this channel is still on its way and this run can replace it:
-        // track() does, with a higher fee, if it is dropped or sticks; a second call would
-        // only abort on-chain (the first one lands) and pay a fee for nothing. One an
-        // earlier run sent cannot be replaced (its submission is not kept), so then the
-        // tower sends again rather than wait on it.
-        if (channelId !== null && this.o.meta.pendingTxs().some((t) => t.channelId === channelId && t.kind === action.kind && this.o.broadcaster.sent.has(t.txid))) return;
-        const sub = await this.o.broadcaster.submit(action.call);
-        this.o.meta.addTx({ txid: sub.txid, channelId, kind: action.kind, nonce: sub.nonce, fee: sub.fee, status: 'pending', at: sub.at, replaces: null });
+        // one of ours for this channel is still on its way: track() replaces it with a
+        // higher fee if it is dropped or sticks; a second call would only abort on-chain
+        // (the first one lands) and pay a fee for nothing. One an earlier run of the node
+        // sent (its call is not kept) is replaced now, at its nonce, by this action.
+        const pending = channelId === null ? [] : this.o.meta.pendingTxs().filter((t) => t.channelId === channelId && t.kind === action.kind);
+        if (pending.some((t) => this.o.broadcaster.sent.has(t.txid))) return;
+        // the highest fee at its nonce is the one a replacement must beat
+        const earlier = pending.reduce<(typeof pending)[number] | undefined>((top, t) => (top === undefined || t.fee > top.fee ? t : top), undefined);
+        const sub = earlier === undefined ? await this.o.broadcaster.submit(action.call) : await this.o.broadcaster.replace(earlier, action.call);
+        this.o.meta.addTx({ txid: sub.txid, channelId, kind: action.kind, nonce: sub.nonce, fee: sub.fee, status: 'pending', at: sub.at, replaces: earlier?.txid ?? null });
         this.o.events.emit({ type: 'chain.tx', channelId, kind: action.kind, txid: sub.txid, status: 'pending' });
         this.o.log.info({ channel: channelId, kind: action.kind, txid: sub.txid }, 'watchtower sent a transaction');
       });
