@@ -8,14 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '../crypto/select.js';
-import { startLocalChain, type RunningChain } from '../localchain/index.js';
+import type { RunningChain } from '../localchain/index.js';
 import { checkAccounts, PARTIES } from './accounts.js';
 import { DemoChain } from './chain-client.js';
 import { withDeadline } from './deadline.js';
 import { fmtStx } from './format.js';
 import { snapshot } from './ledger.js';
 import type { Link } from './link.js';
-import { Narrator } from './narrator.js';
+import { bootChain, narratorFor } from './boot.js';
 import { PartyNode } from './node.js';
 import { checkDemoOptions, type DemoOptions } from './options.js';
 import { planFor } from './plan.js';
@@ -43,8 +43,7 @@ export const STEP_TITLES = [
 export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
   const o = checkDemoOptions(options);
   const started = performance.now();
-  const write = options.write ?? ((t: string) => void process.stdout.write(t));
-  const say = new Narrator({ quiet: o.quiet, write, inPlace: options.write === undefined && process.stdout.isTTY === true });
+  const say = narratorFor(options, o.quiet);
   const plan = planFor(o.payments);
   const dir = mkdtempSync(join(tmpdir(), 'bitstream-demo-'));
   const links: Link[] = [];
@@ -65,14 +64,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
   const consoleLog = console.log;
   console.log = () => undefined;
   try {
-    running = await startLocalChain({
-      host: '127.0.0.1',
-      port: o.port,
-      blockIntervalMs: 0, // blocks and burn blocks only when the story asks (/dev/mine)
-      burnBlockIntervalMs: 0,
-      ...(options.simnet === undefined ? {} : { simnet: options.simnet }),
-      ...(options.manifestPath === undefined ? {} : { manifestPath: options.manifestPath }),
-    });
+    // blocks and burn blocks only when the story asks (/dev/mine)
+    running = await bootChain(options, o.port, { blockMs: 0, burnMs: 0 });
     bootMs = performance.now() - started;
     checkAccounts(running.chain.simnet.getAccounts());
     const backend = await selectBackend();

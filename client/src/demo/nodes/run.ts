@@ -7,11 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalChain, type RunningChain } from '../../localchain/index.js';
+import type { RunningChain } from '../../localchain/index.js';
 import { checkAccounts, DEPLOYER, PARTIES } from '../accounts.js';
 import { DemoChain } from '../chain-client.js';
 import { withDeadline } from '../deadline.js';
-import { Narrator } from '../narrator.js';
+import { bootChain, narratorFor } from '../boot.js';
 import { checkDemoOptions, type DemoOptions } from '../options.js';
 import { describe, type DemoFailure, type StepReport } from '../outcome.js';
 import { faucet } from '../setup.js';
@@ -53,8 +53,7 @@ const BURN_MS = 150;
 export async function runNodeDemo(options: DemoOptions = {}): Promise<NodeDemoOutcome> {
   const o = checkDemoOptions(options);
   const started = performance.now();
-  const write = options.write ?? ((t: string) => void process.stdout.write(t));
-  const say = new Narrator({ quiet: o.quiet, write, inPlace: options.write === undefined && process.stdout.isTTY === true });
+  const say = narratorFor(options, o.quiet);
   const plan = nodePlanFor(o.payments);
   const dir = mkdtempSync(join(tmpdir(), 'bitstream-node-demo-'));
   const steps: StepReport[] = [];
@@ -71,14 +70,7 @@ export async function runNodeDemo(options: DemoOptions = {}): Promise<NodeDemoOu
   const consoleLog = console.log;
   console.log = () => undefined;
   try {
-    running = await startLocalChain({
-      host: '127.0.0.1',
-      port: o.port,
-      blockIntervalMs: BLOCK_MS,
-      burnBlockIntervalMs: BURN_MS,
-      ...(options.simnet === undefined ? {} : { simnet: options.simnet }),
-      ...(options.manifestPath === undefined ? {} : { manifestPath: options.manifestPath }),
-    });
+    running = await bootChain(options, o.port, { blockMs: BLOCK_MS, burnMs: BURN_MS });
     checkAccounts(running.chain.simnet.getAccounts());
     const chain = new DemoChain(running.url, { channel: CONTRACTS.channel, registry: CONTRACTS.registry });
     const c = new Cast(running.url, dir);

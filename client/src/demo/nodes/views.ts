@@ -1,18 +1,8 @@
 // What the node API answers, as the story reads it (the node's OpenAPI document has
-// the full schemas). Types only.
+// the full schemas): a channel is the manager's view, a transaction as the API lists
+// it. Types only.
 
-export interface ChannelView {
-  readonly id: string;
-  readonly peer: string;
-  readonly role: 'a' | 'b';
-  readonly token: string | null;
-  readonly phase: string;
-  readonly nonce: string;
-  readonly balance: string;
-  readonly peerBalance: string;
-  readonly busy: boolean;
-  readonly peerConnected: boolean;
-}
+export type { ChannelView } from '../../node/manager.js';
 
 export interface TxView {
   readonly txid: string;
