@@ -109,6 +109,8 @@ interface Proposal {
   readonly items: Item[];
   readonly lapsed: boolean;
   sentAt: number;
+  /** an earlier run's proposal, rebuilt from the store after a crash: its payments are the restored ones at its nonce */
+  readonly restored?: boolean;
 }
 
 /** Refusal codes after which a proposal is retried rather than abandoned: the peer is catching up. */
@@ -217,6 +219,8 @@ export class Channel {
     }
     const channel = new Channel(cfg, record);
     await channel.settleStoredPayments();
+    // a proposal lost in a crash, if it can be rebuilt: propose it again (kick decides)
+    channel.scheduleKick();
     return channel;
   }
 
@@ -566,7 +570,9 @@ export class Channel {
 
   /** Build and send the next proposal from the queue, if nothing is in flight. */
   private async kick(): Promise<void> {
-    if (this.shut || this.proposal || this.pending || this.queue.length === 0) return;
+    if (this.shut || this.proposal || this.pending) return;
+    const lostAt = this.restoredAt.get(this.latestSigned.state.nonce + 1n);
+    if (this.queue.length === 0 && (lostAt === undefined || lostAt.size === 0)) return;
     const f = this.footing();
     if (f.kind === 'closed') {
       const err = new UsageError(ChannelCode.Closed, 'the channel was closed on-chain with a close state');
@@ -574,6 +580,14 @@ export class Channel {
       return;
     }
     if (f.kind === 'wait') return; // waits for confirmOnChain / setChainTime
+    const lost = this.lostProposal(f.base, f.lapsed);
+    if (lost !== null) {
+      this.proposal = lost;
+      this.sendProposal(lost);
+      this.armTimer();
+      return;
+    }
+    if (this.queue.length === 0) return;
     const iAmA = this.role === 'a';
     const rules = this.rules();
     const nonce = this.latestSigned.state.nonce + 1n;
@@ -640,6 +654,31 @@ export class Channel {
     this.armTimer();
   }
 
+  /**
+   * The proposal an earlier run made at the next nonce and lost in a crash, rebuilt from
+   * the store — only when it can be rebuilt exactly: its payments, all named and in flight
+   * there, folded into one payment as a batch of them was, must hash to the state they
+   * recorded. Proposing it again is proposing the same state, so the peer signs it (or
+   * sends its signature again) and those payments complete once. Without this, payments
+   * whose proposal died with the process waited for some new payment to take their nonce.
+   * One that cannot be rebuilt (it carried payments nobody named) waits for that.
+   */
+  private lostProposal(base: ChannelState, lapsed: boolean): Proposal | null {
+    const nonce = this.latestSigned.state.nonce + 1n;
+    const at = [...(this.restoredAt.get(nonce) ?? [])].filter((e) => !e.settled && e.status === 'in-flight');
+    const hash = at[0]?.hash;
+    if (hash === undefined || at.some((e) => e.hash === undefined || !equalBytes(e.hash, hash) || e.nonce !== nonce)) return null;
+    const ops: Op[] = [{ op: 'pay', amount: at.reduce((sum, e) => sum + e.amount, 0n) }];
+    let state: ChannelState;
+    try {
+      state = applyOps(base, nonce, ops, this.role === 'a', this.rules());
+      if (!equalBytes(stateHash(state, this.domainHash), hash)) return null;
+    } catch {
+      return null;
+    }
+    return { state, hash, ops, tag: this.tagOf(hash, lapsed), items: [], lapsed, sentAt: Date.now(), restored: true };
+  }
+
   private sendProposal(p: Proposal): void {
     const msg: ProposalMessage = { v: WIRE_VERSION, type: 'proposal', state: p.state, ops: p.ops, tag: p.tag };
     // piggyback our last signature on the previous state when the peer may lack it
@@ -655,7 +694,7 @@ export class Channel {
     if (p && m.nonce === p.state.nonce) {
       if (equalBytes(m.hash, p.hash)) {
         checkSignature(this.verifier, p.hash, m.sig, this.cfg.counterpartyKeys);
-        await this.finish(p.state, p.hash, m.sig, p.items, p.lapsed);
+        await this.finish(p.state, p.hash, m.sig, p.items, p.lapsed, p.restored === true);
         return;
       }
       if (m.state && m.tag) {
@@ -963,10 +1002,13 @@ export class Channel {
       .filter((i) => i.entry?.durable)
       .map((i) => i.entry!.failedRecord(m.code));
     await this.cfg.store.saveAbandoned(this.channelId, p.hash);
-    if (failed.length > 0) await this.cfg.store.savePayments(failed);
+    // a rebuilt proposal's payments are the restored ones at its nonce: never signed now, they fail for good
+    const restored = p.restored === true ? this.settleRestored(p.state.nonce, null) : NOTHING_SETTLED;
+    if (failed.length + restored.records.length > 0) await this.cfg.store.savePayments([...failed, ...restored.records]);
     this.abandoned.add(toHex(p.hash));
     this.proposal = null;
     for (const item of p.items) item.reject(err);
+    restored.report();
     if (this.queue.length > 0) this.scheduleKick();
   }
 
