@@ -353,6 +353,8 @@ describe('local chain: mined transactions', () => {
     expect((await txStatus(stuck)).tx_status).toBe('dropped_replace_by_fee');
     expect((await txStatus(bumped)).tx_status).toBe('success');
     expect((await txStatus(behind)).tx_status).toBe('success');
+    const bad = await fetch(url('/dev/hold'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ functionName: 'no such fn!' }) });
+    expect(bad.status).toBe(400);
   });
 
   it('deploys a contract, and undoes a deploy whose top level moves STX that deny mode does not allow', async () => {
