@@ -104,7 +104,7 @@ export class LocalChain {
   }
 
   /** The mined history and the tip, for the history views (history.ts). */
-  history(): Promise<{ mined: readonly MinedTx[]; burn: number; blocks: readonly BlockInfo[]; tenure: number; pending: readonly PendingTx[]; abi: (tx: MinedTx['tx']) => ClarityAbiFunction | undefined }> {
+  history(): Promise<{ mined: readonly MinedTx[]; burn: number; blocks: readonly BlockInfo[]; pending: readonly PendingTx[]; abi: (tx: MinedTx['tx']) => ClarityAbiFunction | undefined }> {
     return this.exclusive(() => {
       const abis = new Map<string, ClarityAbiFunction | undefined>();
       const abi = (tx: MinedTx['tx']) => {
@@ -113,11 +113,7 @@ export class LocalChain {
         if (!abis.has(k)) abis.set(k, this.functionAbi(tx.payload.contractId, tx.payload.functionName));
         return abis.get(k);
       };
-      const tenure = this.simnet.execute('tenure-height').result;
-      return {
-        mined: this.producer.all(), burn: this.simnet.burnBlockHeight, blocks: this.journal.blocks(),
-        tenure: tenure.type === 'uint' ? Number(tenure.value) : this.simnet.burnBlockHeight, pending: this.mempool.all(), abi,
-      };
+      return { mined: this.producer.all(), burn: this.simnet.burnBlockHeight, blocks: this.journal.blocks(), pending: this.mempool.all(), abi };
     });
   }
 

@@ -120,8 +120,9 @@ export function routes(chain: LocalChain): Route[] {
     r('GET', '/extended/v2/blocks/?', async (req) => {
       const { limit, offset } = paging(req.url, 30);
       const h = await chain.history();
+      const { tenure } = await chain.heights();
       const p = page(stacksBlocks(h.blocks, h.mined), limit, offset);
-      return json({ ...p, results: p.results.map((b) => stacksBlockJson(b, h.tenure, h.blocks.length - 1)) });
+      return json({ ...p, results: p.results.map((b) => stacksBlockJson(b, tenure, h.blocks.length - 1)) });
     }),
 
     r('GET', '/extended/v2/blocks/(0x[0-9a-fA-F]{64}|[0-9]+)', async (req) => {
@@ -130,7 +131,7 @@ export function routes(chain: LocalChain): Route[] {
       const all = stacksBlocks(h.blocks, h.mined);
       const b = key.startsWith('0x') ? all.find((x) => blockHash('stacks', x.height) === key || blockHash('index', x.height) === key) : all[all.length - 1 - Number(key)];
       if (b === undefined) return json({ error: `cannot find block by height or hash ${req.params[0]}` }, 404);
-      return json(stacksBlockJson(b, h.tenure, h.blocks.length - 1));
+      return json(stacksBlockJson(b, (await chain.heights()).tenure, h.blocks.length - 1));
     }),
 
     r('GET', `/extended/v1/address/${PRINCIPAL}/nonces`, async (req) => {

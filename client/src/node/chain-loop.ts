@@ -55,8 +55,7 @@ export class ChainLoop {
   private readonly feeds: readonly ContractEventFeed[];
   /** read every held channel in full at the next tip (at start, and when a feed lost its place) */
   private fullReadDue = true;
-  /** what the loop read: full reads, channels read one by one, event pages (metrics, benchmarks) */
-  readonly reads = { full: 0, channels: 0, eventPages: 0 };
+  private readonly counted = { full: 0, channels: 0 };
   /** the chain's heights at the last successful poll, and when */
   status = { burn: 0n, stacks: 0n, tenure: 0n, at: 0, error: null as string | null };
 
@@ -79,6 +78,11 @@ export class ChainLoop {
         },
       },
     });
+  }
+
+  /** what the loop read: full reads, channels read one by one, event pages (metrics) */
+  get reads(): { full: number; channels: number; eventPages: number } {
+    return { ...this.counted, eventPages: this.feeds.reduce((n, f) => n + f.pagesRead, 0) };
   }
 
   start(): void {
@@ -109,23 +113,36 @@ export class ChainLoop {
       if (tx.status === 'pending') {
         const first = this.firstSeen.get(t.txid) ?? burn;
         this.firstSeen.set(t.txid, first);
-        if (burn - first >= STUCK_BURN_BLOCKS && TOWER_KINDS.has(t.kind)) await this.replace(t, 'stuck');
+        if (burn - first >= STUCK_BURN_BLOCKS && this.replaceable(t)) await this.replace(t, 'stuck');
         continue;
       }
       this.firstSeen.delete(t.txid);
       this.o.meta.setTxStatus(t.txid, tx.status);
       this.o.events.emit({ type: 'chain.tx', channelId: t.channelId, kind: t.kind, txid: t.txid, status: tx.status });
       // dropped_replace_by_fee: our own replacement took its place
-      if (tx.status.startsWith('dropped') && tx.status !== 'dropped_replace_by_fee' && TOWER_KINDS.has(t.kind)) await this.replace(t, tx.status);
+      if (tx.status.startsWith('dropped') && tx.status !== 'dropped_replace_by_fee' && this.replaceable(t)) await this.replace(t, tx.status);
     }
+  }
+
+  /**
+   * A watchtower transaction this run sent (the broadcaster has its call). One an earlier
+   * run sent is not bumped here: the tower's action, issued again, replaces it (poll).
+   */
+  private replaceable(t: TxRecord): boolean {
+    return TOWER_KINDS.has(t.kind) && this.o.broadcaster.sent.has(t.txid);
+  }
+
+  /** Record a transaction just sent (`replaces`: the one it takes the nonce of) and tell the events stream. */
+  private recordSent(sub: { txid: string; nonce: bigint; fee: bigint; at: number }, channelId: string | null, kind: string, replaces: string | null): void {
+    this.o.meta.addTx({ txid: sub.txid, channelId, kind, nonce: sub.nonce, fee: sub.fee, status: 'pending', at: sub.at, replaces });
+    this.o.events.emit({ type: 'chain.tx', channelId, kind, txid: sub.txid, status: 'pending' });
   }
 
   private async replace(t: TxRecord, why: string): Promise<void> {
     try {
       const sub = await this.o.broadcaster.bump(t.txid);
       this.firstSeen.delete(t.txid);
-      this.o.meta.addTx({ txid: sub.txid, channelId: t.channelId, kind: t.kind, nonce: sub.nonce, fee: sub.fee, status: 'pending', at: sub.at, replaces: t.txid });
-      this.o.events.emit({ type: 'chain.tx', channelId: t.channelId, kind: t.kind, txid: sub.txid, status: 'pending' });
+      this.recordSent(sub, t.channelId, t.kind, t.txid);
       this.o.log.info({ channel: t.channelId, kind: t.kind, old: t.txid, txid: sub.txid, fee: sub.fee.toString(), why }, 'replaced a transaction with a higher fee');
     } catch (e) {
       // the watchtower issues the action again at the next burn block in any case
@@ -158,7 +175,6 @@ export class ChainLoop {
           }
         }
       }
-      this.reads.eventPages = this.feeds.reduce((n, f) => n + f.pagesRead, 0);
       if (!gap) {
         const mine = new Set(held);
         // other users' channels are none of this node's business; every reveal may be
@@ -166,7 +182,7 @@ export class ChainLoop {
         const unknown = held.filter((id) => this.tower.recordOf(fromHex(id)) === null).map(fromHex);
         if (unknown.length > 0) {
           await readChannels(this.o.ctx, this.tower, unknown);
-          this.reads.channels += unknown.length;
+          this.counted.channels += unknown.length;
         }
         this.fullReadDue = false;
         return;
@@ -175,8 +191,8 @@ export class ChainLoop {
     // mark the feeds first: what lands during the read comes again in the next round, never falls between
     for (const feed of this.feeds) await feed.mark();
     await pollIntoWatchtower(this.o.ctx, this.tower, held.map(fromHex));
-    this.reads.full++;
-    this.reads.channels += held.length;
+    this.counted.full++;
+    this.counted.channels += held.length;
     this.fullReadDue = false;
   }
 
@@ -208,8 +224,7 @@ export class ChainLoop {
         // the highest fee at its nonce is the one a replacement must beat
         const earlier = pending.reduce<(typeof pending)[number] | undefined>((top, t) => (top === undefined || t.fee > top.fee ? t : top), undefined);
         const sub = earlier === undefined ? await this.o.broadcaster.submit(action.call) : await this.o.broadcaster.replace(earlier, action.call);
-        this.o.meta.addTx({ txid: sub.txid, channelId, kind: action.kind, nonce: sub.nonce, fee: sub.fee, status: 'pending', at: sub.at, replaces: earlier?.txid ?? null });
-        this.o.events.emit({ type: 'chain.tx', channelId, kind: action.kind, txid: sub.txid, status: 'pending' });
+        this.recordSent(sub, channelId, action.kind, earlier?.txid ?? null);
         this.o.log.info({ channel: channelId, kind: action.kind, txid: sub.txid }, 'watchtower sent a transaction');
       });
       for (const f of step.failed) this.o.log.warn({ kind: f.action.kind, err: f.error }, 'watchtower action failed');
