@@ -16,18 +16,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Action, type ChannelState } from '../src/codec/state.js';
-import { domainHash, stateHash } from '../src/codec/sip018.js';
 import type { BackendName, CryptoBackend } from '../src/crypto/backend.js';
 import { loadBackend } from '../src/crypto/select.js';
 import { backendVerifier } from '../src/channel/verify.js';
 import { Channel } from '../src/channel/channel.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { WIRE_VERSION, encodeMessage } from '../src/wire/messages.js';
 import { fromHex } from '../src/wire/json.js';
-import { DOMAIN, KEY_A, KEY_B, channelIdOf, openingState } from '../../tests/client/fixtures/peers.js';
+import { KEY_A, KEY_B, channelIdOf, openingState } from '../../tests/client/fixtures/peers.js';
 import { channelConfig } from './hub-channels.js';
 import { Mux } from './mux.js';
+import { presign, type Presigned } from './presigned.js';
 import { quantile } from './quantile.js';
 
 const SHARDS = 2;
@@ -53,43 +51,14 @@ export interface CapacityResult {
   exhausted: number;
 }
 
-/** The payer's state `nonce` of channel `seed` after `nonce` payments of 1. */
-function payerState(seed: number, nonce: number): ChannelState {
-  const n = BigInt(nonce);
-  return { ...openingState(channelIdOf(seed), OPENING), nonce: n, balanceA: OPENING - n, balanceB: n, action: Action.Transfer };
-}
-
-interface Prepared {
-  proposals: string[];
-  lasts: string[];
-  hashes: Uint8Array[];
-}
-
-/** Proposal and last-signature lines for nonces 1..ahead, signed with the payer's key. */
-function prepare(signer: CryptoBackend, seed: number, ahead: number): Prepared {
-  const dh = domainHash(DOMAIN);
-  const out: Prepared = { proposals: [''], lasts: [''], hashes: [new Uint8Array(32)] };
-  const tag = new Uint8Array(32).fill(0x5a);
-  for (let n = 1; n <= ahead; n++) {
-    const state = payerState(seed, n);
-    const hash = stateHash(state, dh);
-    out.hashes.push(hash);
-    out.proposals.push(encodeMessage({ v: WIRE_VERSION, type: 'proposal', state, ops: [{ op: 'pay', amount: 1n }], tag }));
-    out.lasts.push(encodeMessage({
-      v: WIRE_VERSION, type: 'signature', channelId: state.channelId, nonce: state.nonce, hash, sig: signer.sign(hash, KEY_A), first: false,
-    }));
-  }
-  return out;
-}
-
 /**
  * Run the shards on `backend` and drive them for `seconds` (after 0.5 s of warm-up).
  * `loadSigner` signs the payers' states beforehand (any backend: they are only bytes).
  */
 export async function hubCapacity(backend: CryptoBackend, loadSigner: CryptoBackend, dir: string, seconds: number, windowMs: number): Promise<CapacityResult> {
   const ahead = aheadFor(seconds);
-  const prepared: Prepared[] = [];
-  for (let i = 0; i < SHARDS * PER_SHARD; i++) prepared.push(prepare(loadSigner, SEED + i, ahead));
+  const prepared: Presigned[] = [];
+  for (let i = 0; i < SHARDS * PER_SHARD; i++) prepared.push(presign(loadSigner, KEY_A, SEED + i, OPENING, ahead));
 
   const self = fileURLToPath(import.meta.url);
   const viteNode = createRequire(import.meta.url).resolve('vite-node/vite-node.mjs');
