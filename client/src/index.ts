@@ -15,6 +15,7 @@ export * from './channel/index.js';
 export * from './chain/index.js';
 export * from './watchtower/index.js';
 export * from './config/index.js';
+export * from './invoice/index.js';
 // Two concerns name these types alike: the store's are the off-chain records a side
 // keeps, the chain layer's the contract's view of a channel.
 export type { ChannelRecord, SignedState } from './store/index.js';

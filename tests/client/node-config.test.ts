@@ -55,7 +55,7 @@ describe('node configuration', () => {
   it('has documented defaults on the local chain', () => {
     const c = loadNodeConfig(base);
     expect(c.chain.network).toBe('local');
-    expect(c.peer).toEqual({ host: NODE_DEFAULTS.peerHost, port: NODE_DEFAULTS.peerPort, rate: { perSecond: 5000, burst: 20_000 } });
+    expect(c.peer).toEqual({ host: NODE_DEFAULTS.peerHost, port: NODE_DEFAULTS.peerPort, publicUrl: null, rate: { perSecond: 5000, burst: 20_000 } });
     expect(c.api).toEqual({ host: NODE_DEFAULTS.apiHost, port: NODE_DEFAULTS.apiPort, token: null });
     expect(c.confirmations).toBe(1);
     expect(c.registry).toBe('ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.secret-registry');
@@ -64,9 +64,11 @@ describe('node configuration', () => {
 
   it('takes the file, and the environment over the file', () => {
     const path = join(dir, 'node.json');
-    writeFileSync(path, JSON.stringify({ peer: { port: 1111 }, api: { port: 2222 }, confirmations: 3, window: 10 }));
+    writeFileSync(path, JSON.stringify({ peer: { port: 1111, publicUrl: 'wss://file.example/peer' }, api: { port: 2222 }, confirmations: 3, window: 10 }));
     const c = loadNodeConfig({ ...base, BITSTREAM_CONFIG: path, BITSTREAM_API_PORT: '3333' });
     expect(c.peer.port).toBe(1111);
+    expect(c.peer.publicUrl).toBe('wss://file.example/peer');
+    expect(loadNodeConfig({ ...base, BITSTREAM_CONFIG: path, BITSTREAM_PEER_PUBLIC_URL: 'wss://env.example' }).peer.publicUrl).toBe('wss://env.example');
     expect(c.api.port).toBe(3333);
     expect(c.confirmations).toBe(3);
     expect(c.chain.window).toBe(10);
@@ -80,6 +82,7 @@ describe('node configuration', () => {
 
   it('names what is wrong', () => {
     expect(() => loadNodeConfig({ ...base, BITSTREAM_PEER_PORT: '70000' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_PEER_PORT' }));
+    expect(() => loadNodeConfig({ ...base, BITSTREAM_PEER_PUBLIC_URL: 'https://x' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_PEER_PUBLIC_URL' }));
     expect(() => loadNodeConfig({ ...base, BITSTREAM_NODE_KEY: 'abc' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_NODE_KEY' }));
     expect(() => loadNodeConfig({ BITSTREAM_DATA_DIR: join(dir, 'empty') })).toThrow(expect.objectContaining({ code: 'CONFIG_MISSING', variable: 'BITSTREAM_NODE_KEY' }));
     expect(() => loadNodeConfig({ ...base, BITSTREAM_NETWORK: 'testnet' })).toThrow(expect.objectContaining({ code: 'CONFIG_MISSING', variable: 'BITSTREAM_CONTRACT' }));

@@ -14,7 +14,12 @@ import { principalOf } from '../peer/handshake.js';
 import { publicKeyOf } from '../crypto/noble.js';
 import { CHAIN_ID_MAINNET, CHAIN_ID_TESTNET } from '../config/networks.js';
 import { NodeApiClient } from './api-client.js';
-import { fields, table } from './render.js';
+import { amount as amountText, fields, table } from './render.js';
+
+/** A command given arguments that do not go together. */
+class CliUsageError extends Error {
+  readonly code = 'CLI_USAGE';
+}
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -151,9 +156,45 @@ export function buildProgram(io: CliIo): Command {
     });
   }
 
-  program.command('pay <channel> <amount>').description('pay the peer of a channel').option('--id <id>', 'payment id (retrying with it never pays twice)').action(async (channelId: string, amount: string, o: { id?: string }) => {
-    const p = await client().call<Record<string, unknown>>('POST', '/v1/payments', { channelId, amount, ...(o.id === undefined ? {} : { id: o.id }) });
-    print(p, () => `paid ${String(p['amount'])} (payment ${String(p['id'])}, state ${String(p['nonce'])})`);
+  program.command('pay <target> [amount]')
+    .description('pay an invoice (bitstream1…), or pay <amount> to the peer of channel <target>')
+    .option('--id <id>', 'payment id for a channel payment (retrying with it never pays twice)')
+    .option('--timeout <ms>', 'how long to wait for the payee to settle an invoice', (v) => Number(v))
+    .action(async (target: string, amount: string | undefined, o: { id?: string; timeout?: number }) => {
+      if (/^bitstream1/i.test(target.trim())) {
+        if (amount !== undefined) throw new CliUsageError('an invoice carries its amount: give none');
+        const p = await client().call<Record<string, unknown>>('POST', '/v1/invoices/pay', { invoice: target, ...(o.timeout === undefined ? {} : { timeoutMs: o.timeout }) });
+        print(p, () => `paid ${amountText(p['amount'])} to ${String(p['payee'])} (fee ${amountText(p['fee'])}); proof of payment: ${String(p['secret'])}`);
+        return;
+      }
+      if (amount === undefined) throw new CliUsageError('give the amount to pay on the channel, or an invoice');
+      const p = await client().call<Record<string, unknown>>('POST', '/v1/payments', { channelId: target, amount, ...(o.id === undefined ? {} : { id: o.id }) });
+      print(p, () => `paid ${String(p['amount'])} (payment ${String(p['id'])}, state ${String(p['nonce'])})`);
+    });
+  const invoice = program.command('invoice').description('invoices: payment requests this node issues or pays');
+  invoice.command('create <amount>')
+    .description('issue an invoice for <amount> (smallest unit of the token)')
+    .option('--token <token>', 'stx, sbtc or a SIP-010 contract', 'stx')
+    .option('--memo <text>', 'what it is for (at most 200 bytes)')
+    .option('--expiry <seconds>', 'how long it can be paid', (v) => Number(v))
+    .action(async (amount: string, o: { token: string; memo?: string; expiry?: number }) => {
+      const inv = await client().call<Record<string, unknown>>('POST', '/v1/invoices', {
+        amount, token: o.token, ...(o.memo === undefined ? {} : { memo: o.memo }), ...(o.expiry === undefined ? {} : { expirySeconds: o.expiry }),
+      });
+      print(inv, () => `${String(inv['invoice'])}\n\n${fields({ paymentHash: inv['paymentHash'], amount: inv['amount'], token: inv['token'] ?? 'STX', expires: new Date(Number(inv['expiresAt']) * 1000).toISOString() })}`);
+    });
+  invoice.command('decode <invoice>').description('what an invoice asks, and how this node would pay it').action(async (text: string) => {
+    const q = await client().call<{ invoice: Record<string, unknown>; route: Record<string, unknown> | null; routeError: { code: string; message: string } | null }>('POST', '/v1/invoices/decode', { invoice: text });
+    const i = q.invoice;
+    print(q, () => fields({
+      payee: i['payee'], amount: i['amount'], token: i['token'] ?? 'STX', memo: i['memo'] === '' ? null : i['memo'], paymentHash: i['paymentHash'],
+      expires: new Date(Number(i['expiresAt']) * 1000).toISOString(),
+      route: q.route === null ? `none: ${q.routeError?.message ?? ''}` : `channel ${String(q.route['channelId'])}, fee ${amountText(q.route['fee'])}, total ${amountText(q.route['total'])}`,
+    }));
+  });
+  invoice.command('show <paymentHash>').description('an invoice this node issued or paid').action(async (hash: string) => {
+    const v = await client().call<Record<string, unknown>>('GET', `/v1/invoices/${encodeURIComponent(hash)}`);
+    print(v, () => fields(v));
   });
   program.command('payment').description('payments').command('show <id>').description('a payment by id').action(async (id: string) => {
     const p = await client().call<Record<string, unknown>>('GET', `/v1/payments/${encodeURIComponent(id)}`);

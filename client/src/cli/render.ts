@@ -14,6 +14,11 @@ export function fields(o: Record<string, unknown>): string {
   return Object.entries(o).map(([k, v]) => `${k.padEnd(w)}  ${typeof v === 'object' && v !== null ? JSON.stringify(v) : cell(v)}`).join('\n');
 }
 
+/** An amount in the token's smallest unit, with thousands separators. */
+export function amount(v: unknown): string {
+  return typeof v === 'string' && /^[0-9]+$/.test(v) ? BigInt(v).toLocaleString('en-US') : String(v);
+}
+
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'string' && /^[0-9]{4,}$/.test(v)) return BigInt(v).toLocaleString('en-US');

@@ -10,12 +10,17 @@ import { streamSSE } from 'hono/streaming';
 import { timingSafeEqual } from 'node:crypto';
 import { BitStreamError } from '../errors/errors.js';
 import { PaymentFailedError, PaymentPendingError } from '../channel/payments.js';
+import { toHex } from '../wire/json.js';
 import { NodeCode, NodeError } from './errors.js';
 import type { BitStreamNode } from './service.js';
+import { MAX_INVOICE_CHARS, MAX_EXPIRY_DELTA, MAX_EXPIRY_SECONDS, MAX_MEMO_BYTES, MIN_EXPIRY_SECONDS } from '../invoice/invoice.js';
+import type { Invoice } from '../invoice/sign.js';
+import type { IssuedInvoice, OutgoingPayment } from './invoice-ledger.js';
 
 const Amount = z.string().regex(/^[1-9][0-9]{0,38}$/, 'a positive integer in the token\'s smallest unit, as a string').openapi({ example: '1000' });
 const ChannelId = z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'a 32-byte channel id in hex');
 const Principal = z.string().regex(/^S[0-9A-HJKMNP-TV-Z]{27,41}$/, 'a standard Stacks principal');
+const TokenName = z.string().regex(/^(stx|sbtc|S[0-9A-HJKMNP-TV-Z]{27,41}\.[a-zA-Z][a-zA-Z0-9-]{0,39})$/, 'stx, sbtc or a SIP-010 contract');
 const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) }).openapi('Error');
 const Channel = z.object({
   id: z.string(), peer: z.string(), role: z.enum(['a', 'b']), token: z.string().nullable(), phase: z.string(), nonce: z.string(),
@@ -30,6 +35,20 @@ const Info = z.object({
 }).openapi('NodeInfo');
 const Tx = z.object({ txid: z.string(), channelId: z.string().nullable(), kind: z.string(), nonce: z.string(), fee: z.string(), status: z.string(), at: z.number() }).openapi('Transaction');
 
+const InvoiceText = z.string().min(10).max(MAX_INVOICE_CHARS).regex(/^\s*(bitstream|BITSTREAM)1[0-9a-zA-Z]+\s*$/, 'a BitStream invoice (bitstream1…)');
+const Hash = z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'a 32-byte payment hash in hex');
+const InvoiceView = z.object({
+  invoice: z.string(), paymentHash: z.string(), amount: z.string(), token: z.string().nullable(), memo: z.string(), payee: z.string(),
+  payeeUrl: z.string().nullable(), createdAt: z.number(), expiresAt: z.number(), finalExpiryDelta: z.number(),
+  hints: z.array(z.object({ hubKey: z.string(), hubUrl: z.string(), feeBase: z.string(), feePpm: z.number(), expiryDelta: z.number() })),
+}).openapi('Invoice');
+const Quote = z.object({ invoice: InvoiceView, route: z.object({ channelId: z.string(), fee: z.string(), total: z.string() }).nullable(), routeError: z.object({ code: z.string(), message: z.string() }).nullable() }).openapi('InvoiceQuote');
+const IssuedView = z.object({ direction: z.literal('incoming'), paymentHash: z.string(), invoice: z.string(), amount: z.string(), token: z.string().nullable(), status: z.string(), expiresAt: z.number(), channelId: z.string().nullable(), paidAt: z.number().nullable() });
+const OutgoingView = z.object({
+  direction: z.literal('outgoing'), paymentHash: z.string(), invoice: z.string(), payee: z.string(), amount: z.string(), fee: z.string(), channelId: z.string(),
+  status: z.string(), secret: z.string().nullable().openapi({ description: 'the payee\'s secret: proof of payment' }), reason: z.string().nullable(),
+}).openapi('InvoicePayment');
+
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = { 400: json(ErrorBody, 'bad request'), 401: json(ErrorBody, 'no or wrong bearer token'), 404: json(ErrorBody, 'not found'), 409: json(ErrorBody, 'not possible now'), 502: json(ErrorBody, 'the chain refused or failed') };
 const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
@@ -39,7 +58,7 @@ const security = [{ bearer: [] }];
 const STATUS: Record<string, number> = {
   [NodeCode.BadRequest]: 400, [NodeCode.Unauthorized]: 401, [NodeCode.UnknownChannel]: 404, [NodeCode.UnknownPayment]: 404,
   [NodeCode.PeerNotConnected]: 409, [NodeCode.ChannelState]: 409, [NodeCode.OpenRefused]: 409, [NodeCode.OpenMismatch]: 409,
-  [NodeCode.Chain]: 502, [NodeCode.ChainTimeout]: 504,
+  [NodeCode.Chain]: 502, [NodeCode.ChainTimeout]: 504, [NodeCode.InvoicePaid]: 409, [NodeCode.NoRoute]: 409, [NodeCode.UnknownInvoice]: 404,
 };
 
 export function errorResponse(c: Context, e: unknown) {
@@ -57,6 +76,19 @@ export function errorResponse(c: Context, e: unknown) {
 function jsonSafe(d: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(d, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))) as Record<string, unknown>;
 }
+
+const invoiceView = (i: Invoice) => ({
+  invoice: i.text, paymentHash: toHex(i.paymentHash), amount: i.amount.toString(), token: i.token, memo: i.memo, payee: i.payee, payeeUrl: i.payeeUrl,
+  createdAt: i.createdAt, expiresAt: i.expiresAt, finalExpiryDelta: i.finalExpiryDelta,
+  hints: i.hints.map((h) => ({ hubKey: toHex(h.hubKey), hubUrl: h.hubUrl, feeBase: h.feeBase.toString(), feePpm: h.feePpm, expiryDelta: h.expiryDelta })),
+});
+const issuedView = (i: IssuedInvoice) => ({
+  direction: 'incoming' as const, paymentHash: i.hash, invoice: i.text, amount: i.amount.toString(), token: i.token, status: i.status, expiresAt: i.expiresAt, channelId: i.channelId, paidAt: i.paidAt,
+});
+const outgoingView = (p: OutgoingPayment) => ({
+  direction: 'outgoing' as const, paymentHash: p.hash, invoice: p.text, payee: p.payee, amount: p.amount.toString(), fee: p.fee.toString(), channelId: p.channelId,
+  status: p.status, secret: p.secret, reason: p.reason,
+});
 
 const tokenOf = (node: BitStreamNode, t: string): string | null => (t === 'stx' ? null : t === 'sbtc' ? node.config.chain.sbtc : t);
 
@@ -108,7 +140,7 @@ export function createApi(node: BitStreamNode, token: string): OpenAPIHono {
       method: 'post', path: '/v1/channels', security,
       request: body(z.strictObject({
         peer: Principal, amount: Amount,
-        token: z.string().regex(/^(stx|sbtc|S[0-9A-HJKMNP-TV-Z]{27,41}\.[a-zA-Z][a-zA-Z0-9-]{0,39})$/, 'stx, sbtc or a SIP-010 contract').default('stx'),
+        token: TokenName.default('stx'),
         window: z.number().int().min(6).max(4320).optional(),
       })),
       responses: { 201: json(Channel, 'opened and confirmed'), ...errors },
@@ -152,6 +184,64 @@ export function createApi(node: BitStreamNode, token: string): OpenAPIHono {
       return c.json({ id: s.id, channelId: s.channelId, amount: s.amount.toString(), status: s.status, ...(s.nonce === undefined ? {} : { nonce: s.nonce.toString() }), ...(s.reason === undefined ? {} : { reason: s.reason }) }, 200);
     },
   );
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/invoices', security,
+      request: body(z.strictObject({
+        amount: Amount, token: TokenName.default('stx'), memo: z.string().max(MAX_MEMO_BYTES).refine((m) => Buffer.byteLength(m) <= MAX_MEMO_BYTES, `at most ${MAX_MEMO_BYTES} bytes`).optional(),
+        expirySeconds: z.number().int().min(MIN_EXPIRY_SECONDS).max(MAX_EXPIRY_SECONDS).optional(), finalExpiryDelta: z.number().int().min(1).max(MAX_EXPIRY_DELTA).optional(),
+      })),
+      responses: { 201: json(InvoiceView, 'issued: its secret is stored'), ...errors },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      const inv = await node.invoices.issue({
+        amount: BigInt(b.amount), token: tokenOf(node, b.token), ...(b.memo === undefined ? {} : { memo: b.memo }),
+        ...(b.expirySeconds === undefined ? {} : { expirySeconds: b.expirySeconds }), ...(b.finalExpiryDelta === undefined ? {} : { finalExpiryDelta: b.finalExpiryDelta }),
+      });
+      return c.json(invoiceView(inv), 201);
+    },
+  );
+  app.openapi(
+    createRoute({ method: 'post', path: '/v1/invoices/decode', security, request: body(z.strictObject({ invoice: InvoiceText })), responses: { 200: json(Quote, 'what paying it would do'), ...errors } }),
+    (c) => {
+      const text = c.req.valid('json').invoice;
+      const invoice = node.invoices.read(text);
+      try {
+        const q = node.invoices.quote(text);
+        return c.json({ invoice: invoiceView(invoice), route: { channelId: q.channelId, fee: q.fee.toString(), total: q.total.toString() }, routeError: null }, 200);
+      } catch (e) {
+        if (!(e instanceof NodeError)) throw e;
+        return c.json({ invoice: invoiceView(invoice), route: null, routeError: { code: e.code, message: e.message } }, 200);
+      }
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/invoices/pay', security,
+      request: body(z.strictObject({ invoice: InvoiceText, timeoutMs: z.number().int().min(100).max(600_000).optional() })),
+      responses: { 200: json(OutgoingView, 'paid: the secret is the proof'), 202: json(ErrorBody, 'the HTLC stands; the payee has not settled yet'), 422: json(ErrorBody, 'failed: nothing moved'), ...errors },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      return c.json(outgoingView(await node.invoices.pay(b.invoice, b.timeoutMs === undefined ? {} : { timeoutMs: b.timeoutMs })), 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/v1/invoices/{hash}', security, request: { params: z.object({ hash: Hash.openapi({ param: { name: 'hash', in: 'path' } }) }) },
+      responses: { 200: json(z.union([IssuedView, OutgoingView]), 'an invoice this node issued, or one it paid'), ...errors },
+    }),
+    (c) => {
+      const hash = c.req.valid('param').hash;
+      const issued = node.invoices.issued(hash);
+      if (issued !== null) return c.json(issuedView(issued), 200);
+      const out = node.invoices.outgoing(hash);
+      if (out !== null) return c.json(outgoingView(out), 200);
+      throw new NodeError(NodeCode.UnknownInvoice, `this node neither issued nor paid an invoice with payment hash ${hash}`);
+    },
+  );
+
   app.openapi(createRoute({ method: 'get', path: '/v1/transactions', security, responses: { 200: json(z.array(Tx), 'what the node sent'), 401: errors[401] } }), (c) =>
     c.json(node.meta.txs().map((t) => ({ txid: t.txid, channelId: t.channelId, kind: t.kind, nonce: t.nonce.toString(), fee: t.fee.toString(), status: t.status, at: t.at })), 200));
 

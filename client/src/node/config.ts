@@ -22,6 +22,7 @@ export const NODE_ENV = {
   registry: 'BITSTREAM_REGISTRY',
   peerHost: 'BITSTREAM_PEER_HOST',
   peerPort: 'BITSTREAM_PEER_PORT',
+  peerPublicUrl: 'BITSTREAM_PEER_PUBLIC_URL',
   apiHost: 'BITSTREAM_API_HOST',
   apiPort: 'BITSTREAM_API_PORT',
   apiToken: 'BITSTREAM_API_TOKEN',
@@ -46,6 +47,8 @@ export const NODE_DEFAULTS = {
 } as const;
 
 const port = z.number().int().min(0).max(65535);
+/** what the node's invoices tell payers to dial: a ws:// or wss:// URL */
+const PUBLIC_URL = /^wss?:\/\/[^\s]{1,190}$/;
 const FileSchema = z.strictObject({
   network: z.enum(NETWORKS).optional(),
   allowMainnet: z.boolean().optional(),
@@ -58,7 +61,7 @@ const FileSchema = z.strictObject({
   window: z.number().int().optional(),
   pollMs: z.number().int().optional(),
   confirmations: z.number().int().min(0).max(100).optional(),
-  peer: z.strictObject({ host: z.string().min(1).optional(), port: port.optional() }).optional(),
+  peer: z.strictObject({ host: z.string().min(1).optional(), port: port.optional(), publicUrl: z.string().regex(PUBLIC_URL).optional() }).optional(),
   api: z.strictObject({ host: z.string().min(1).optional(), port: port.optional() }).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
@@ -70,8 +73,12 @@ export interface NodeConfig {
   readonly dataDir: string;
   /** where the key comes from: a hex key in the environment, or a key file and its passphrase */
   readonly key: { readonly kind: 'env'; readonly hex: string } | { readonly kind: 'file'; readonly path: string; readonly passphrase: string };
-  /** where peers connect, and the frames per second (sustained, burst) one peer may send */
-  readonly peer: { readonly host: string; readonly port: number; readonly rate: { readonly perSecond: number; readonly burst: number } };
+  /**
+   * where peers connect; the URL invoices give payers (null: the address it listens on,
+   * right for loopback and a LAN; behind a proxy or TLS terminator, its public wss:// URL);
+   * and the frames per second (sustained, burst) one peer may send
+   */
+  readonly peer: { readonly host: string; readonly port: number; readonly publicUrl: string | null; readonly rate: { readonly perSecond: number; readonly burst: number } };
   readonly api: { readonly host: string; readonly port: number; readonly token: string | null };
   /** burn blocks deep an on-chain channel state must be before its funds count */
   readonly confirmations: number;
@@ -102,6 +109,12 @@ function int(env: Env, name: string, min: number, max: number): number | undefin
   if (v === undefined) return undefined;
   if (!/^[0-9]{1,9}$/.test(v) || Number(v) < min || Number(v) > max) throw new ConfigError('CONFIG_INVALID', name, `an integer from ${min} to ${max}`, { value: v });
   return Number(v);
+}
+
+function publicUrl(env: Env): string | undefined {
+  const v = blank(env[NODE_ENV.peerPublicUrl]);
+  if (v !== undefined && !PUBLIC_URL.test(v)) throw new ConfigError('CONFIG_INVALID', NODE_ENV.peerPublicUrl, 'a ws:// or wss:// URL', { value: v });
+  return v;
 }
 
 /** The node's configuration from `env` (and the file BITSTREAM_CONFIG names, if any). */
@@ -151,6 +164,7 @@ export function loadNodeConfig(env: Env = process.env): NodeConfig {
     peer: {
       host: blank(env[NODE_ENV.peerHost]) ?? file.peer?.host ?? NODE_DEFAULTS.peerHost,
       port: int(env, NODE_ENV.peerPort, 0, 65535) ?? file.peer?.port ?? NODE_DEFAULTS.peerPort,
+      publicUrl: publicUrl(env) ?? file.peer?.publicUrl ?? null,
       rate: { perSecond: int(env, NODE_ENV.peerRate, 1, 1_000_000) ?? NODE_DEFAULTS.peerRate, burst: int(env, NODE_ENV.peerBurst, 1, 10_000_000) ?? NODE_DEFAULTS.peerBurst },
     },
     api: {

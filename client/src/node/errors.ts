@@ -18,6 +18,11 @@ export const NodeCode = {
   Chain: 'NODE_CHAIN',
   ChainTimeout: 'NODE_CHAIN_TIMEOUT',
   BadRequest: 'NODE_BAD_REQUEST',
+  /** an invoice whose payment hash this node already paid or is paying */
+  InvoicePaid: 'NODE_INVOICE_PAID',
+  /** no channel (direct, or through a hub the invoice names) can carry the payment */
+  NoRoute: 'NODE_NO_ROUTE',
+  UnknownInvoice: 'NODE_UNKNOWN_INVOICE',
   Unauthorized: 'NODE_UNAUTHORIZED',
 } as const;
 export type NodeCode = (typeof NodeCode)[keyof typeof NodeCode];

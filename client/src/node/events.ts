@@ -7,7 +7,13 @@ export type NodeEvent =
   | { readonly type: 'channel.phase'; readonly channelId: string; readonly phase: string }
   | { readonly type: 'chain.tx'; readonly channelId: string | null; readonly kind: string; readonly txid: string; readonly status: string }
   | { readonly type: 'chain.block'; readonly burnHeight: string; readonly stacksHeight: string }
-  | { readonly type: 'peer'; readonly principal: string; readonly connected: boolean };
+  | { readonly type: 'peer'; readonly principal: string; readonly connected: boolean }
+  /** an HTLC paying an invoice stands in a signed state towards its payee */
+  | { readonly type: 'invoice.htlc'; readonly paymentHash: string; readonly channelId: string; readonly amount: string; readonly expiry: string }
+  /** a payment of an invoice ended: paid (the secret is known) or failed */
+  | { readonly type: 'invoice.sent'; readonly paymentHash: string; readonly status: string; readonly amount: string; readonly channelId: string }
+  /** an invoice this node issued was paid */
+  | { readonly type: 'invoice.paid'; readonly paymentHash: string; readonly channelId: string; readonly amount: string };
 
 export class NodeEvents {
   private readonly listeners = new Set<(e: NodeEvent) => void>();

@@ -88,17 +88,24 @@ const OFFER_TTL_MS = 15 * 60_000;
 /** how often a call the chain dropped is sent again (same nonce, higher fee) before the operation fails */
 const MAX_REPLACEMENTS = 5;
 
+/** What another part of the node (invoices.ts) follows on every channel. */
+export interface ChannelHooks {
+  onState(channelId: string, signed: SignedState): void;
+  onSecret(channelId: string, hash: Uint8Array, secret: Uint8Array): void;
+}
+
 export class ChannelManager {
   private readonly held = new Map<string, Held>();
+  private hooks: ChannelHooks | null = null;
   /** offers this node agreed to, by peer, until the channel shows up on-chain */
   private readonly offers = new Map<string, { offer: Offer; at: number }[]>();
-  private heights = { burn: 0n, tenure: 0n };
+  private tipHeights = { burn: 0n, tenure: 0n };
 
   constructor(private readonly o: ManagerOptions) {}
 
   /** Reopen every channel the node holds, from its store and meta, bound to its peer's session. */
   async restore(): Promise<void> {
-    this.heights = await this.o.api.heights();
+    this.tipHeights = await this.o.api.heights();
     for (const meta of this.o.meta.channels()) {
       const session = this.o.net.sessionFor(meta.peer, fromHex(meta.peerKey));
       const channel = await this.openChannel(meta, session);
@@ -117,6 +124,30 @@ export class ChannelManager {
   /** Channels the chain loop follows. */
   all(): readonly { readonly meta: ChannelMeta; readonly channel: Channel }[] {
     return [...this.held.values()];
+  }
+
+  /** One held channel (NODE_UNKNOWN_CHANNEL if none). */
+  entry(id: string): { readonly meta: ChannelMeta; readonly channel: Channel } {
+    return this.hold(id);
+  }
+
+  /** One held channel, or null. */
+  find(id: string): { readonly meta: ChannelMeta; readonly channel: Channel } | null {
+    return this.held.get(id) ?? null;
+  }
+
+  /** The chain tip the channels were last told of. */
+  get heights(): { readonly burn: bigint; readonly tenure: bigint } {
+    return this.tipHeights;
+  }
+
+  peerConnected(peer: string): boolean {
+    return this.o.net.session(peer)?.connected ?? false;
+  }
+
+  /** Follow every channel's states and learned secrets (one follower: the invoice desk). */
+  follow(hooks: ChannelHooks): void {
+    this.hooks = hooks;
   }
 
   /** Open a channel with `peer`, depositing `amount` of `token` (null: STX). Waits for the confirmation depth. */
@@ -210,7 +241,7 @@ export class ChannelManager {
 
   /** chain-loop.ts: the tip moved. */
   tip(burn: bigint, tenure: bigint): void {
-    this.heights = { burn, tenure };
+    this.tipHeights = { burn, tenure };
     for (const h of this.held.values()) h.channel.setChainTime({ burnHeight: burn, tenureHeight: tenure });
   }
 
@@ -260,7 +291,7 @@ export class ChannelManager {
     if (problem !== null) throw new NodeError(NodeCode.OpenMismatch, `channel ${m.channelId}: ${problem}`, { details: { channelId: m.channelId } });
     list.splice(at, 1);
     const tx = await this.o.api.tx(m.txid).catch(() => null);
-    const burn = tx?.burnHeight ?? this.heights.burn;
+    const burn = tx?.burnHeight ?? this.tipHeights.burn;
     const meta: ChannelMeta = {
       id: m.channelId, peer: session.principal, peerKey: toHex(session.publicKey), role: 'b', token: want.token, window: want.window,
       opening: want.amount, phase: 'open', createdTxid: m.txid.replace(/^0x/, ''), createdAt: Date.now(),
@@ -292,10 +323,14 @@ export class ChannelManager {
       transport: session.transport(meta.id),
       window: meta.window,
       confirmations: this.o.confirmations,
-      burnHeight: this.heights.burn,
-      tenureHeight: this.heights.tenure,
+      burnHeight: this.tipHeights.burn,
+      tenureHeight: this.tipHeights.tenure,
       ...(this.o.signatureLog ? { onSignature: (e: SignatureEvent) => appendFileSync(this.o.signatureLog!, `${JSON.stringify({ channel: meta.id, nonce: e.nonce.toString(), hash: toHex(e.hash) })}\n`) } : {}),
-      onState: (s) => this.onState(meta.id, meta.role, s, previous, (b) => (previous = b)),
+      onState: (s) => {
+        this.onState(meta.id, meta.role, s, previous, (b) => (previous = b));
+        this.hooks?.onState(meta.id, s);
+      },
+      onSecret: (hash, secret) => this.hooks?.onSecret(meta.id, hash, secret),
       onError: (e) => this.o.log.debug({ channel: meta.id, err: e }, 'refused a peer message'),
     }, initial);
     previous = channel.balances.own;

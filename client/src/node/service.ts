@@ -22,6 +22,8 @@ import { SqliteStore } from '../store/sqlite.js';
 import { fromHex, toHex } from '../wire/json.js';
 import { createApi } from './api.js';
 import { ChainLoop } from './chain-loop.js';
+import { InvoiceLedger } from './invoice-ledger.js';
+import { InvoiceDesk } from './invoices.js';
 import type { NodeConfig } from './config.js';
 import { NodeEvents } from './events.js';
 import { openKey, readKeyFile } from './keyfile.js';
@@ -50,6 +52,8 @@ export class BitStreamNode {
     readonly meta: NodeMeta,
     readonly net: PeerNetwork,
     readonly manager: ChannelManager,
+    readonly invoices: InvoiceDesk,
+    private readonly ledger: InvoiceLedger,
     readonly loop: ChainLoop,
     readonly events: NodeEvents,
     readonly metrics: NodeMetrics,
@@ -89,6 +93,13 @@ export class BitStreamNode {
       tokens: [config.chain.sbtc], window: { min: BigInt(WINDOW_BOUNDS.min), max: BigInt(WINDOW_BOUNDS.max) },
       confirmations: config.confirmations, events, log, signatureLog: config.signatureLog,
     });
+    const ledger = new InvoiceLedger(join(config.dataDir, 'invoices.db'));
+    let node: BitStreamNode | null = null;
+    const invoices = new InvoiceDesk({
+      ledger, manager, self: identity, recover: (h, s) => backend.recover(h, s), chainId: config.chain.chainId,
+      peerUrl: () => config.peer.publicUrl ?? node?.peerUrl ?? null, events, log,
+    });
+    manager.follow(invoices);
     const loop = new ChainLoop({ api, ctx, broadcaster, manager, store, meta, events, self: principal, pollMs: config.chain.limits.pollMs, log });
     const m = manager;
     const metrics = new NodeMetrics(events, {
@@ -98,9 +109,10 @@ export class BitStreamNode {
       chainReads: () => loop.reads,
     });
     const token = apiToken(config);
-    const node = new BitStreamNode(config, principal, publicKey, store, meta, net, manager, loop, events, metrics, log, token);
+    node = new BitStreamNode(config, principal, publicKey, store, meta, net, manager, invoices, ledger, loop, events, metrics, log, token);
     try {
       await manager.restore();
+      invoices.resume();
       node.peerUrl = await net.listen(config.peer.port, config.peer.host);
       for (const p of meta.peers()) void net.connect(p.url, p.principal, { persistent: true }).catch((e: unknown) => log.warn({ peer: p.principal, err: e }, 'could not reconnect to a peer'));
       loop.start();
@@ -143,6 +155,7 @@ export class BitStreamNode {
       this.manager.shutdown();
       await this.store.close();
       this.meta.close();
+      this.ledger.close();
       this.log.info('node stopped');
     })();
     return this.stopping;
