@@ -58,6 +58,9 @@ describe('node configuration', () => {
     expect(c.peer).toEqual({ host: NODE_DEFAULTS.peerHost, port: NODE_DEFAULTS.peerPort, publicUrl: null, rate: { perSecond: 5000, burst: 20_000 } });
     expect(c.api).toEqual({ host: NODE_DEFAULTS.apiHost, port: NODE_DEFAULTS.apiPort, token: null });
     expect(c.confirmations).toBe(1);
+    expect(c.forward).toEqual({ enabled: true, feeBase: 0n, feePpm: 1000, expiryDelta: 12 });
+    expect(loadNodeConfig({ ...base, BITSTREAM_FORWARD: '0', BITSTREAM_FEE_BASE: '5', BITSTREAM_FEE_PPM: '250', BITSTREAM_FORWARD_DELTA: '20' }).forward)
+      .toEqual({ enabled: false, feeBase: 5n, feePpm: 250, expiryDelta: 20 });
     expect(c.registry).toBe('ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.secret-registry');
     expect(c.key).toEqual({ kind: 'env', hex: KEY });
   });
@@ -82,6 +85,10 @@ describe('node configuration', () => {
 
   it('names what is wrong', () => {
     expect(() => loadNodeConfig({ ...base, BITSTREAM_PEER_PORT: '70000' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_PEER_PORT' }));
+    // a hub's delta must cover getting a reveal mined (the safety delta, 6 tenures)
+    expect(() => loadNodeConfig({ ...base, BITSTREAM_FORWARD_DELTA: '5' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_FORWARD_DELTA' }));
+    expect(() => loadNodeConfig({ ...base, BITSTREAM_FORWARD: 'yes' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_FORWARD' }));
+    expect(() => loadNodeConfig({ ...base, BITSTREAM_FEE_PPM: '1000001' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_FEE_PPM' }));
     expect(() => loadNodeConfig({ ...base, BITSTREAM_PEER_PUBLIC_URL: 'https://x' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_PEER_PUBLIC_URL' }));
     expect(() => loadNodeConfig({ ...base, BITSTREAM_NODE_KEY: 'abc' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_NODE_KEY' }));
     expect(() => loadNodeConfig({ BITSTREAM_DATA_DIR: join(dir, 'empty') })).toThrow(expect.objectContaining({ code: 'CONFIG_MISSING', variable: 'BITSTREAM_NODE_KEY' }));

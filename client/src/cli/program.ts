@@ -189,7 +189,7 @@ export function buildProgram(io: CliIo): Command {
     print(q, () => fields({
       payee: i['payee'], amount: i['amount'], token: i['token'] ?? 'STX', memo: i['memo'] === '' ? null : i['memo'], paymentHash: i['paymentHash'],
       expires: new Date(Number(i['expiresAt']) * 1000).toISOString(),
-      route: q.route === null ? `none: ${q.routeError?.message ?? ''}` : `channel ${String(q.route['channelId'])}, fee ${amountText(q.route['fee'])}, total ${amountText(q.route['total'])}`,
+      route: q.route === null ? `none: ${q.routeError?.message ?? ''}` : `channel ${String(q.route['channelId'])}${q.route['via'] === null ? '' : ` via hub ${String(q.route['via'])}`}, fee ${amountText(q.route['fee'])}, total ${amountText(q.route['total'])}`,
     }));
   });
   invoice.command('show <paymentHash>').description('an invoice this node issued or paid').action(async (hash: string) => {

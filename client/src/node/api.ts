@@ -42,7 +42,7 @@ const InvoiceView = z.object({
   payeeUrl: z.string().nullable(), createdAt: z.number(), expiresAt: z.number(), finalExpiryDelta: z.number(),
   hints: z.array(z.object({ hubKey: z.string(), hubUrl: z.string(), feeBase: z.string(), feePpm: z.number(), expiryDelta: z.number() })),
 }).openapi('Invoice');
-const Quote = z.object({ invoice: InvoiceView, route: z.object({ channelId: z.string(), fee: z.string(), total: z.string() }).nullable(), routeError: z.object({ code: z.string(), message: z.string() }).nullable() }).openapi('InvoiceQuote');
+const Quote = z.object({ invoice: InvoiceView, route: z.object({ channelId: z.string(), via: z.string().nullable().openapi({ description: 'the hub that forwards it (null: a direct channel)' }), fee: z.string(), total: z.string() }).nullable(), routeError: z.object({ code: z.string(), message: z.string() }).nullable() }).openapi('InvoiceQuote');
 const IssuedView = z.object({ direction: z.literal('incoming'), paymentHash: z.string(), invoice: z.string(), amount: z.string(), token: z.string().nullable(), status: z.string(), expiresAt: z.number(), channelId: z.string().nullable(), paidAt: z.number().nullable() });
 const OutgoingView = z.object({
   direction: z.literal('outgoing'), paymentHash: z.string(), invoice: z.string(), payee: z.string(), amount: z.string(), fee: z.string(), channelId: z.string(),
@@ -209,7 +209,7 @@ export function createApi(node: BitStreamNode, token: string): OpenAPIHono {
       const invoice = node.invoices.read(text);
       try {
         const q = node.invoices.quote(text);
-        return c.json({ invoice: invoiceView(invoice), route: { channelId: q.channelId, fee: q.fee.toString(), total: q.total.toString() }, routeError: null }, 200);
+        return c.json({ invoice: invoiceView(invoice), route: { channelId: q.channelId, via: q.route.hub?.principal ?? null, fee: q.fee.toString(), total: q.total.toString() }, routeError: null }, 200);
       } catch (e) {
         if (!(e instanceof NodeError)) throw e;
         return c.json({ invoice: invoiceView(invoice), route: null, routeError: { code: e.code, message: e.message } }, 200);

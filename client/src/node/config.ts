@@ -11,6 +11,7 @@ import { loadConfig, contractOf, type BitStreamConfig, type ContractPrincipal, t
 import { ConfigError } from '../config/errors.js';
 import { NETWORKS } from '../config/networks.js';
 import { NodeCode, NodeError } from './errors.js';
+import type { ForwardPolicy } from './forwarder.js';
 
 /** Environment variables of the node (on top of config/load.ts's). */
 export const NODE_ENV = {
@@ -32,6 +33,10 @@ export const NODE_ENV = {
   signatureLog: 'BITSTREAM_SIGNATURE_LOG',
   peerRate: 'BITSTREAM_PEER_RATE',
   peerBurst: 'BITSTREAM_PEER_BURST',
+  forward: 'BITSTREAM_FORWARD',
+  feeBase: 'BITSTREAM_FEE_BASE',
+  feePpm: 'BITSTREAM_FEE_PPM',
+  forwardDelta: 'BITSTREAM_FORWARD_DELTA',
 } as const;
 
 export const NODE_DEFAULTS = {
@@ -44,6 +49,11 @@ export const NODE_DEFAULTS = {
   logLevel: 'info',
   peerRate: 5000,
   peerBurst: 20_000,
+  /** a hub's fee for forwarding: base (smallest unit) + rate (parts per million) */
+  feeBase: 0,
+  feePpm: 1000,
+  /** tenures a hub takes off a forwarded HTLC's expiry: at least the safety delta a reveal needs */
+  forwardDelta: 12,
 } as const;
 
 const port = z.number().int().min(0).max(65535);
@@ -63,6 +73,10 @@ const FileSchema = z.strictObject({
   confirmations: z.number().int().min(0).max(100).optional(),
   peer: z.strictObject({ host: z.string().min(1).optional(), port: port.optional(), publicUrl: z.string().regex(PUBLIC_URL).optional() }).optional(),
   api: z.strictObject({ host: z.string().min(1).optional(), port: port.optional() }).optional(),
+  forward: z.strictObject({
+    enabled: z.boolean().optional(), feeBase: z.number().int().min(0).max(1e15).optional(), feePpm: z.number().int().min(0).max(1_000_000).optional(),
+    expiryDelta: z.number().int().min(6).max(1_000).optional(),
+  }).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 export type NodeConfigFile = z.infer<typeof FileSchema>;
@@ -79,6 +93,8 @@ export interface NodeConfig {
    * and the frames per second (sustained, burst) one peer may send
    */
   readonly peer: { readonly host: string; readonly port: number; readonly publicUrl: string | null; readonly rate: { readonly perSecond: number; readonly burst: number } };
+  /** whether this node forwards payments between its channels, and for what */
+  readonly forward: ForwardPolicy;
   readonly api: { readonly host: string; readonly port: number; readonly token: string | null };
   /** burn blocks deep an on-chain channel state must be before its funds count */
   readonly confirmations: number;
@@ -109,6 +125,12 @@ function int(env: Env, name: string, min: number, max: number): number | undefin
   if (v === undefined) return undefined;
   if (!/^[0-9]{1,9}$/.test(v) || Number(v) < min || Number(v) > max) throw new ConfigError('CONFIG_INVALID', name, `an integer from ${min} to ${max}`, { value: v });
   return Number(v);
+}
+
+function flag(env: Env, name: string): boolean | undefined {
+  const v = blank(env[name]);
+  if (v !== undefined && v !== '0' && v !== '1') throw new ConfigError('CONFIG_INVALID', name, '0 or 1', { value: v });
+  return v === undefined ? undefined : v === '1';
 }
 
 function publicUrl(env: Env): string | undefined {
@@ -166,6 +188,12 @@ export function loadNodeConfig(env: Env = process.env): NodeConfig {
       port: int(env, NODE_ENV.peerPort, 0, 65535) ?? file.peer?.port ?? NODE_DEFAULTS.peerPort,
       publicUrl: publicUrl(env) ?? file.peer?.publicUrl ?? null,
       rate: { perSecond: int(env, NODE_ENV.peerRate, 1, 1_000_000) ?? NODE_DEFAULTS.peerRate, burst: int(env, NODE_ENV.peerBurst, 1, 10_000_000) ?? NODE_DEFAULTS.peerBurst },
+    },
+    forward: {
+      enabled: flag(env, NODE_ENV.forward) ?? file.forward?.enabled ?? true,
+      feeBase: BigInt(int(env, NODE_ENV.feeBase, 0, 999_999_999) ?? file.forward?.feeBase ?? NODE_DEFAULTS.feeBase),
+      feePpm: int(env, NODE_ENV.feePpm, 0, 1_000_000) ?? file.forward?.feePpm ?? NODE_DEFAULTS.feePpm,
+      expiryDelta: int(env, NODE_ENV.forwardDelta, 6, 1_000) ?? file.forward?.expiryDelta ?? NODE_DEFAULTS.forwardDelta,
     },
     api: {
       host: blank(env[NODE_ENV.apiHost]) ?? file.api?.host ?? NODE_DEFAULTS.apiHost,

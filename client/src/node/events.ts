@@ -13,7 +13,10 @@ export type NodeEvent =
   /** a payment of an invoice ended: paid (the secret is known) or failed */
   | { readonly type: 'invoice.sent'; readonly paymentHash: string; readonly status: string; readonly amount: string; readonly channelId: string }
   /** an invoice this node issued was paid */
-  | { readonly type: 'invoice.paid'; readonly paymentHash: string; readonly channelId: string; readonly amount: string };
+  | { readonly type: 'invoice.paid'; readonly paymentHash: string; readonly channelId: string; readonly amount: string }
+  /** as a hub: a payment forwarded and settled upstream, earning `fee` */
+  | { readonly type: 'forward.settled'; readonly paymentHash: string; readonly inChannel: string; readonly outChannel: string; readonly amount: string; readonly fee: string }
+  | { readonly type: 'forward.failed'; readonly paymentHash: string; readonly inChannel: string; readonly reason: string };
 
 export class NodeEvents {
   private readonly listeners = new Set<(e: NodeEvent) => void>();

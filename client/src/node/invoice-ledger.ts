@@ -1,12 +1,31 @@
 // What the node keeps about invoices, in its data directory (invoices.db; SQLite, WAL,
 // synchronous=FULL, written synchronously): the invoices it issued, each with its secret,
-// written before the invoice leaves the node, and whether it was paid; and the invoices
-// it paid or is paying, by payment hash, so that a hash is never paid twice. A few rows
+// written before the invoice leaves the node, and whether it was paid; the invoices it
+// paid or is paying, by payment hash, so that a hash is never paid twice; and, as a hub,
+// the payments it forwards, written before the downstream HTLC is offered. A few rows
 // per invoice, never per channel payment.
 import Database from 'better-sqlite3';
 
 export type IssuedStatus = 'open' | 'paid';
 export type OutgoingStatus = 'in-flight' | 'paid' | 'failed';
+export type ForwardStatus = 'offered' | 'forwarding' | 'settled' | 'failed';
+
+/** A payment this node forwards as a hub: in on one channel, out on another, one hash. */
+export interface ForwardRecord {
+  readonly hash: string;
+  /** who asked for it: the upstream peer */
+  readonly payer: string;
+  readonly payee: string;
+  readonly inChannel: string | null;
+  readonly outChannel: string;
+  /** what goes out to the payee; the HTLC coming in carries amount + fee */
+  readonly amount: bigint;
+  readonly fee: bigint;
+  readonly outExpiry: bigint;
+  readonly status: ForwardStatus;
+  readonly reason: string | null;
+  readonly at: number;
+}
 
 export interface IssuedInvoice {
   readonly hash: string;
@@ -42,11 +61,19 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS issued (hash TEXT PRIMARY KEY, secret TEXT NOT NULL, text TEXT NOT NULL, amount TEXT NOT NULL, token TEXT,
   expires_at INTEGER NOT NULL, final_delta INTEGER NOT NULL, memo TEXT NOT NULL, status TEXT NOT NULL, channel_id TEXT, paid_at INTEGER);
 CREATE TABLE IF NOT EXISTS outgoing (hash TEXT PRIMARY KEY, text TEXT NOT NULL, payee TEXT NOT NULL, amount TEXT NOT NULL, fee TEXT NOT NULL,
-  channel_id TEXT NOT NULL, status TEXT NOT NULL, secret TEXT, reason TEXT, at INTEGER NOT NULL);`;
+  channel_id TEXT NOT NULL, status TEXT NOT NULL, secret TEXT, reason TEXT, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS forwards (hash TEXT PRIMARY KEY, payer TEXT NOT NULL, payee TEXT NOT NULL, in_channel TEXT, out_channel TEXT NOT NULL,
+  amount TEXT NOT NULL, fee TEXT NOT NULL, out_expiry TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, at INTEGER NOT NULL);`;
 
 interface IssuedRow { hash: string; secret: string; text: string; amount: string; token: string | null; expires_at: number; final_delta: number; memo: string; status: string; channel_id: string | null; paid_at: number | null }
 interface OutgoingRow { hash: string; text: string; payee: string; amount: string; fee: string; channel_id: string; status: string; secret: string | null; reason: string | null; at: number }
 
+interface ForwardRow { hash: string; payer: string; payee: string; in_channel: string | null; out_channel: string; amount: string; fee: string; out_expiry: string; status: string; reason: string | null; at: number }
+
+const toForward = (r: ForwardRow): ForwardRecord => ({
+  hash: r.hash, payer: r.payer, payee: r.payee, inChannel: r.in_channel, outChannel: r.out_channel, amount: BigInt(r.amount), fee: BigInt(r.fee),
+  outExpiry: BigInt(r.out_expiry), status: r.status as ForwardStatus, reason: r.reason, at: r.at,
+});
 const toIssued = (r: IssuedRow): IssuedInvoice => ({
   hash: r.hash, secret: r.secret, text: r.text, amount: BigInt(r.amount), token: r.token, expiresAt: r.expires_at, finalExpiryDelta: r.final_delta,
   memo: r.memo, status: r.status === 'paid' ? 'paid' : 'open', channelId: r.channel_id, paidAt: r.paid_at,
@@ -103,6 +130,34 @@ export class InvoiceLedger {
 
   inFlight(): OutgoingPayment[] {
     return (this.db.prepare("SELECT * FROM outgoing WHERE status = 'in-flight'").all() as OutgoingRow[]).map(toOutgoing);
+  }
+
+  /** A forward the upstream peer asked for; false if this hash is being forwarded, or offered to another peer. */
+  offerForward(f: Omit<ForwardRecord, 'status' | 'reason' | 'inChannel'>): boolean {
+    const r = this.db.prepare(`INSERT INTO forwards VALUES (@hash, @payer, @payee, NULL, @outChannel, @amount, @fee, @outExpiry, 'offered', NULL, @at)
+      ON CONFLICT(hash) DO UPDATE SET payer = excluded.payer, payee = excluded.payee, out_channel = excluded.out_channel, amount = excluded.amount,
+      fee = excluded.fee, out_expiry = excluded.out_expiry, status = 'offered', in_channel = NULL, reason = NULL, at = excluded.at
+      WHERE forwards.status = 'failed' OR (forwards.status = 'offered' AND forwards.payer = excluded.payer)`)
+      .run({ ...f, amount: f.amount.toString(), fee: f.fee.toString(), outExpiry: f.outExpiry.toString() });
+    return r.changes === 1;
+  }
+
+  /** The upstream HTLC arrived on `inChannel`: the forward is under way (written before the downstream HTLC is offered). */
+  startForward(hash: string, inChannel: string, outExpiry: bigint): void {
+    this.db.prepare("UPDATE forwards SET status = 'forwarding', in_channel = ?, out_expiry = ? WHERE hash = ?").run(inChannel, outExpiry.toString(), hash);
+  }
+
+  endForward(hash: string, status: 'settled' | 'failed', reason: string | null = null): void {
+    this.db.prepare("UPDATE forwards SET status = ?, reason = ? WHERE hash = ? AND status IN ('offered', 'forwarding')").run(status, reason, hash);
+  }
+
+  forward(hash: string): ForwardRecord | null {
+    const r = this.db.prepare('SELECT * FROM forwards WHERE hash = ?').get(hash) as ForwardRow | undefined;
+    return r === undefined ? null : toForward(r);
+  }
+
+  forwarding(): ForwardRecord[] {
+    return (this.db.prepare("SELECT * FROM forwards WHERE status = 'forwarding'").all() as ForwardRow[]).map(toForward);
   }
 
   close(): void {

@@ -2,9 +2,12 @@
 // payer, and settling the HTLCs that carry them.
 // - Issue: a fresh secret, kept durably (invoice-ledger.ts) before the signed invoice
 //   leaves the node.
+// - Issue with route hints: each connected peer with a channel that can pay us the
+//   amount and that forwards (its `forward-policy`) is named with its fee and delta.
 // - Pay: read and verify the invoice, refuse a hash already paid or in flight, lock the
-//   amount in an HTLC towards the payee on a channel with it, and wait for the secret
-//   (the proof of payment) or the HTLC's failure.
+//   amount in an HTLC towards the payee on a channel with it — or, with none, through
+//   a hub the invoice names that we have a channel with (asking it to forward first,
+//   amount + its fee) — and wait for the secret (the proof of payment) or the failure.
 // - Settle, as the payee: every HTLC a peer offers on one of our hashes is fulfilled if
 //   it matches the open invoice (token, amount, an expiry we can claim in time), and
 //   failed otherwise; so is an HTLC on a hash we never issued. After a restart the
@@ -18,12 +21,15 @@ import { ChannelCode } from '../channel/errors.js';
 import { PaymentFailedError, PaymentPendingError } from '../channel/payments.js';
 import type { Htlc } from '../codec/state.js';
 import { sha256 } from '../crypto/sha256.js';
-import { createInvoice, readInvoice, type Invoice } from '../invoice/sign.js';
+import { MAX_HINTS, type RouteHint } from '../invoice/invoice.js';
+import { createInvoice, hintFee, readInvoice, type Invoice } from '../invoice/sign.js';
+import { principalOf } from '../peer/handshake.js';
 import type { SignedState } from '../store/types.js';
 import { fromHex, toHex } from '../wire/json.js';
 import { NodeCode, NodeError } from './errors.js';
 import type { NodeEvents } from './events.js';
 import type { InvoiceLedger, IssuedInvoice, OutgoingPayment } from './invoice-ledger.js';
+import { ForwardReplySchema, PolicySchema, SAFETY_DELTA } from './forwarder.js';
 import type { ChannelManager } from './manager.js';
 import type { ChannelMeta } from './meta.js';
 
@@ -52,10 +58,22 @@ export interface IssueRequest {
 export const INVOICE_DEFAULTS = { expirySeconds: 3600, finalExpiryDelta: 12, payTimeoutMs: 60_000 } as const;
 /** tenures a payer adds to the expiry it must give, for the two sides' views of the tip to differ */
 const EXPIRY_MARGIN = 3n;
-/** the channel rules' safety delta (rules() in channel.ts): an HTLC expiry must clear it too */
-const SAFETY_DELTA = 6n;
 
 type Held = { readonly meta: ChannelMeta; readonly channel: Channel };
+
+/** How a payment reaches the payee: a direct channel, or a channel to a hub that forwards. */
+export interface Route {
+  readonly held: Held;
+  /** null: the channel's peer is the payee */
+  readonly hub: { readonly principal: string; readonly hint: RouteHint } | null;
+  readonly fee: bigint;
+}
+
+/** The part of the forwarder (forwarder.ts) the desk hands HTLCs it did not issue to. */
+export interface ForwardTaker {
+  /** true: a forward's HTLC, handled there; false: nobody asked to forward it */
+  take(h: Held, htlc: Htlc): boolean;
+}
 
 interface Waiter {
   readonly channelId: string;
@@ -66,12 +84,18 @@ export class InvoiceDesk {
   private readonly waiters = new Map<string, Waiter[]>();
   /** payments of ours whose HTLC has stood in a signed state (so its leaving settles them) */
   private readonly standing = new Set<string>();
-  /** incoming HTLCs being settled, by channel and hash: each is decided once */
-  private readonly deciding = new Set<string>();
+  /** incoming HTLCs decided, by channel, by hash: each is decided once while it stands */
+  private readonly decided = new Map<string, Set<string>>();
+  private forwarder: ForwardTaker | null = null;
   private readonly now: () => number;
 
   constructor(private readonly o: InvoiceDeskOptions) {
     this.now = o.now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  /** HTLCs on hashes this node did not issue go to `f` first. */
+  forwardWith(f: ForwardTaker): void {
+    this.forwarder = f;
   }
 
   /** Issue an invoice: its secret is durable before this returns. */
@@ -82,7 +106,7 @@ export class InvoiceDesk {
     const invoice = await createInvoice({
       chainId: this.o.chainId, paymentHash: sha256(secret), amount: r.amount, token: r.token, createdAt: this.now(),
       expirySeconds: r.expirySeconds ?? INVOICE_DEFAULTS.expirySeconds, payeeKey: this.o.self.publicKey, payeeUrl: peerUrl,
-      memo: r.memo ?? '', finalExpiryDelta: r.finalExpiryDelta ?? INVOICE_DEFAULTS.finalExpiryDelta, hints: [],
+      memo: r.memo ?? '', finalExpiryDelta: r.finalExpiryDelta ?? INVOICE_DEFAULTS.finalExpiryDelta, hints: await this.hints(r.amount, r.token),
     }, (h) => this.o.self.sign(h));
     this.o.ledger.issue({
       hash: toHex(invoice.paymentHash), secret: toHex(secret), text: invoice.text, amount: invoice.amount, token: invoice.token,
@@ -96,19 +120,19 @@ export class InvoiceDesk {
     return readInvoice(text, this.o.recover, { chainId: this.o.chainId, now: this.now() });
   }
 
-  /** How this node would pay `text`: the channel, the fee and the total, or NODE_NO_ROUTE. */
-  quote(text: string): { invoice: Invoice; channelId: string; fee: bigint; total: bigint } {
+  /** How this node would pay `text`: the channel, the hub if any, the fee and the total, or NODE_NO_ROUTE. */
+  quote(text: string): { invoice: Invoice; route: Route; channelId: string; fee: bigint; total: bigint } {
     const invoice = this.read(text);
-    const h = this.route(invoice);
-    return { invoice, channelId: h.meta.id, fee: 0n, total: invoice.amount };
+    const route = this.route(invoice);
+    return { invoice, route, channelId: route.held.meta.id, fee: route.fee, total: invoice.amount + route.fee };
   }
 
   /** Pay an invoice; resolves once the payee's secret is known (paid) or the HTLC failed. */
   async pay(text: string, o: { timeoutMs?: number } = {}): Promise<OutgoingPayment> {
-    const { invoice, channelId } = this.quote(text);
+    const { invoice, route, channelId } = this.quote(text);
     const hash = toHex(invoice.paymentHash);
-    const h = this.o.manager.entry(channelId);
-    if (!this.o.ledger.beginOutgoing({ hash, text: invoice.text, payee: invoice.payee, amount: invoice.amount, fee: 0n, channelId, at: Date.now() })) {
+    const h = route.held;
+    if (!this.o.ledger.beginOutgoing({ hash, text: invoice.text, payee: invoice.payee, amount: invoice.amount, fee: route.fee, channelId, at: Date.now() })) {
       const was = this.o.ledger.outgoing(hash)!;
       throw new NodeError(NodeCode.InvoicePaid, `this invoice is already ${was.status === 'paid' ? 'paid' : 'being paid'}: a payment hash is paid once`, {
         details: { paymentHash: hash, status: was.status },
@@ -117,9 +141,11 @@ export class InvoiceDesk {
     const done = this.outcome(hash, channelId);
     const heights = this.o.manager.heights;
     const delta = BigInt(invoice.finalExpiryDelta) > SAFETY_DELTA ? BigInt(invoice.finalExpiryDelta) : SAFETY_DELTA;
-    const expiry = heights.tenure + h.meta.window + delta + EXPIRY_MARGIN;
+    // through a hub, the payee's HTLC is ours shortened by the hub's delta
+    const expiry = heights.tenure + h.meta.window + delta + EXPIRY_MARGIN + BigInt(route.hub?.hint.expiryDelta ?? 0);
     try {
-      await h.channel.addHtlc({ hash: invoice.paymentHash, amount: invoice.amount, expiry });
+      if (route.hub !== null) await this.askHub(route, invoice, expiry);
+      await h.channel.addHtlc({ hash: invoice.paymentHash, amount: invoice.amount + route.fee, expiry });
     } catch (e) {
       // the HTLC never stood in a signed state: nothing is locked, the payment failed
       this.settle(hash, { status: 'failed', reason: `${(e as { code?: string }).code ?? 'ERROR'}: ${(e as Error).message}` });
@@ -152,6 +178,9 @@ export class InvoiceDesk {
     const h = this.o.manager.find(channelId);
     if (h === null) return;
     const theirs = h.meta.role === 'b';
+    const decided = this.decided.get(channelId);
+    // an HTLC gone from the state is forgotten: the same hash offered again is decided again
+    if (decided !== undefined) for (const k of decided) if (!signed.state.htlcs.some((x) => x.offeredByA === theirs && toHex(x.hash) === k)) decided.delete(k);
     for (const htlc of signed.state.htlcs) if (htlc.offeredByA === theirs) this.incoming(h, htlc);
     // A payment of ours whose HTLC stood and has left the state was settled by the payee:
     // paid if we know the secret, failed if not. One whose HTLC has not stood yet is not
@@ -181,17 +210,53 @@ export class InvoiceDesk {
     for (const h of this.o.manager.all()) this.onState(h.meta.id, h.channel.latest);
   }
 
-  private route(invoice: Invoice): Held {
+  /** A direct channel to the payee if one can carry the amount, else the cheapest hub of the invoice's hints we have a channel with. */
+  private route(invoice: Invoice): Route {
     if (invoice.payee === this.o.self.principal) throw new NodeError(NodeCode.BadRequest, 'this is an invoice of this node: a node does not pay itself');
-    const direct = this.o.manager.all().filter((h) =>
-      h.meta.peer === invoice.payee && h.meta.phase === 'open' && h.meta.token === invoice.token && h.channel.balances.own >= invoice.amount);
-    const usable = direct.find((h) => this.o.manager.peerConnected(h.meta.peer)) ?? direct[0];
-    if (usable === undefined) {
-      throw new NodeError(NodeCode.NoRoute, `no open ${invoice.token ?? 'STX'} channel with ${invoice.payee} holds ${invoice.amount}: open one, or pay through a hub the invoice names`, {
-        details: { payee: invoice.payee, token: invoice.token, amount: invoice.amount.toString() },
+    const direct = this.usable(invoice.payee, invoice.token, invoice.amount);
+    if (direct !== null) return { held: direct, hub: null, fee: 0n };
+    const viaHubs = invoice.hints
+      .map((hint) => ({ hint, principal: principalOf(hint.hubKey, invoice.chainId), fee: hintFee(invoice.amount, hint) }))
+      .filter((x) => x.principal !== this.o.self.principal)
+      .map((x) => ({ ...x, held: this.usable(x.principal, invoice.token, invoice.amount + x.fee) }))
+      .filter((x): x is typeof x & { held: Held } => x.held !== null)
+      .sort((a, b) => (a.fee < b.fee ? -1 : a.fee > b.fee ? 1 : 0));
+    const best = viaHubs[0];
+    if (best === undefined) {
+      throw new NodeError(NodeCode.NoRoute, `no open ${invoice.token ?? 'STX'} channel with ${invoice.payee}, or with a hub the invoice names, holds the amount: open one`, {
+        details: { payee: invoice.payee, token: invoice.token, amount: invoice.amount.toString(), hubs: invoice.hints.map((h) => principalOf(h.hubKey, invoice.chainId)) },
       });
     }
-    return usable;
+    return { held: best.held, hub: { principal: best.principal, hint: best.hint }, fee: best.fee };
+  }
+
+  /** An open channel with `peer` in `token` whose own balance covers `amount` (a connected one first). */
+  private usable(peer: string, token: string | null, amount: bigint): Held | null {
+    const all = this.o.manager.all().filter((h) => h.meta.peer === peer && h.meta.phase === 'open' && h.meta.token === token && h.channel.balances.own >= amount);
+    return all.find((h) => this.o.manager.peerConnected(h.meta.peer)) ?? all[0] ?? null;
+  }
+
+  /** Ask the hub to forward; it must charge no more than its hint said. */
+  private async askHub(route: Route, invoice: Invoice, expiry: bigint): Promise<void> {
+    const reply = ForwardReplySchema.safeParse(await this.o.manager.sessionOf(route.hub!.principal).request('forward', { invoice: invoice.text, expiry: expiry.toString() }, 10_000));
+    if (!reply.success) throw new NodeError(NodeCode.NoRoute, 'the hub answered the forward request with nonsense');
+    if (BigInt(reply.data.fee) > route.fee) throw new NodeError(NodeCode.NoRoute, `the hub asks a fee of ${reply.data.fee}, more than the ${route.fee} its hint names`);
+  }
+
+  /** Hints for an invoice of `amount`: connected peers that forward and hold enough towards us. */
+  private async hints(amount: bigint, token: string | null): Promise<RouteHint[]> {
+    const peers = new Set(this.o.manager.all()
+      .filter((h) => h.meta.phase === 'open' && h.meta.token === token && h.channel.balances.other >= amount && this.o.manager.peerConnected(h.meta.peer))
+      .map((h) => h.meta.peer));
+    const out: RouteHint[] = [];
+    for (const peer of peers) {
+      if (out.length >= MAX_HINTS) break;
+      const session = this.o.manager.sessionOf(peer);
+      const p = PolicySchema.safeParse(await session.request('forward-policy', {}, 2_000).catch(() => null));
+      if (!p.success) continue; // it does not forward, or did not answer in time
+      out.push({ hubKey: session.publicKey, hubUrl: p.data.url, feeBase: BigInt(p.data.feeBase), feePpm: p.data.feePpm, expiryDelta: p.data.expiryDelta });
+    }
+    return out;
   }
 
   private outcome(hash: string, channelId: string): Promise<OutgoingPayment> {
@@ -214,10 +279,12 @@ export class InvoiceDesk {
   /** An HTLC the peer offers us: fulfil it if it pays an open invoice of ours as asked, else fail it. */
   private incoming(h: Held, htlc: Htlc): void {
     const hash = toHex(htlc.hash);
-    const key = `${h.meta.id}:${hash}`;
-    if (this.deciding.has(key)) return;
-    this.deciding.add(key);
+    const decided = this.decided.get(h.meta.id) ?? new Set<string>();
+    this.decided.set(h.meta.id, decided);
+    if (decided.has(hash)) return;
+    decided.add(hash);
     const issued = this.o.ledger.issued(hash);
+    if (issued === null && this.forwarder?.take(h, htlc) === true) return;
     const problem = this.problemWith(issued, h, htlc);
     const settled = problem === null
       ? h.channel.fulfilHtlc(fromHex(issued!.secret)).then(() => {
@@ -226,8 +293,7 @@ export class InvoiceDesk {
         this.o.log.info({ channel: h.meta.id, paymentHash: hash, amount: htlc.amount.toString() }, 'invoice paid');
       })
       : h.channel.failHtlc(htlc.hash).then(() => this.o.log.info({ channel: h.meta.id, paymentHash: hash, why: problem }, 'failed an HTLC'));
-    settled.catch((e: unknown) => this.o.log.warn({ channel: h.meta.id, paymentHash: hash, err: e }, 'could not settle an incoming HTLC'))
-      .finally(() => this.deciding.delete(key));
+    settled.catch((e: unknown) => this.o.log.warn({ channel: h.meta.id, paymentHash: hash, err: e }, 'could not settle an incoming HTLC'));
   }
 
   /** Why an incoming HTLC does not pay `issued` (null: it does). */

@@ -96,7 +96,9 @@ export interface ChannelHooks {
 
 export class ChannelManager {
   private readonly held = new Map<string, Held>();
-  private hooks: ChannelHooks | null = null;
+  private readonly followers: ChannelHooks[] = [];
+  /** node requests other parts of the node answer (forwarding), by kind */
+  private readonly served = new Map<string, (body: unknown, session: PeerSession) => Promise<unknown> | unknown>();
   /** offers this node agreed to, by peer, until the channel shows up on-chain */
   private readonly offers = new Map<string, { offer: Offer; at: number }[]>();
   private tipHeights = { burn: 0n, tenure: 0n };
@@ -145,9 +147,19 @@ export class ChannelManager {
     return this.o.net.session(peer)?.connected ?? false;
   }
 
-  /** Follow every channel's states and learned secrets (one follower: the invoice desk). */
+  /** Follow every channel's states and learned secrets (the invoice desk, the forwarder). */
   follow(hooks: ChannelHooks): void {
-    this.hooks = hooks;
+    this.followers.push(hooks);
+  }
+
+  /** Answer the peers' node requests of `kind` with `handler` (it validates the body). */
+  serve(kind: string, handler: (body: unknown, session: PeerSession) => Promise<unknown> | unknown): void {
+    this.served.set(kind, handler);
+  }
+
+  /** The peer session of `peer` if it is connected (NODE_PEER_NOT_CONNECTED otherwise). */
+  sessionOf(peer: string): PeerSession {
+    return this.connected(peer);
   }
 
   /** Open a channel with `peer`, depositing `amount` of `token` (null: STX). Waits for the confirmation depth. */
@@ -184,6 +196,8 @@ export class ChannelManager {
   async onRequest(kind: string, body: unknown, session: PeerSession): Promise<unknown> {
     if (kind === 'open-offer') return this.onOffer(session, parse(OfferSchema, body, kind));
     if (kind === 'open-created') return this.onCreated(session, parse(CreatedSchema, body, kind));
+    const handler = this.served.get(kind);
+    if (handler !== undefined) return handler(body, session);
     throw new NodeError(NodeCode.BadRequest, `unknown request ${kind}`);
   }
 
@@ -328,9 +342,11 @@ export class ChannelManager {
       ...(this.o.signatureLog ? { onSignature: (e: SignatureEvent) => appendFileSync(this.o.signatureLog!, `${JSON.stringify({ channel: meta.id, nonce: e.nonce.toString(), hash: toHex(e.hash) })}\n`) } : {}),
       onState: (s) => {
         this.onState(meta.id, meta.role, s, previous, (b) => (previous = b));
-        this.hooks?.onState(meta.id, s);
+        for (const f of this.followers) f.onState(meta.id, s);
       },
-      onSecret: (hash, secret) => this.hooks?.onSecret(meta.id, hash, secret),
+      onSecret: (hash, secret) => {
+        for (const f of this.followers) f.onSecret(meta.id, hash, secret);
+      },
       onError: (e) => this.o.log.debug({ channel: meta.id, err: e }, 'refused a peer message'),
     }, initial);
     previous = channel.balances.own;

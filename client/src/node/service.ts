@@ -23,6 +23,7 @@ import { fromHex, toHex } from '../wire/json.js';
 import { createApi } from './api.js';
 import { ChainLoop } from './chain-loop.js';
 import { InvoiceLedger } from './invoice-ledger.js';
+import { Forwarder } from './forwarder.js';
 import { InvoiceDesk } from './invoices.js';
 import type { NodeConfig } from './config.js';
 import { NodeEvents } from './events.js';
@@ -100,6 +101,8 @@ export class BitStreamNode {
       peerUrl: () => config.peer.publicUrl ?? node?.peerUrl ?? null, events, log,
     });
     manager.follow(invoices);
+    const forwarder = new Forwarder({ ledger, manager, invoices, policy: config.forward, self: principal, peerUrl: () => config.peer.publicUrl ?? node?.peerUrl ?? null, events, log });
+    invoices.forwardWith(forwarder);
     const loop = new ChainLoop({ api, ctx, broadcaster, manager, store, meta, events, self: principal, pollMs: config.chain.limits.pollMs, log });
     const m = manager;
     const metrics = new NodeMetrics(events, {
@@ -113,6 +116,7 @@ export class BitStreamNode {
     try {
       await manager.restore();
       invoices.resume();
+      forwarder.resume();
       node.peerUrl = await net.listen(config.peer.port, config.peer.host);
       for (const p of meta.peers()) void net.connect(p.url, p.principal, { persistent: true }).catch((e: unknown) => log.warn({ peer: p.principal, err: e }, 'could not reconnect to a peer'));
       loop.start();

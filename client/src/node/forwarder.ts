@@ -1,0 +1,240 @@
+// The node as a hub: forwarding an invoice's HTLC from the payer's channel to the
+// payee's (PROTOCOL §5, §10). One intermediary:
+//   1. the payer asks (`forward`: the invoice and the expiry it will offer); the hub
+//      checks the invoice, its channel to the payee and the expiries, quotes its fee
+//      (base + rate, the one its invoices' hints name) and records the offer;
+//   2. the payer's HTLC (amount + fee) arrives: the hub records the forward durably, then
+//      offers the payee an HTLC for the amount, its expiry shorter by the hub's delta;
+//   3. the payee fulfils downstream: the hub has the secret (kept durably by the
+//      channel) and fulfils upstream at once; the payee fails downstream: the hub fails
+//      upstream. An upstream peer that does not take the secret off-chain gets it
+//      revealed on-chain before the upstream expiry by the node's tower, whose secret
+//      source reads every channel's secrets: that reveal pays the hub however the
+//      channel closes.
+// The hub never pays out before the payer's HTLC stands in a signed state, and never
+// refunds upstream while the downstream HTLC may still be paid.
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Htlc } from '../codec/state.js';
+import { hintFee } from '../invoice/sign.js';
+import type { PeerSession } from '../peer/session.js';
+import type { SignedState } from '../store/types.js';
+import { fromHex, toHex } from '../wire/json.js';
+import { NodeCode, NodeError } from './errors.js';
+import type { NodeEvents } from './events.js';
+import type { ForwardRecord, InvoiceLedger } from './invoice-ledger.js';
+import type { InvoiceDesk } from './invoices.js';
+import type { ChannelHooks, ChannelManager } from './manager.js';
+import type { ChannelMeta } from './meta.js';
+import type { Channel } from '../channel/channel.js';
+
+export interface ForwardPolicy {
+  readonly enabled: boolean;
+  readonly feeBase: bigint;
+  readonly feePpm: number;
+  /** tenures taken off the expiry of the HTLC forwarded (covers getting a reveal mined upstream) */
+  readonly expiryDelta: number;
+}
+
+/** the channel rules' safety delta (channel.ts rules()): an HTLC expiry must clear it */
+export const SAFETY_DELTA = 6n;
+
+export const PolicySchema = z.strictObject({
+  url: z.string().regex(/^wss?:\/\/[^\s]{1,190}$/),
+  feeBase: z.string().regex(/^[0-9]{1,20}$/),
+  feePpm: z.number().int().min(0).max(1_000_000),
+  expiryDelta: z.number().int().min(1).max(1_000),
+});
+const ForwardRequestSchema = z.strictObject({ invoice: z.string().min(10).max(2_000), expiry: z.string().regex(/^[0-9]{1,20}$/) });
+export const ForwardReplySchema = z.strictObject({ fee: z.string().regex(/^[0-9]{1,39}$/), outExpiry: z.string().regex(/^[0-9]{1,20}$/) });
+
+type Held = { readonly meta: ChannelMeta; readonly channel: Channel };
+
+export interface ForwarderOptions {
+  readonly ledger: InvoiceLedger;
+  readonly manager: ChannelManager;
+  readonly invoices: InvoiceDesk;
+  readonly policy: ForwardPolicy;
+  readonly self: string;
+  readonly peerUrl: () => string | null;
+  readonly events: NodeEvents;
+  readonly log: Logger;
+}
+
+export class Forwarder implements ChannelHooks {
+  /** forwards whose downstream HTLC has stood in a signed state (so its leaving settles them) */
+  private readonly standing = new Set<string>();
+  /** upstream settlements under way, by hash */
+  private readonly relaying = new Set<string>();
+
+  constructor(private readonly o: ForwarderOptions) {
+    o.manager.serve('forward-policy', () => this.policyReply());
+    o.manager.serve('forward', (body, session) => this.onRequest(body, session));
+    o.manager.follow(this);
+  }
+
+  private policyReply(): z.infer<typeof PolicySchema> {
+    const url = this.o.peerUrl();
+    if (!this.o.policy.enabled || url === null) throw new NodeError(NodeCode.OpenRefused, 'this node does not forward payments');
+    return { url, feeBase: this.o.policy.feeBase.toString(), feePpm: this.o.policy.feePpm, expiryDelta: this.o.policy.expiryDelta };
+  }
+
+  /** The payer's request: check the invoice and the route onward, quote, record the offer. */
+  private onRequest(body: unknown, session: PeerSession): z.infer<typeof ForwardReplySchema> {
+    if (!this.o.policy.enabled) throw new NodeError(NodeCode.OpenRefused, 'this node does not forward payments');
+    const r = ForwardRequestSchema.safeParse(body);
+    if (!r.success) throw new NodeError(NodeCode.BadRequest, `forward: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
+    const invoice = this.o.invoices.read(r.data.invoice);
+    if (invoice.payee === this.o.self) throw new NodeError(NodeCode.BadRequest, 'this node is the payee: pay it directly');
+    const fee = hintFee(invoice.amount, this.o.policy);
+    const outExpiry = BigInt(r.data.expiry) - BigInt(this.o.policy.expiryDelta);
+    const out = this.outChannel(invoice.payee, invoice.token, invoice.amount);
+    const need = this.needOut(out, invoice.finalExpiryDelta);
+    if (outExpiry < need) {
+      throw new NodeError(NodeCode.NoRoute, `an upstream expiry of ${r.data.expiry} leaves the payee's HTLC at ${outExpiry}; it needs at least ${need}`);
+    }
+    const hash = toHex(invoice.paymentHash);
+    if (!this.o.ledger.offerForward({ hash, payer: session.principal, payee: invoice.payee, outChannel: out.meta.id, amount: invoice.amount, fee, outExpiry, at: Date.now() })) {
+      throw new NodeError(NodeCode.InvoicePaid, 'this payment hash is already being forwarded');
+    }
+    return { fee: fee.toString(), outExpiry: outExpiry.toString() };
+  }
+
+  /**
+   * An HTLC a peer offers on a hash this node did not issue. true: it is a forward's (this
+   * took it on, or it is under way); false: nobody asked to forward it.
+   */
+  take(h: Held, htlc: Htlc): boolean {
+    const hash = toHex(htlc.hash);
+    const f = this.o.ledger.forward(hash);
+    if (f === null) return false;
+    if (f.status !== 'offered') {
+      // under way or done (e.g. seen again after a restart): finish what is left
+      this.finish(f);
+      return true;
+    }
+    const problem = this.problemWith(f, h, htlc);
+    if (problem !== null) {
+      this.o.ledger.endForward(hash, 'failed', problem);
+      this.failUpstream(h, htlc.hash, problem);
+      return true;
+    }
+    const outExpiry = htlc.expiry - BigInt(this.o.policy.expiryDelta);
+    const out = this.o.manager.find(f.outChannel)!;
+    // durable before the downstream HTLC exists: a restart finds the forward and finishes it
+    this.o.ledger.startForward(hash, h.meta.id, outExpiry);
+    out.channel.addHtlc({ hash: htlc.hash, amount: f.amount, expiry: outExpiry }).catch((e: unknown) => {
+      // the downstream HTLC never stood: nothing can be claimed from us, refund upstream
+      this.o.ledger.endForward(hash, 'failed', `downstream refused: ${(e as Error).message}`);
+      this.failUpstream(h, htlc.hash, (e as Error).message);
+    });
+    return true;
+  }
+
+  onSecret(channelId: string, hash: Uint8Array, secret: Uint8Array): void {
+    const f = this.o.ledger.forward(toHex(hash));
+    if (f !== null && f.status === 'forwarding' && f.outChannel === channelId) this.settleUpstream(f, secret);
+  }
+
+  onState(channelId: string, signed: SignedState): void {
+    for (const f of this.o.ledger.forwarding()) {
+      if (f.outChannel !== channelId) continue;
+      const out = this.o.manager.find(channelId);
+      if (out === null) continue;
+      const ours = out.meta.role === 'a';
+      if (signed.state.htlcs.some((x) => x.offeredByA === ours && toHex(x.hash) === f.hash)) {
+        this.standing.add(f.hash);
+        continue;
+      }
+      if (!this.standing.has(f.hash)) continue;
+      this.standing.delete(f.hash);
+      this.finish(f, true);
+    }
+  }
+
+  /** After a restart: settle upstream what the downstream channels already decided. */
+  resume(): void {
+    for (const f of this.o.ledger.forwarding()) {
+      const out = this.o.manager.find(f.outChannel);
+      if (out === null) continue;
+      const ours = out.meta.role === 'a';
+      if (out.channel.latest.state.htlcs.some((x) => x.offeredByA === ours && toHex(x.hash) === f.hash)) this.standing.add(f.hash);
+      else if (out.channel.secretFor(fromHex(f.hash)) !== null) this.finish(f);
+    }
+  }
+
+  /**
+   * Settle upstream what downstream decided. The secret known: fulfil upstream. Failed
+   * only once the downstream HTLC was seen standing and then leaving without a secret
+   * (`left`), or when a failure was already decided: a downstream HTLC not seen yet may
+   * still be signed (its proposal in flight, or returned by the peer after a restart),
+   * and refunding upstream then would pay the payee with the hub's money.
+   */
+  private finish(f: ForwardRecord, left = false): void {
+    const out = this.o.manager.find(f.outChannel);
+    const secret = out?.channel.secretFor(fromHex(f.hash)) ?? null;
+    if (secret !== null) {
+      this.settleUpstream(f, secret);
+      return;
+    }
+    const up = f.inChannel === null ? null : this.o.manager.find(f.inChannel);
+    if (f.status === 'failed') {
+      if (up !== null && this.holdsUpstream(up, f.hash)) this.failUpstream(up, fromHex(f.hash), f.reason ?? 'forward failed');
+      return;
+    }
+    if (f.status !== 'forwarding' || !left) return;
+    this.o.ledger.endForward(f.hash, 'failed', 'the payee failed the HTLC');
+    if (up !== null) this.failUpstream(up, fromHex(f.hash), 'the payee failed the HTLC');
+  }
+
+  private holdsUpstream(up: Held, hash: string): boolean {
+    const theirs = up.meta.role === 'b';
+    return up.channel.latest.state.htlcs.some((x) => x.offeredByA === theirs && toHex(x.hash) === hash);
+  }
+
+  private settleUpstream(f: ForwardRecord, secret: Uint8Array): void {
+    if (this.relaying.has(f.hash) || f.inChannel === null) return;
+    const up = this.o.manager.find(f.inChannel);
+    if (up === null) return;
+    if (!this.holdsUpstream(up, f.hash)) {
+      this.o.ledger.endForward(f.hash, 'settled');
+      return;
+    }
+    this.relaying.add(f.hash);
+    up.channel.fulfilHtlc(secret).then(() => {
+      this.o.ledger.endForward(f.hash, 'settled');
+      this.o.events.emit({ type: 'forward.settled', paymentHash: f.hash, inChannel: f.inChannel!, outChannel: f.outChannel, amount: f.amount.toString(), fee: f.fee.toString() });
+      this.o.log.info({ paymentHash: f.hash, fee: f.fee.toString() }, 'forwarded a payment');
+    }).catch((e: unknown) => this.o.log.warn({ paymentHash: f.hash, err: e }, 'could not fulfil upstream; the tower reveals the secret before the expiry'))
+      .finally(() => this.relaying.delete(f.hash));
+  }
+
+  private failUpstream(h: Held, hash: Uint8Array, why: string): void {
+    this.o.events.emit({ type: 'forward.failed', paymentHash: toHex(hash), inChannel: h.meta.id, reason: why });
+    h.channel.failHtlc(hash).catch((e: unknown) => this.o.log.warn({ channel: h.meta.id, err: e }, 'could not fail an HTLC upstream'));
+  }
+
+  private problemWith(f: ForwardRecord, h: Held, htlc: Htlc): string | null {
+    if (h.meta.peer !== f.payer) return 'the HTLC comes from another peer than the one that asked to forward it';
+    const out = this.o.manager.find(f.outChannel);
+    if (out === null || out.meta.phase !== 'open') return 'the channel to the payee is not open';
+    if (out.meta.token !== h.meta.token) return 'the HTLC is in another token than the invoice';
+    if (htlc.amount < f.amount + f.fee) return `the HTLC carries ${htlc.amount}; forwarding ${f.amount} costs ${f.amount + f.fee}`;
+    if (htlc.expiry - BigInt(this.o.policy.expiryDelta) < f.outExpiry) return 'the HTLC expires sooner than the payer said';
+    if (out.channel.balances.own < f.amount) return 'the channel to the payee no longer holds the amount';
+    return null;
+  }
+
+  private outChannel(payee: string, token: string | null, amount: bigint): Held {
+    const usable = this.o.manager.all().filter((x) => x.meta.peer === payee && x.meta.phase === 'open' && x.meta.token === token && x.channel.balances.own >= amount);
+    const out = usable.find((x) => this.o.manager.peerConnected(x.meta.peer)) ?? usable[0];
+    if (out === undefined) throw new NodeError(NodeCode.NoRoute, `this hub has no open ${token ?? 'STX'} channel to ${payee} holding ${amount}`);
+    return out;
+  }
+
+  /** The lowest expiry the payee's HTLC may have: the payee's need, and the channel rule's. */
+  private needOut(out: Held, finalExpiryDelta: number): bigint {
+    const delta = BigInt(finalExpiryDelta) > SAFETY_DELTA ? BigInt(finalExpiryDelta) : SAFETY_DELTA;
+    return this.o.manager.heights.tenure + out.meta.window + delta;
+  }
+}
