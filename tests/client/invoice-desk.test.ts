@@ -137,6 +137,23 @@ describe('the payee settles incoming HTLCs', () => {
     expect(ledger.issued(toHex(under.paymentHash))!.status).toBe('open');
   });
 
+  it('carries on a claim an earlier run began on the same channel; a refused claim reopens the invoice', async () => {
+    const { held, f } = fakeHeld('c1', 'b', null, payer);
+    const d = desk(KEY_B, [held]);
+    const begun = await d.issue({ amount: 5n, token: null });
+    ledger.markIssuedPaid(toHex(begun.paymentHash), 'c1', 1); // as a crash between marking and the claim leaves it
+    d.onState('c1', stateWith([{ hash: begun.paymentHash, amount: 5n, expiry: enough, offeredByA: true }]));
+    await flush();
+    expect(f.fulfilled).toEqual([toHex(begun.paymentHash)]);
+    expect(f.failed).toEqual([]);
+
+    const refused = await d.issue({ amount: 5n, token: null });
+    (held.channel as unknown as { fulfilHtlc: () => Promise<never> }).fulfilHtlc = () => Promise.reject(new Error('HTLC expired'));
+    d.onState('c1', stateWith([{ hash: refused.paymentHash, amount: 5n, expiry: enough, offeredByA: true }]));
+    await flush();
+    expect(ledger.issued(toHex(refused.paymentHash))!.status).toBe('open');
+  });
+
   it('fails an HTLC on an expired invoice, and leaves HTLCs it offered itself alone', async () => {
     const { held, f } = fakeHeld('c1', 'b', null, payer);
     const clock = { now: NOW };

@@ -59,6 +59,8 @@ describe('node configuration', () => {
     expect(c.api).toEqual({ host: NODE_DEFAULTS.apiHost, port: NODE_DEFAULTS.apiPort, token: null });
     expect(c.confirmations).toBe(1);
     expect(c.forward).toEqual({ enabled: true, feeBase: 0n, feePpm: 1000, expiryDelta: 12 });
+    expect(c.invoiceMargin).toBe(3);
+    expect(loadNodeConfig({ ...base, BITSTREAM_INVOICE_MARGIN: '10' }).invoiceMargin).toBe(10);
     expect(loadNodeConfig({ ...base, BITSTREAM_FORWARD: '0', BITSTREAM_FEE_BASE: '5', BITSTREAM_FEE_PPM: '250', BITSTREAM_FORWARD_DELTA: '20' }).forward)
       .toEqual({ enabled: false, feeBase: 5n, feePpm: 250, expiryDelta: 20 });
     expect(c.registry).toBe('ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.secret-registry');

@@ -6,6 +6,7 @@
 // the upstream expiry, the Hub closes the channel alone and is paid the HTLC, so it
 // ends whole (it paid Carol off-chain, and is paid on-chain).
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,17 +34,32 @@ let downstream: string;
 interface Channel { balance: string; peerBalance: string; busy: boolean; phase: string }
 interface Invoice { invoice: string; paymentHash: string; hints: { hubKey: string; feeBase: string; feePpm: number; expiryDelta: number }[] }
 
+/** A loopback port nobody listens on now: the Hub keeps its peer port across a restart, so its peers can redial it. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const hubEnv = (port: number) => ({
+  chainUrl: '', dataDir: join(dir, 'hub'), key: hex(PARTIES.bob.privateKey), token: 'hub-token',
+  extra: { BITSTREAM_FEE_BASE: String(FEE_BASE), BITSTREAM_FEE_PPM: String(FEE_PPM), BITSTREAM_FORWARD_DELTA: '6', BITSTREAM_PEER_PORT: String(port) },
+});
+let hubPort: number;
+
 beforeAll(async () => {
   // a burn block a second: a payee refuses an HTLC whose expiry leaves it less than its
   // final delta, and the payer's margin over that is 3 tenures
   chain = await startChainProcess({ blockMs: 50, burnMs: 1_000 });
   view = new DemoChain(chain.url, { channel: CONTRACTS.channel, registry: CONTRACTS.registry });
+  hubPort = await freePort();
   [alice, hub, carol] = await Promise.all([
-    startNode({ chainUrl: chain.url, dataDir: join(dir, 'alice'), key: hex(PARTIES.alice.privateKey), token: 'alice-token' }),
-    startNode({
-      chainUrl: chain.url, dataDir: join(dir, 'hub'), key: hex(PARTIES.bob.privateKey), token: 'hub-token',
-      extra: { BITSTREAM_FEE_BASE: String(FEE_BASE), BITSTREAM_FEE_PPM: String(FEE_PPM), BITSTREAM_FORWARD_DELTA: '6' },
-    }),
+    // Alice's margin covers the Hub's restart below: the payee checks the expiry when the HTLC reaches it
+    startNode({ chainUrl: chain.url, dataDir: join(dir, 'alice'), key: hex(PARTIES.alice.privateKey), token: 'alice-token', extra: { BITSTREAM_INVOICE_MARGIN: '10' } }),
+    startNode({ ...hubEnv(hubPort), chainUrl: chain.url }),
     startNode({ chainUrl: chain.url, dataDir: join(dir, 'carol'), key: hex(PARTIES.carol.privateKey), token: 'carol-token', extra: { BITSTREAM_FORWARD: '0' } }),
   ]);
   expect((await alice.api('POST', '/v1/peers', { url: hub.peerUrl, principal: hub.principal })).status).toBe(200);
@@ -117,6 +133,25 @@ describe('payments through a hub', () => {
     expect((await settled(hub, upstream)).balance).toBe(String(sent + fees));
     expect((await settled(hub, downstream)).balance).toBe(String(OPENING - sent));
     expect((await settled(carol, downstream)).balance).toBe(String(sent));
+  });
+
+  it('the Hub killed with a forward under way comes back and finishes it', async () => {
+    const amount = 3_000n;
+    const inv = await issue(amount);
+    const before = { alice: await settled(alice, upstream), carol: await settled(carol, downstream) };
+    carol.proc.kill('SIGSTOP');
+    const pending = await alice.api('POST', '/v1/invoices/pay', { invoice: inv.invoice, timeoutMs: 200 });
+    expect(pending.status, JSON.stringify(pending.body)).toBe(202);
+    // the Hub has offered Carol her HTLC (its proposal waits on her): kill it there
+    await expect.poll(async () => (await channel(hub, downstream)).busy, { timeout: 5_000 }).toBe(true);
+    hub.proc.kill('SIGKILL');
+    await hub.exited;
+    hub = await startNode({ ...hubEnv(hubPort), chainUrl: chain.url });
+    carol.proc.kill('SIGCONT');
+    await expect.poll(async () => (await alice.api<{ status: string }>('GET', `/v1/invoices/${inv.paymentHash}`)).body.status, { timeout: 30_000, interval: 200 }).toBe('paid');
+    expect((await carol.api<{ status: string }>('GET', `/v1/invoices/${inv.paymentHash}`)).body.status).toBe('paid');
+    expect((await settled(carol, downstream)).balance).toBe(String(BigInt(before.carol.balance) + amount));
+    expect((await settled(alice, upstream)).balance).toBe(String(BigInt(before.alice.balance) - amount - feeOf(amount)));
   });
 
   it('an upstream peer gone silent after the payee took the secret: the Hub reveals on-chain in time, closes, and ends whole', async () => {

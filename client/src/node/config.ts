@@ -37,6 +37,7 @@ export const NODE_ENV = {
   feeBase: 'BITSTREAM_FEE_BASE',
   feePpm: 'BITSTREAM_FEE_PPM',
   forwardDelta: 'BITSTREAM_FORWARD_DELTA',
+  invoiceMargin: 'BITSTREAM_INVOICE_MARGIN',
 } as const;
 
 export const NODE_DEFAULTS = {
@@ -54,6 +55,8 @@ export const NODE_DEFAULTS = {
   feePpm: 1000,
   /** tenures a hub takes off a forwarded HTLC's expiry: at least the safety delta a reveal needs */
   forwardDelta: 12,
+  /** tenures a payer adds to the expiry the payee asks, for the time until the payee sees the HTLC */
+  invoiceMargin: 3,
 } as const;
 
 const port = z.number().int().min(0).max(65535);
@@ -95,6 +98,8 @@ export interface NodeConfig {
   readonly peer: { readonly host: string; readonly port: number; readonly publicUrl: string | null; readonly rate: { readonly perSecond: number; readonly burst: number } };
   /** whether this node forwards payments between its channels, and for what */
   readonly forward: ForwardPolicy;
+  /** tenures this node, paying an invoice, adds to the expiry the payee needs */
+  readonly invoiceMargin: number;
   readonly api: { readonly host: string; readonly port: number; readonly token: string | null };
   /** burn blocks deep an on-chain channel state must be before its funds count */
   readonly confirmations: number;
@@ -195,6 +200,7 @@ export function loadNodeConfig(env: Env = process.env): NodeConfig {
       feePpm: int(env, NODE_ENV.feePpm, 0, 1_000_000) ?? file.forward?.feePpm ?? NODE_DEFAULTS.feePpm,
       expiryDelta: int(env, NODE_ENV.forwardDelta, 6, 1_000) ?? file.forward?.expiryDelta ?? NODE_DEFAULTS.forwardDelta,
     },
+    invoiceMargin: int(env, NODE_ENV.invoiceMargin, 1, 1_000) ?? NODE_DEFAULTS.invoiceMargin,
     api: {
       host: blank(env[NODE_ENV.apiHost]) ?? file.api?.host ?? NODE_DEFAULTS.apiHost,
       port: int(env, NODE_ENV.apiPort, 0, 65535) ?? file.api?.port ?? NODE_DEFAULTS.apiPort,

@@ -107,6 +107,11 @@ export class InvoiceLedger {
     this.db.prepare("UPDATE issued SET status = 'paid', channel_id = ?, paid_at = ? WHERE hash = ?").run(channelId, at, hash);
   }
 
+  /** A claim that did not go through: the invoice can be paid again. */
+  reopenIssued(hash: string): void {
+    this.db.prepare("UPDATE issued SET status = 'open', channel_id = NULL, paid_at = NULL WHERE hash = ?").run(hash);
+  }
+
   /**
    * Record a payment of `hash` as in flight; false if the hash is already paid or being
    * paid (a failed one may be tried again). The check and the write are one statement.

@@ -43,6 +43,8 @@ export interface InvoiceDeskOptions {
   readonly peerUrl: () => string | null;
   readonly events: NodeEvents;
   readonly log: Logger;
+  /** tenures added to the expiry the payee needs (default 3): the time until the payee sees the HTLC */
+  readonly expiryMargin?: number;
   /** unix seconds (tests move it) */
   readonly now?: () => number;
 }
@@ -56,8 +58,6 @@ export interface IssueRequest {
 }
 
 export const INVOICE_DEFAULTS = { expirySeconds: 3600, finalExpiryDelta: 12, payTimeoutMs: 60_000 } as const;
-/** tenures a payer adds to the expiry it must give, for the two sides' views of the tip to differ */
-const EXPIRY_MARGIN = 3n;
 
 type Held = { readonly meta: ChannelMeta; readonly channel: Channel };
 
@@ -142,7 +142,8 @@ export class InvoiceDesk {
     const heights = this.o.manager.heights;
     const delta = BigInt(invoice.finalExpiryDelta) > SAFETY_DELTA ? BigInt(invoice.finalExpiryDelta) : SAFETY_DELTA;
     // through a hub, the payee's HTLC is ours shortened by the hub's delta
-    const expiry = heights.tenure + h.meta.window + delta + EXPIRY_MARGIN + BigInt(route.hub?.hint.expiryDelta ?? 0);
+    const margin = BigInt(this.o.expiryMargin ?? 3);
+    const expiry = heights.tenure + h.meta.window + delta + margin + BigInt(route.hub?.hint.expiryDelta ?? 0);
     try {
       if (route.hub !== null) await this.askHub(route, invoice, expiry);
       await h.channel.addHtlc({ hash: invoice.paymentHash, amount: invoice.amount + route.fee, expiry });
@@ -286,20 +287,30 @@ export class InvoiceDesk {
     const issued = this.o.ledger.issued(hash);
     if (issued === null && this.forwarder?.take(h, htlc) === true) return;
     const problem = this.problemWith(issued, h, htlc);
-    const settled = problem === null
-      ? h.channel.fulfilHtlc(fromHex(issued!.secret)).then(() => {
-        this.o.ledger.markIssuedPaid(hash, h.meta.id, Date.now());
-        this.o.events.emit({ type: 'invoice.paid', paymentHash: hash, channelId: h.meta.id, amount: htlc.amount.toString() });
-        this.o.log.info({ channel: h.meta.id, paymentHash: hash, amount: htlc.amount.toString() }, 'invoice paid');
-      })
-      : h.channel.failHtlc(htlc.hash).then(() => this.o.log.info({ channel: h.meta.id, paymentHash: hash, why: problem }, 'failed an HTLC'));
-    settled.catch((e: unknown) => this.o.log.warn({ channel: h.meta.id, paymentHash: hash, err: e }, 'could not settle an incoming HTLC'));
+    if (problem !== null) {
+      h.channel.failHtlc(htlc.hash).then(() => this.o.log.info({ channel: h.meta.id, paymentHash: hash, why: problem }, 'failed an HTLC'))
+        .catch((e: unknown) => this.o.log.warn({ channel: h.meta.id, paymentHash: hash, err: e }, 'could not fail an incoming HTLC'));
+      return;
+    }
+    // marked paid (on this channel) before the claim: a restart finds the claim and
+    // carries it on, and no second HTLC on the hash is ever taken for it
+    const first = issued!.status === 'open';
+    if (first) this.o.ledger.markIssuedPaid(hash, h.meta.id, Date.now());
+    h.channel.fulfilHtlc(fromHex(issued!.secret)).then(() => {
+      this.o.events.emit({ type: 'invoice.paid', paymentHash: hash, channelId: h.meta.id, amount: htlc.amount.toString() });
+      this.o.log.info({ channel: h.meta.id, paymentHash: hash, amount: htlc.amount.toString() }, 'invoice paid');
+    }).catch((e: unknown) => {
+      // the claim was refused (e.g. the HTLC expired meanwhile): the invoice is not paid
+      if (first) this.o.ledger.reopenIssued(hash);
+      this.o.log.warn({ channel: h.meta.id, paymentHash: hash, err: e }, 'could not claim an incoming HTLC');
+    });
   }
 
   /** Why an incoming HTLC does not pay `issued` (null: it does). */
   private problemWith(issued: IssuedInvoice | null, h: Held, htlc: Htlc): string | null {
     if (issued === null) return 'no invoice of this node has this hash';
-    if (issued.status === 'paid') return 'the invoice is already paid';
+    // paid on this very channel: the claim an earlier run began, carried on
+    if (issued.status === 'paid' && issued.channelId !== h.meta.id) return 'the invoice is already paid';
     if (this.now() >= issued.expiresAt) return 'the invoice expired';
     if (issued.token !== h.meta.token) return `the invoice is in ${issued.token ?? 'STX'}, the channel in ${h.meta.token ?? 'STX'}`;
     if (htlc.amount < issued.amount) return `the HTLC carries ${htlc.amount}, the invoice asks ${issued.amount}`;

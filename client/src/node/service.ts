@@ -98,7 +98,7 @@ export class BitStreamNode {
     let node: BitStreamNode | null = null;
     const invoices = new InvoiceDesk({
       ledger, manager, self: identity, recover: (h, s) => backend.recover(h, s), chainId: config.chain.chainId,
-      peerUrl: () => config.peer.publicUrl ?? node?.peerUrl ?? null, events, log,
+      peerUrl: () => config.peer.publicUrl ?? node?.peerUrl ?? null, events, log, expiryMargin: config.invoiceMargin,
     });
     manager.follow(invoices);
     const forwarder = new Forwarder({ ledger, manager, invoices, policy: config.forward, self: principal, peerUrl: () => config.peer.publicUrl ?? node?.peerUrl ?? null, events, log });
