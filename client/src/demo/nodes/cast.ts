@@ -36,7 +36,8 @@ export class Cast {
       dataDir: o.dataDir ?? this.dataDir(name),
       key: hex(PARTIES[name].privateKey),
       token: `${name}-demo-token`,
-      extra: { BITSTREAM_PEER_PORT: String(port) },
+      // a payer's margin over the payee's expiry need: the demo's tenures are 150 ms
+      extra: { BITSTREAM_PEER_PORT: String(port), BITSTREAM_INVOICE_MARGIN: '20' },
     });
     this.all.push(n);
     this.running.set(name, n);

@@ -1,7 +1,9 @@
-// The node story's numbers and what they must come to: the deposits, the stream, the
-// withdraw, the payments Bob makes after his "backup", the Bob–Carol channel, and each
-// party's on-chain gain at the end (fees aside). Every step and the summary check the
-// nodes and the chain against this. Pure.
+// The node story's numbers and what they must come to: the deposits, the stream, Carol's
+// invoice paid through Bob, the withdraw, the payments Bob makes after his "backup", the
+// Bob–Carol channel, and each party's on-chain gain at the end (fees aside). Every step
+// and the summary check the nodes and the chain against this. Pure.
+import { hintFee } from '../../invoice/sign.js';
+import { NODE_DEFAULTS } from '../../node/config.js';
 import { MICRO_STX } from '../plan.js';
 
 export interface NodePlan {
@@ -21,6 +23,8 @@ export interface NodePlan {
   /** after his node's data directory is copied, Bob pays Alice this many payments of `refund` */
   readonly refunds: number;
   readonly refund: bigint;
+  /** Carol's invoice, which Alice pays through Bob's node (Bob forwards at the node's default fee) */
+  readonly viaBob: bigint;
   /** Bob's deposit in the Bob–Carol channel, and what he pays Carol in `toCarolPayments` payments */
   readonly bobCarol: bigint;
   readonly toCarol: bigint;
@@ -42,6 +46,7 @@ export function nodePlanFor(payments: number): NodePlan {
     withdraw: 3n * MICRO_STX,
     refunds: 5,
     refund: 200_000n,
+    viaBob: 1n * MICRO_STX,
     bobCarol: 10n * MICRO_STX,
     toCarol: 2_500_000n,
     toCarolPayments: 25,
@@ -55,10 +60,22 @@ export interface Split {
   readonly b: bigint;
 }
 
-/** The STX channel after the stream and the withdraw: Bob's "backup" holds this state. */
-export function stxAtBackup(p: NodePlan): Split {
+/** The STX channel after the stream. */
+export function stxAfterStream(p: NodePlan): Split {
   const streamed = BigInt(p.payments) * p.payment;
-  return { a: p.aliceStx - streamed - p.withdraw, b: p.bobStx + streamed };
+  return { a: p.aliceStx - streamed, b: p.bobStx + streamed };
+}
+
+/** Bob's fee for forwarding Carol's invoice: the node's default policy. */
+export function bobFee(p: NodePlan): bigint {
+  return hintFee(p.viaBob, { feeBase: BigInt(NODE_DEFAULTS.feeBase), feePpm: NODE_DEFAULTS.feePpm });
+}
+
+/** The STX channel after the stream, Carol's invoice (amount + Bob's fee) and the withdraw: Bob's "backup" holds this state. */
+export function stxAtBackup(p: NodePlan): Split {
+  const s = stxAfterStream(p);
+  const invoice = p.viaBob + bobFee(p);
+  return { a: s.a - invoice - p.withdraw, b: s.b + invoice };
 }
 
 /** The STX channel's newest state: after Bob's refunds, which his backup does not hold. */
@@ -74,9 +91,9 @@ export function sbtcAtClose(p: NodePlan): Split {
   return { a: p.aliceSbtc - paid, b: p.bobSbtc + paid };
 }
 
-/** The Bob–Carol channel at Bob's force close (a = Bob, b = Carol). */
+/** The Bob–Carol channel at Bob's force close (a = Bob, b = Carol): the forwarded invoice, then Bob's payments. */
 export function bobCarolAtClose(p: NodePlan): Split {
-  return { a: p.bobCarol - p.toCarol, b: p.toCarol };
+  return { a: p.bobCarol - p.viaBob - p.toCarol, b: p.viaBob + p.toCarol };
 }
 
 /**

@@ -20,6 +20,7 @@ import { Cast, type NodeWorld } from './cast.js';
 import { nodePlanFor } from './plan.js';
 import { staleCloseAndPenalty, type DisputeFigures } from './step-dispute.js';
 import { forceClose } from './step-force-close.js';
+import { invoiceThroughBob } from './step-invoice.js';
 import { openChannels } from './step-open.js';
 import { streamPayments, type NodeStreamFigures } from './step-stream.js';
 import { withdrawAndClose } from './step-withdraw-close.js';
@@ -28,6 +29,7 @@ import { checkNodeSummary, ledger, renderNodeSummary, summarizeNodes, type NodeS
 export const NODE_STEP_TITLES = [
   "Alice's node opens STX and sBTC channels with Bob's; Bob funds his side",
   "Alice streams payments to Bob through her node's API",
+  "Carol's invoice: Alice's node pays it through Bob's",
   'Alice withdraws from the STX channel; the sBTC channel closes cooperatively',
   "Bob force-closes from a stale backup; Alice's node's watchtower challenges",
   'Bob force-closes with Carol offline; resolved after the window',
@@ -97,10 +99,11 @@ export async function runNodeDemo(options: DemoOptions = {}): Promise<NodeDemoOu
 
     const ch = await step(1, () => openChannels(w));
     stream = await step(2, () => streamPayments(w, ch));
-    await step(3, () => withdrawAndClose(w, ch));
-    dispute = await step(4, () => staleCloseAndPenalty(w, ch));
-    await step(5, () => forceClose(w));
-    summary = await step(6, async () => {
+    const bobCarol = await step(3, () => invoiceThroughBob(w, ch));
+    await step(4, () => withdrawAndClose(w, ch));
+    dispute = await step(5, () => staleCloseAndPenalty(w, ch));
+    await step(6, () => forceClose(w, bobCarol));
+    summary = await step(7, async () => {
       // the nodes' last resolves are mined; the chain's record is the judge
       const s = await summarizeNodes(running!.url, plan, before, await ledger(chain));
       say.out(`\n${renderNodeSummary(s)}`);
@@ -120,7 +123,7 @@ export async function runNodeDemo(options: DemoOptions = {}): Promise<NodeDemoOu
   const totalMs = performance.now() - started;
   if (failure === null) {
     say.line(`all in ${(totalMs / 1000).toFixed(1)} s: ${steps.map((s, i) => `step ${i + 1} ${(s.ms / 1000).toFixed(1)} s`).join(', ')}`);
-    say.line('multi-hop payments and swaps between nodes come with forwarding; `npm run demo -- --library` shows them between library channels');
+    say.line('swaps between nodes come next; `npm run demo -- --library` shows one between library channels');
   } else {
     say.line(`FAILED in "${failure.step}": ${failure.code}: ${failure.message}`);
   }

@@ -1,4 +1,4 @@
-// Step 4 between nodes: Bob cheats with a stale backup, Alice's node's built-in
+// Step 5 between nodes: Bob cheats with a stale backup, Alice's node's built-in
 // watchtower answers. Bob's node is stopped and its data directory copied (the backup);
 // restarted, it pays Alice back a few times (states the backup does not hold); stopped
 // again, the backup is started on another port (Alice's node cannot reach it) and

@@ -8,7 +8,7 @@ import { expectEqual } from '../errors.js';
 import { fmtStx } from '../format.js';
 import { must, until, type NodeWorld } from './cast.js';
 import type { NodeChannels } from './step-open.js';
-import { stxAtBackup, type NodePlan } from './plan.js';
+import { stxAfterStream } from './plan.js';
 import type { ChannelView } from './views.js';
 
 const STEP = 'stream';
@@ -55,7 +55,7 @@ export async function streamPayments(w: NodeWorld, ch: NodeChannels): Promise<No
   const again = await must(STEP, 'replay a payment id', alice.api<{ status: string; nonce?: string }>('POST', '/v1/payments', jobs[0]!));
   expectEqual(STEP, 'a replayed payment id: its nonce', again.nonce ?? null, first.nonce ?? null);
 
-  const want = stxAtBackup({ ...p, withdraw: 0n } satisfies NodePlan);
+  const want = stxAfterStream(p);
   const a = await until(STEP, "Alice's STX channel", () => must(STEP, 'read', alice.api<ChannelView>('GET', `/v1/channels/${ch.stx}`)), (v) => !v.busy);
   const b = await until(STEP, "Bob's STX channel", () => must(STEP, 'read', bob.api<ChannelView>('GET', `/v1/channels/${ch.stx}`)), (v) => v.nonce === a.nonce);
   expectEqual(STEP, "Alice's STX balance", a.balance, want.a.toString());

@@ -1,4 +1,4 @@
-// Step 3 between nodes: Alice takes some STX out of the open STX channel (a co-signed
+// Step 4 between nodes: Alice takes some STX out of the open STX channel (a co-signed
 // withdraw state, then `withdraw` on-chain: the channel stays open), and the nodes close
 // the sBTC channel cooperatively (a co-signed close state, `close-channel` pays both at
 // once). Both nodes must see the sBTC channel closed.
