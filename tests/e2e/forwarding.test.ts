@@ -6,7 +6,6 @@
 // the upstream expiry, the Hub closes the channel alone and is paid the HTLC, so it
 // ends whole (it paid Carol off-chain, and is paid on-chain).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { sha256 } from '../../client/src/crypto/sha256.js';
 import { PARTIES } from '../../client/src/demo/accounts.js';
 import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
-import { cli, feesPaid, startChainProcess, startNode, type NodeProcess } from './fixtures/node-process.js';
+import { cli, feesPaid, freePort, startChainProcess, startNode, type NodeProcess } from './fixtures/node-process.js';
 
 const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'bitstream-forwarding-e2e-'));
@@ -34,20 +33,11 @@ let downstream: string;
 interface Channel { balance: string; peerBalance: string; busy: boolean; phase: string }
 interface Invoice { invoice: string; paymentHash: string; hints: { hubKey: string; feeBase: string; feePpm: number; expiryDelta: number }[] }
 
-/** A loopback port nobody listens on now: the Hub keeps its peer port across a restart, so its peers can redial it. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const hubEnv = (port: number) => ({
   chainUrl: '', dataDir: join(dir, 'hub'), key: hex(PARTIES.bob.privateKey), token: 'hub-token',
   extra: { BITSTREAM_FEE_BASE: String(FEE_BASE), BITSTREAM_FEE_PPM: String(FEE_PPM), BITSTREAM_FORWARD_DELTA: '6', BITSTREAM_PEER_PORT: String(port) },
 });
+/** the Hub keeps its peer port across its restart below, so its peers can redial it */
 let hubPort: number;
 
 beforeAll(async () => {

@@ -13,6 +13,7 @@ import { sealKey, writeKeyFile } from '../node/keyfile.js';
 import { principalOf } from '../peer/handshake.js';
 import { publicKeyOf } from '../crypto/noble.js';
 import { CHAIN_ID_MAINNET, CHAIN_ID_TESTNET } from '../config/networks.js';
+import { TOWER_ENV, loadTowerConfig } from '../tower/config.js';
 import { NodeApiClient } from './api-client.js';
 import { amount as amountText, fields, table } from './render.js';
 
@@ -93,6 +94,30 @@ export function buildProgram(io: CliIo): Command {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void n.stop().then(done));
       });
     });
+  program.command('tower').description('the standalone watchtower').command('start')
+    .description('run a watchtower in this process until interrupted: clients upload their states, it challenges stale closes')
+    .option('--config <file>', 'JSON config file (env BITSTREAM_CONFIG)')
+    .addOption(new Option('--network <name>', 'chain (env BITSTREAM_NETWORK)').choices(['local', 'devnet', 'testnet', 'mainnet']))
+    .option('--chain-url <url>', 'the Stacks API (env BITSTREAM_API_URL)')
+    .option('--port <port>', 'HTTP API port (env BITSTREAM_TOWER_PORT, default 9738)')
+    .option('--allow-mainnet', 'allow running on mainnet (env BITSTREAM_ALLOW_MAINNET=1)')
+    .action(async (o: { config?: string; network?: string; chainUrl?: string; port?: string; allowMainnet?: boolean }) => {
+      const env: Record<string, string | undefined> = { ...io.env };
+      const set = (k: string, v: string | undefined) => v !== undefined && (env[k] = v);
+      set(NODE_ENV.config, o.config);
+      set('BITSTREAM_NETWORK', o.network);
+      set('BITSTREAM_API_URL', o.chainUrl);
+      set(TOWER_ENV.port, o.port);
+      set(NODE_ENV.dataDir, globals().dataDir);
+      if (o.allowMainnet) env[NODE_ENV.allowMainnet] = '1';
+      const { TowerService } = await import('../tower/service.js');
+      const t = await TowerService.start(loadTowerConfig(env));
+      io.out(`BitStream tower ${t.principal} on ${t.config.chain.network}\n  clients upload at ${t.url}/v1/states (OpenAPI: ${t.url}/openapi.json)\n  data in ${t.config.dataDir}`);
+      await new Promise<void>((done) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void t.stop().then(done));
+      });
+    });
+
   node.command('info').description('the node: principal, chain, channels').action(async () => {
     const info = await client().call<Record<string, unknown>>('GET', '/v1/info');
     print(info, () => fields(info));

@@ -242,6 +242,13 @@ export function createApi(node: BitStreamNode, token: string): OpenAPIHono {
     },
   );
 
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/v1/towers', security,
+      responses: { 200: json(z.array(z.object({ url: z.string(), uploaded: z.record(z.string(), z.string()), waiting: z.number(), lastError: z.string().nullable() }).openapi('TowerStatus')), 'the standalone watchtowers this node uploads to'), 401: errors[401] },
+    }),
+    (c) => c.json(node.towers.status().map((t) => ({ ...t, uploaded: { ...t.uploaded } })), 200),
+  );
   app.openapi(createRoute({ method: 'get', path: '/v1/transactions', security, responses: { 200: json(z.array(Tx), 'what the node sent'), 401: errors[401] } }), (c) =>
     c.json(node.meta.txs().map((t) => ({ txid: t.txid, channelId: t.channelId, kind: t.kind, nonce: t.nonce.toString(), fee: t.fee.toString(), status: t.status, at: t.at })), 200));
 

@@ -1,4 +1,4 @@
-// The node's chain loop, over the Stacks API (the same endpoints on Hiro's API, a
+// The chain loop of a node (and of the standalone tower), over the Stacks API (the same endpoints on Hiro's API, a
 // self-run node and the local chain, so testnet and mainnet work unchanged). It follows
 // the contracts' events: at each new tip it pages the channel contract's and the
 // registry's events back to where it was (one request per tip when little happened),
@@ -11,31 +11,53 @@
 // the challenge lands (while one is on its way, by replacing it with a higher fee when
 // it is dropped or sticks), closes are resolved once their window ends, HTLCs settled,
 // secrets revealed. Events by polling rather than the event observer's push, because it
-// needs nothing from the operator's own Stacks node.
+// needs nothing from the operator's own Stacks node. What it watches, the states it
+// answers with, the secrets it may reveal and where it records its transactions are
+// given to it: a node's channels and store, or a tower's clients' uploads.
 import type { Logger } from 'pino';
 import type { StacksApi } from '../chainclient/api.js';
 import type { Broadcaster } from '../chainclient/broadcaster.js';
 import type { ChainContext } from '../chain/readers.js';
 import { decodeChannelEvent, type ChannelEvent } from '../chain/events.js';
 import { ContractEventFeed } from '../chainclient/event-feed.js';
+import type { ChannelStatus } from '../chain/record.js';
 import { pollIntoWatchtower, readChannels } from '../watchtower/poller.js';
-import { storeStates } from '../watchtower/sources.js';
+import type { SecretSource, SignedStateSource } from '../watchtower/sources.js';
 import { Watchtower } from '../watchtower/watchtower.js';
-import type { SqliteStore } from '../store/sqlite.js';
 import { fromHex, toHex } from '../wire/json.js';
 import type { NodeEvents } from './events.js';
-import type { ChannelManager } from './manager.js';
-import type { NodeMeta, TxRecord } from './meta.js';
+import type { TxRecord } from './meta.js';
+
+/** The channels a loop watches, and who hears what the chain shows of them. */
+export interface WatchedChannels {
+  /** channel ids (hex) to follow */
+  ids(): readonly string[];
+  /** the chain's tip moved */
+  tip?(burn: bigint, tenure: bigint): void;
+  /** the chain's floor and status of channel `id`, seen at burn height `burn` */
+  observed?(id: string, nonce: bigint, status: ChannelStatus, burn: bigint): void;
+}
+
+/** Where the loop records the transactions it sends and follows (NodeMeta is one). */
+export interface TxLog {
+  addTx(t: TxRecord): void;
+  setTxStatus(txid: string, status: string): void;
+  pendingTxs(): TxRecord[];
+}
 
 export interface ChainLoopOptions {
   readonly api: StacksApi;
   readonly ctx: ChainContext;
   readonly broadcaster: Broadcaster;
-  readonly manager: ChannelManager;
-  readonly store: SqliteStore;
-  readonly meta: NodeMeta;
+  readonly channels: WatchedChannels;
+  /** the newest fully signed (closable) states the watchtower answers closes with */
+  readonly states: SignedStateSource;
+  /** secrets it may reveal on-chain for HTLCs paying `self` (none: it reveals nothing) */
+  readonly secrets?: SecretSource;
+  readonly txs: TxLog;
   readonly events: NodeEvents;
-  readonly self: string;
+  /** the owner: HTLCs paying this principal are the ones it reveals secrets for */
+  readonly self?: string;
   readonly pollMs: number;
   readonly log: Logger;
 }
@@ -60,23 +82,13 @@ export class ChainLoop {
   status = { burn: 0n, stacks: 0n, tenure: 0n, at: 0, error: null as string | null };
 
   constructor(private readonly o: ChainLoopOptions) {
-    const store = o.store;
     this.feeds = [new ContractEventFeed(o.api, o.ctx.contract), new ContractEventFeed(o.api, o.ctx.registry)];
     this.tower = new Watchtower({
       contract: o.ctx.contract,
       registry: o.ctx.registry,
-      self: o.self,
-      states: storeStates(store),
-      secrets: {
-        secretFor: (hash) => {
-          const h = toHex(hash);
-          for (const id of store.channels()) {
-            const s = store.secrets(id).get(h);
-            if (s !== undefined) return s;
-          }
-          return null;
-        },
-      },
+      states: o.states,
+      ...(o.self === undefined ? {} : { self: o.self }),
+      ...(o.secrets === undefined ? {} : { secrets: o.secrets }),
     });
   }
 
@@ -107,7 +119,7 @@ export class ChainLoop {
    * the same nonce with a higher fee (replace-by-fee).
    */
   private async track(burn: bigint): Promise<void> {
-    for (const t of this.o.meta.pendingTxs()) {
+    for (const t of this.o.txs.pendingTxs()) {
       const tx = await this.o.api.tx(t.txid);
       if (tx === null) continue;
       if (tx.status === 'pending') {
@@ -117,7 +129,7 @@ export class ChainLoop {
         continue;
       }
       this.firstSeen.delete(t.txid);
-      this.o.meta.setTxStatus(t.txid, tx.status);
+      this.o.txs.setTxStatus(t.txid, tx.status);
       this.o.events.emit({ type: 'chain.tx', channelId: t.channelId, kind: t.kind, txid: t.txid, status: tx.status });
       // dropped_replace_by_fee: our own replacement took its place
       if (tx.status.startsWith('dropped') && tx.status !== 'dropped_replace_by_fee' && this.replaceable(t)) await this.replace(t, tx.status);
@@ -134,7 +146,7 @@ export class ChainLoop {
 
   /** Record a transaction just sent (`replaces`: the one it takes the nonce of) and tell the events stream. */
   private recordSent(sub: { txid: string; nonce: bigint; fee: bigint; at: number }, channelId: string | null, kind: string, replaces: string | null): void {
-    this.o.meta.addTx({ txid: sub.txid, channelId, kind, nonce: sub.nonce, fee: sub.fee, status: 'pending', at: sub.at, replaces });
+    this.o.txs.addTx({ txid: sub.txid, channelId, kind, nonce: sub.nonce, fee: sub.fee, status: 'pending', at: sub.at, replaces });
     this.o.events.emit({ type: 'chain.tx', channelId, kind, txid: sub.txid, status: 'pending' });
   }
 
@@ -204,13 +216,13 @@ export class ChainLoop {
       if (h.burn === this.last.burn && h.stacks === this.last.stacks) return;
       this.last = { burn: h.burn, stacks: h.stacks };
       this.o.events.emit({ type: 'chain.block', burnHeight: h.burn.toString(), stacksHeight: h.stacks.toString() });
-      this.o.manager.tip(h.burn, h.tenure);
-      const held = this.o.manager.all();
-      for (const c of held) this.tower.watch(fromHex(c.meta.id));
-      await this.follow(held.map((c) => c.meta.id));
-      for (const c of held) {
-        const r = this.tower.recordOf(fromHex(c.meta.id));
-        if (r !== null) this.o.manager.observed(c.meta.id, r.nonce, r.status, h.burn);
+      this.o.channels.tip?.(h.burn, h.tenure);
+      const held = this.o.channels.ids();
+      for (const id of held) this.tower.watch(fromHex(id));
+      await this.follow(held);
+      for (const id of held) {
+        const r = this.tower.recordOf(fromHex(id));
+        if (r !== null) this.o.channels.observed?.(id, r.nonce, r.status, h.burn);
       }
       await this.track(h.burn);
       const step = await this.tower.step({ burnHeight: h.burn, tenureHeight: h.tenure }, async (action) => {
@@ -219,7 +231,7 @@ export class ChainLoop {
         // higher fee if it is dropped or sticks; a second call would only abort on-chain
         // (the first one lands) and pay a fee for nothing. One an earlier run of the node
         // sent (its call is not kept) is replaced now, at its nonce, by this action.
-        const pending = channelId === null ? [] : this.o.meta.pendingTxs().filter((t) => t.channelId === channelId && t.kind === action.kind);
+        const pending = channelId === null ? [] : this.o.txs.pendingTxs().filter((t) => t.channelId === channelId && t.kind === action.kind);
         if (pending.some((t) => this.o.broadcaster.sent.has(t.txid))) return;
         // the highest fee at its nonce is the one a replacement must beat
         const earlier = pending.reduce<(typeof pending)[number] | undefined>((top, t) => (top === undefined || t.fee > top.fee ? t : top), undefined);

@@ -38,6 +38,7 @@ export const NODE_ENV = {
   feePpm: 'BITSTREAM_FEE_PPM',
   forwardDelta: 'BITSTREAM_FORWARD_DELTA',
   invoiceMargin: 'BITSTREAM_INVOICE_MARGIN',
+  towers: 'BITSTREAM_TOWERS',
 } as const;
 
 export const NODE_DEFAULTS = {
@@ -60,6 +61,8 @@ export const NODE_DEFAULTS = {
 } as const;
 
 const port = z.number().int().min(0).max(65535);
+/** a standalone watchtower's base URL */
+const TOWER_URL = /^https?:\/\/[^\s,]{1,190}$/;
 /** what the node's invoices tell payers to dial: a ws:// or wss:// URL */
 const PUBLIC_URL = /^wss?:\/\/[^\s]{1,190}$/;
 const FileSchema = z.strictObject({
@@ -81,6 +84,7 @@ const FileSchema = z.strictObject({
     expiryDelta: z.number().int().min(6).max(1_000).optional(),
   }).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  towers: z.array(z.string().regex(TOWER_URL)).max(8).optional(),
 });
 export type NodeConfigFile = z.infer<typeof FileSchema>;
 
@@ -100,6 +104,8 @@ export interface NodeConfig {
   readonly forward: ForwardPolicy;
   /** tenures this node, paying an invoice, adds to the expiry the payee needs */
   readonly invoiceMargin: number;
+  /** standalone watchtowers (http(s) URLs) this node gives each channel's newest closable state */
+  readonly towers: readonly string[];
   readonly api: { readonly host: string; readonly port: number; readonly token: string | null };
   /** burn blocks deep an on-chain channel state must be before its funds count */
   readonly confirmations: number;
@@ -130,6 +136,14 @@ function int(env: Env, name: string, min: number, max: number): number | undefin
   if (v === undefined) return undefined;
   if (!/^[0-9]{1,9}$/.test(v) || Number(v) < min || Number(v) > max) throw new ConfigError('CONFIG_INVALID', name, `an integer from ${min} to ${max}`, { value: v });
   return Number(v);
+}
+
+function towers(env: Env): string[] | undefined {
+  const v = blank(env[NODE_ENV.towers]);
+  if (v === undefined) return undefined;
+  const urls = v.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  if (urls.length > 8 || urls.some((u) => !TOWER_URL.test(u))) throw new ConfigError('CONFIG_INVALID', NODE_ENV.towers, 'up to 8 comma-separated http(s) URLs', { value: v });
+  return urls;
 }
 
 function flag(env: Env, name: string): boolean | undefined {
@@ -201,6 +215,7 @@ export function loadNodeConfig(env: Env = process.env): NodeConfig {
       expiryDelta: int(env, NODE_ENV.forwardDelta, 6, 1_000) ?? file.forward?.expiryDelta ?? NODE_DEFAULTS.forwardDelta,
     },
     invoiceMargin: int(env, NODE_ENV.invoiceMargin, 1, 1_000) ?? NODE_DEFAULTS.invoiceMargin,
+    towers: towers(env) ?? file.towers ?? [],
     api: {
       host: blank(env[NODE_ENV.apiHost]) ?? file.api?.host ?? NODE_DEFAULTS.apiHost,
       port: int(env, NODE_ENV.apiPort, 0, 65535) ?? file.api?.port ?? NODE_DEFAULTS.apiPort,

@@ -63,3 +63,8 @@ export function writeKeyFile(path: string, file: KeyFile): void {
   // readable by the owner only; refuse to overwrite an existing key
   writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
 }
+
+/** The private key a node or tower is configured with: hex from the environment, or an encrypted key file opened with its passphrase. */
+export async function loadKey(key: { readonly kind: 'env'; readonly hex: string } | { readonly kind: 'file'; readonly path: string; readonly passphrase: string }): Promise<Uint8Array> {
+  return key.kind === 'env' ? fromHex(key.hex) : openKey(readKeyFile(key.path), key.passphrase);
+}

@@ -19,15 +19,18 @@ import { keyIdentity } from '../peer/identity.js';
 import { PeerNetwork } from '../peer/network.js';
 import { LocalKeySigner } from '../signers/local.js';
 import { SqliteStore } from '../store/sqlite.js';
-import { fromHex, toHex } from '../wire/json.js';
+import { storeSecrets, storeStates } from '../watchtower/sources.js';
+import { toHex } from '../wire/json.js';
 import { createApi } from './api.js';
 import { ChainLoop } from './chain-loop.js';
 import { InvoiceLedger } from './invoice-ledger.js';
 import { Forwarder } from './forwarder.js';
 import { InvoiceDesk } from './invoices.js';
+import { TowerUploads } from './tower-uploads.js';
+import { TowerClient } from '../tower/client.js';
 import type { NodeConfig } from './config.js';
 import { NodeEvents } from './events.js';
-import { openKey, readKeyFile } from './keyfile.js';
+import { loadKey } from './keyfile.js';
 import { ChannelManager } from './manager.js';
 import { NodeMeta } from './meta.js';
 import { NodeMetrics } from './metrics.js';
@@ -55,6 +58,7 @@ export class BitStreamNode {
     readonly manager: ChannelManager,
     readonly invoices: InvoiceDesk,
     private readonly ledger: InvoiceLedger,
+    readonly towers: TowerUploads,
     readonly loop: ChainLoop,
     readonly events: NodeEvents,
     readonly metrics: NodeMetrics,
@@ -65,7 +69,7 @@ export class BitStreamNode {
   static async start(config: NodeConfig, o: StartOptions = {}): Promise<BitStreamNode> {
     const log = o.log ?? pino({ level: config.logLevel, base: { node: 'bitstream' } });
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    const privateKey = config.key.kind === 'env' ? fromHex(config.key.hex) : await openKey(readKeyFile(config.key.path), config.key.passphrase);
+    const privateKey = await loadKey(config.key);
     const backend = await selectBackend();
     const signer = new LocalKeySigner(privateKey, { backend });
     const identity = keyIdentity(privateKey, backend, config.chain.chainId);
@@ -103,7 +107,15 @@ export class BitStreamNode {
     manager.follow(invoices);
     const forwarder = new Forwarder({ ledger, manager, invoices, policy: config.forward, self: principal, peerUrl: () => config.peer.publicUrl ?? node?.peerUrl ?? null, events, log });
     invoices.forwardWith(forwarder);
-    const loop = new ChainLoop({ api, ctx, broadcaster, manager, store, meta, events, self: principal, pollMs: config.chain.limits.pollMs, log });
+    const uploads = new TowerUploads(
+      config.towers.map((url) => new TowerClient({ url, publicKey, sign: (h) => identity.sign(h) })), config.towers, log,
+    );
+    if (config.towers.length > 0) manager.follow(uploads);
+    const loop = new ChainLoop({
+      api, ctx, broadcaster, txs: meta, events, self: principal, pollMs: config.chain.limits.pollMs, log,
+      channels: { ids: () => manager.all().map((c) => c.meta.id), tip: (b, t) => manager.tip(b, t), observed: (id, n, st, b) => manager.observed(id, n, st, b) },
+      states: storeStates(store), secrets: storeSecrets(store),
+    });
     const m = manager;
     const metrics = new NodeMetrics(events, {
       channelsByPhase: () => m.list().reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.phase]: (acc[c.phase] ?? 0) + 1 }), {}),
@@ -112,11 +124,12 @@ export class BitStreamNode {
       chainReads: () => loop.reads,
     });
     const token = apiToken(config);
-    node = new BitStreamNode(config, principal, publicKey, store, meta, net, manager, invoices, ledger, loop, events, metrics, log, token);
+    node = new BitStreamNode(config, principal, publicKey, store, meta, net, manager, invoices, ledger, uploads, loop, events, metrics, log, token);
     try {
       await manager.restore();
       invoices.resume();
       forwarder.resume();
+      uploads.offerAll(manager.all().map((h) => ({ id: h.meta.id, closable: h.channel.closable })));
       node.peerUrl = await net.listen(config.peer.port, config.peer.host);
       for (const p of meta.peers()) void net.connect(p.url, p.principal, { persistent: true }).catch((e: unknown) => log.warn({ peer: p.principal, err: e }, 'could not reconnect to a peer'));
       loop.start();
@@ -152,6 +165,8 @@ export class BitStreamNode {
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      // the towers get the newest states before the node goes away
+      await this.towers.flush();
       await this.loop.stop();
       const server = this.server;
       if (server !== null) await new Promise<void>((r) => server.close(() => r()));

@@ -3,6 +3,7 @@
 // secrets it may reveal. The watchtower reads them; it never writes to them.
 import type { SignedState } from '../chain/signed.js';
 import type { StateStore } from '../store/types.js';
+import { toHex } from '../wire/json.js';
 
 export interface SignedStateSource {
   /** the newest fully signed state of the channel, or null if none is held */
@@ -30,6 +31,20 @@ export interface ChainTime {
 /** A state a side holds as the contract takes it, or null while a signature is missing (the opening state has none). */
 export function fullySigned(s: { readonly state: SignedState['state']; readonly sigA: Uint8Array | null; readonly sigB: Uint8Array | null } | null | undefined): SignedState | null {
   return s === null || s === undefined || s.sigA === null || s.sigB === null ? null : { state: s.state, sigA: s.sigA, sigB: s.sigB };
+}
+
+/** A store's secrets as a watchtower reads them: any channel's secret of a hash (a hub's learned downstream pays upstream). */
+export function storeSecrets(store: Pick<StateStore, 'channels' | 'secrets'>): SecretSource {
+  return {
+    secretFor: (hash) => {
+      const h = toHex(hash);
+      for (const id of store.channels()) {
+        const s = store.secrets(id).get(h);
+        if (s !== undefined) return s;
+      }
+      return null;
+    },
+  };
 }
 
 /** A store as a watchtower reads it: the newest fully signed state and closable state per channel. */
