@@ -21,11 +21,10 @@ import { loadBackend } from '../src/crypto/select.js';
 import { backendVerifier } from '../src/channel/verify.js';
 import { Channel } from '../src/channel/channel.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { fromHex } from '../src/wire/json.js';
 import { KEY_A, KEY_B, channelIdOf, openingState } from '../../tests/client/fixtures/peers.js';
 import { channelConfig } from './hub-channels.js';
 import { Mux } from './mux.js';
-import { presign, type Presigned } from './presigned.js';
+import { presign, Replayer, type HubReply, type Presigned } from './presigned.js';
 import { quantile } from './quantile.js';
 
 const SHARDS = 2;
@@ -83,59 +82,25 @@ export async function hubCapacity(backend: CryptoBackend, loadSigner: CryptoBack
   }
   await Promise.all(ready);
 
-  const next = new Array<number>(SHARDS * PER_SHARD).fill(1);
-  const proposedAt = Array.from({ length: SHARDS * PER_SHARD }, () => new Float64Array(ahead + 1));
-  const firstSigs: { channel: number; nonce: number; sig: Uint8Array }[] = [];
-  const lat: number[] = [];
-  const errors: string[] = [];
-  let running = true;
-  let measuring = false;
-  let count = 0;
-  let exhausted = 0;
-
-  const propose = (c: number) => {
-    const n = next[c]!;
-    if (n > ahead) {
-      exhausted++;
-      return;
-    }
-    proposedAt[c]![n] = performance.now();
-    muxes[Math.floor(c / PER_SHARD)]!.line(`M ${c % PER_SHARD} ${prepared[c]!.proposals[n]}`);
-  };
+  const r = new Replayer(prepared, ahead, (c, text) => muxes[Math.floor(c / PER_SHARD)]!.line(`M ${c % PER_SHARD} ${text}`));
   for (let s = 0; s < SHARDS; s++) {
     for (let k = 0; k < PER_SHARD; k++) {
       const c = s * PER_SHARD + k;
-      muxes[s]!.handlers.set(k, (raw) => {
-        const m = JSON.parse(raw) as { type: string; nonce?: string; sig?: string; first?: boolean; code?: string; message?: string };
-        const n = next[c]!;
-        if (m.type === 'signature' && m.first && Number(m.nonce) === n) {
-          // as a payer does: the last signature, then at once the next proposal
-          firstSigs.push({ channel: c, nonce: n, sig: fromHex(m.sig!) });
-          muxes[s]!.line(`M ${k} ${prepared[c]!.lasts[n]}`);
-          next[c] = n + 1;
-          if (running) propose(c);
-        } else if (m.type === 'ack') {
-          // the hub stored state `nonce` fully signed: that payment is done
-          if (measuring) {
-            count++;
-            lat.push(performance.now() - proposedAt[c]![Number(m.nonce)]!);
-          }
-        } else if (m.type === 'error' && errors.length < 5) errors.push(`${m.code}: ${m.message}`);
-      });
+      muxes[s]!.handlers.set(k, (raw) => r.onReply(c, JSON.parse(raw) as HubReply));
     }
   }
-  for (let c = 0; c < SHARDS * PER_SHARD; c++) propose(c);
-  await new Promise((r) => setTimeout(r, 500)); // warm up
+  for (let c = 0; c < SHARDS * PER_SHARD; c++) r.propose(c);
+  await new Promise((done) => setTimeout(done, 500)); // warm up
   for (const mux of muxes) mux.line('C window');
-  measuring = true;
+  r.measuring = true;
   const cpu0 = process.cpuUsage();
   const start = performance.now();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  measuring = false;
+  await new Promise((done) => setTimeout(done, seconds * 1000));
+  r.measuring = false;
   const secs = (performance.now() - start) / 1000;
   const cpuUsed = process.cpuUsage(cpu0);
   for (const mux of muxes) mux.line('C result');
-  running = false;
+  r.running = false;
   const shardReports = await Promise.all(reports);
   // end of input: a shard exits on its own (and writes its profile under --cpu-prof)
   for (const child of children) {
@@ -144,13 +109,8 @@ export async function hubCapacity(backend: CryptoBackend, loadSigner: CryptoBack
   }
 
   // every signature the hub released, checked now that the clock has stopped
-  const verifier = backendVerifier(loadSigner);
-  const hubKey = loadSigner.publicKeyOf(KEY_B);
-  let verified = 0;
-  for (const f of firstSigs) {
-    if (verifier.verify(prepared[f.channel]!.hashes[f.nonce]!, f.sig, [hubKey])) verified++;
-    else if (errors.length < 5) errors.push(`hub signature on channel ${f.channel} nonce ${f.nonce} does not verify`);
-  }
+  const verified = r.verify(backendVerifier(loadSigner), loadSigner.publicKeyOf(KEY_B));
+  const { count, lat } = r;
   let cpuShards = 0;
   let commits = 0;
   for (const line of shardReports) {
@@ -167,9 +127,9 @@ export async function hubCapacity(backend: CryptoBackend, loadSigner: CryptoBack
     // each payment is one shard's: its commits over all payments
     paymentsPerCommit: count / Math.max(1, commits),
     verified,
-    checked: firstSigs.length,
-    errors,
-    exhausted,
+    checked: r.firstSigs.length,
+    errors: r.errors,
+    exhausted: r.exhausted,
   };
 }
 

@@ -11,16 +11,14 @@ import { loadBackend } from '../src/crypto/select.js';
 import { backendVerifier } from '../src/channel/verify.js';
 import type { PeerConnection } from '../src/peer/connection.js';
 import type { PeerNetwork } from '../src/peer/network.js';
-import { fromHex, toHex } from '../src/wire/json.js';
+import { toHex } from '../src/wire/json.js';
 import { channelIdOf } from '../../tests/client/fixtures/peers.js';
-import { presign, type Presigned } from './presigned.js';
+import { presign, Replayer, type HubReply, type Presigned } from './presigned.js';
 import { quantile } from './quantile.js';
 import { HUB_KEY, WS_OPENING, WS_SEED, peerKey, principalOf, wsNetwork } from './ws-peers.js';
 
 /** states signed ahead per channel: enough for 8,000 payments/s over the whole run */
 const aheadFor = (seconds: number, n: number) => Math.ceil((8_000 * (seconds + 0.5)) / n) + 20;
-
-interface Reply { type?: string; nonce?: string; sig?: string; first?: boolean; code?: string; message?: string }
 
 /** Run as a child: writes "window" as the window opens, then "result <count> <secs> <p50> <p99> <cpu> <verified> <checked> <errors…>". */
 export async function replayLoad(name: BackendName, url: string, n: number, seconds: number): Promise<void> {
@@ -32,69 +30,30 @@ export async function replayLoad(name: BackendName, url: string, n: number, seco
   const nets: PeerNetwork[] = [];
   const conns: PeerConnection[] = [];
   const ids: string[] = [];
-  const next = new Array<number>(n).fill(1);
-  const proposedAt = Array.from({ length: n }, () => new Float64Array(ahead + 1));
-  const firstSigs: { channel: number; nonce: number; sig: Uint8Array }[] = [];
-  const lat: number[] = [];
-  const errors: string[] = [];
-  let running = true;
-  let measuring = false;
-  let count = 0;
-  let exhausted = 0;
-
-  const propose = (c: number) => {
-    const k = next[c]!;
-    if (k > ahead) {
-      exhausted++;
-      return;
-    }
-    proposedAt[c]![k] = performance.now();
-    conns[c]!.sendMsg(ids[c]!, prepared[c]!.proposals[k]!);
-  };
+  const r = new Replayer(prepared, ahead, (c, text) => conns[c]!.sendMsg(ids[c]!, text));
   for (let c = 0; c < n; c++) {
     const net = wsNetwork(peerKey(c), backend);
     nets.push(net);
     const session = await net.connect(url, hub);
     ids.push(toHex(channelIdOf(WS_SEED + c)));
     conns.push(session.connection!);
-    session.transport(ids[c]!).onMessage((raw) => {
-      const m = raw as Reply;
-      const k = next[c]!;
-      if (m.type === 'signature' && m.first === true && Number(m.nonce) === k) {
-        firstSigs.push({ channel: c, nonce: k, sig: fromHex(m.sig!) });
-        conns[c]!.sendMsg(ids[c]!, prepared[c]!.lasts[k]!);
-        next[c] = k + 1;
-        if (running) propose(c);
-      } else if (m.type === 'ack') {
-        if (measuring) {
-          count++;
-          lat.push(performance.now() - proposedAt[c]![Number(m.nonce)]!);
-        }
-      } else if (m.type === 'error' && errors.length < 5) errors.push(`${m.code}: ${m.message}`);
-    });
+    session.transport(ids[c]!).onMessage((raw) => r.onReply(c, raw as HubReply));
   }
-  for (let c = 0; c < n; c++) propose(c);
-  await new Promise((r) => setTimeout(r, 500)); // warm up
+  for (let c = 0; c < n; c++) r.propose(c);
+  await new Promise((done) => setTimeout(done, 500)); // warm up
   process.stdout.write('window\n');
-  measuring = true;
+  r.measuring = true;
   const cpu0 = process.cpuUsage();
   const start = performance.now();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  measuring = false;
+  await new Promise((done) => setTimeout(done, seconds * 1000));
+  r.measuring = false;
   const secs = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu0);
-  running = false;
-  await new Promise((r) => setTimeout(r, 200)); // answers still on their way
-  const verifier = backendVerifier(backend);
-  const hubKey = [backend.publicKeyOf(HUB_KEY)];
-  let verified = 0;
-  for (const f of firstSigs) {
-    if (verifier.verify(prepared[f.channel]!.hashes[f.nonce]!, f.sig, hubKey)) verified++;
-    else if (errors.length < 5) errors.push(`hub signature on channel ${f.channel} nonce ${f.nonce} does not verify`);
-  }
-  if (exhausted > 0) errors.push(`${exhausted} proposals not sent: states signed ahead ran out`);
+  r.running = false;
+  await new Promise((done) => setTimeout(done, 200)); // answers still on their way
+  const verified = r.verify(backendVerifier(backend), backend.publicKeyOf(HUB_KEY));
   const cpu = (used.user + used.system) / 1e6;
-  process.stdout.write(`result ${count} ${secs} ${quantile(lat, 0.5)} ${quantile(lat, 0.99)} ${cpu} ${verified} ${firstSigs.length} ${errors.join(' | ')}\n`);
+  process.stdout.write(`result ${r.count} ${secs} ${quantile(r.lat, 0.5)} ${quantile(r.lat, 0.99)} ${cpu} ${verified} ${r.firstSigs.length} ${r.errors.join(' | ')}\n`);
   for (const net of nets) await net.close();
   process.exit(0);
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadNodeConfig, NODE_DEFAULTS } from '../../client/src/node/config.js';
+import { loadTowerConfig } from '../../client/src/tower/config.js';
 import { NodeCode } from '../../client/src/node/errors.js';
 import { apiToken, tokenPath } from '../../client/src/node/token.js';
 import { openKey, readKeyFile, sealKey, writeKeyFile } from '../../client/src/node/keyfile.js';
@@ -60,6 +61,12 @@ describe('node configuration', () => {
     expect(c.confirmations).toBe(1);
     expect(c.forward).toEqual({ enabled: true, feeBase: 0n, feePpm: 1000, expiryDelta: 12 });
     expect(c.invoiceMargin).toBe(3);
+    expect(c.towers).toEqual([]);
+    expect(loadNodeConfig({ ...base, BITSTREAM_TOWERS: 'http://127.0.0.1:9738, https://tower.example' }).towers).toEqual(['http://127.0.0.1:9738', 'https://tower.example']);
+    const t = loadTowerConfig(base);
+    expect(t.api).toEqual({ host: '127.0.0.1', port: 9738 });
+    expect(t.channelsPerClient).toBe(100);
+    expect(loadTowerConfig({ ...base, BITSTREAM_TOWER_PORT: '0', BITSTREAM_TOWER_CHANNELS_PER_CLIENT: '5' })).toMatchObject({ api: { port: 0 }, channelsPerClient: 5 });
     expect(loadNodeConfig({ ...base, BITSTREAM_INVOICE_MARGIN: '10' }).invoiceMargin).toBe(10);
     expect(loadNodeConfig({ ...base, BITSTREAM_FORWARD: '0', BITSTREAM_FEE_BASE: '5', BITSTREAM_FEE_PPM: '250', BITSTREAM_FORWARD_DELTA: '20' }).forward)
       .toEqual({ enabled: false, feeBase: 5n, feePpm: 250, expiryDelta: 20 });
@@ -89,6 +96,9 @@ describe('node configuration', () => {
     expect(() => loadNodeConfig({ ...base, BITSTREAM_PEER_PORT: '70000' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_PEER_PORT' }));
     // a hub's delta must cover getting a reveal mined (the safety delta, 6 tenures)
     expect(() => loadNodeConfig({ ...base, BITSTREAM_FORWARD_DELTA: '5' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_FORWARD_DELTA' }));
+    expect(() => loadNodeConfig({ ...base, BITSTREAM_TOWERS: 'ws://tower' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_TOWERS' }));
+    expect(() => loadTowerConfig({ ...base, BITSTREAM_TOWER_PORT: 'x' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_TOWER_PORT' }));
+    expect(() => loadTowerConfig({ ...base, BITSTREAM_TOWER_CHANNELS_PER_CLIENT: '0' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_TOWER_CHANNELS_PER_CLIENT' }));
     expect(() => loadNodeConfig({ ...base, BITSTREAM_FORWARD: 'yes' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_FORWARD' }));
     expect(() => loadNodeConfig({ ...base, BITSTREAM_FEE_PPM: '1000001' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_FEE_PPM' }));
     expect(() => loadNodeConfig({ ...base, BITSTREAM_PEER_PUBLIC_URL: 'https://x' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_PEER_PUBLIC_URL' }));

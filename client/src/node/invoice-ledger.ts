@@ -4,7 +4,8 @@
 // paid or is paying, by payment hash, so that a hash is never paid twice; and, as a hub,
 // the payments it forwards, written before the downstream HTLC is offered. A few rows
 // per invoice, never per channel payment.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDurable } from '../store/durable-db.js';
 
 export type IssuedStatus = 'open' | 'paid';
 export type OutgoingStatus = 'in-flight' | 'paid' | 'failed';
@@ -87,10 +88,7 @@ export class InvoiceLedger {
   private readonly db: Database.Database;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.exec(SCHEMA);
+    this.db = openDurable(path, SCHEMA);
   }
 
   issue(i: Omit<IssuedInvoice, 'status' | 'channelId' | 'paidAt'>): void {

@@ -5,7 +5,8 @@
 // the node sent. SQLite, WAL, synchronous=FULL, written synchronously (a few rows per
 // channel operation, never per payment). It lives in the data directory the state store
 // locks, so it has one owner too.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDurable } from '../store/durable-db.js';
 
 export type ChannelPhase = 'open' | 'closing' | 'closed';
 
@@ -59,10 +60,7 @@ export class NodeMeta {
   private readonly db: Database.Database;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.exec(SCHEMA);
+    this.db = openDurable(path, SCHEMA);
   }
 
   addChannel(m: ChannelMeta): void {

@@ -129,7 +129,7 @@ export class BitStreamNode {
       await manager.restore();
       invoices.resume();
       forwarder.resume();
-      uploads.offerAll(manager.all().map((h) => ({ id: h.meta.id, closable: h.channel.closable })));
+      uploads.offerAll(manager.all().filter((h) => h.meta.phase === 'open').map((h) => ({ id: h.meta.id, closable: h.channel.closable })));
       node.peerUrl = await net.listen(config.peer.port, config.peer.host);
       for (const p of meta.peers()) void net.connect(p.url, p.principal, { persistent: true }).catch((e: unknown) => log.warn({ peer: p.principal, err: e }, 'could not reconnect to a peer'));
       loop.start();

@@ -2,8 +2,10 @@
 // closable state of a channel it holds, the newest one goes to each tower. Per tower,
 // one request at a time, at most one every `intervalMs`, taking the channels that have
 // a state newer than the tower holds in turn; a state superseded while it waited is never
-// sent, only the newest. A refused or failed upload is retried after a back-off (a
-// TOWER_STALE answer means the tower holds newer: nothing to do). So a tower lags the
+// sent, only the newest. A failed upload (the tower unreachable, busy, or unable to read
+// the chain) is retried after a back-off; one the tower refuses for good (the contract
+// refuses the state: a closed channel, say) is dropped and reported, so it never holds
+// up the others; TOWER_STALE means the tower holds newer: nothing to do. So a tower lags the
 // node by about the interval while the node runs; a stopping node sends what is left
 // first. At start every channel's closable state is offered once.
 import type { Logger } from 'pino';
@@ -24,14 +26,18 @@ export interface TowerStatus {
   readonly lastError: string | null;
 }
 
+/** Refusals that another try of the same state cannot change. */
+const FINAL = new Set<string>(['TOWER_STATE_REJECTED', 'TOWER_NOT_PARTICIPANT', 'TOWER_NOT_CLOSABLE', 'TOWER_BAD_UPLOAD', 'TOWER_LIMIT']);
+
 class OneTower {
+  /** the newest state of each channel not yet held by the tower */
   private readonly pending = new Map<string, ChainSignedState>();
   private readonly uploaded = new Map<string, bigint>();
   private running: Promise<void> | null = null;
+  private wake: NodeJS.Timeout | null = null;
   private lastError: string | null = null;
   private retryAt = 0;
   private failures = 0;
-  private stopped = false;
 
   constructor(readonly url: string, private readonly client: TowerClient, private readonly intervalMs: number, private readonly log: Logger) {}
 
@@ -40,10 +46,7 @@ class OneTower {
     const waiting = this.pending.get(id);
     if ((done !== undefined && done >= s.state.nonce) || (waiting !== undefined && waiting.state.nonce >= s.state.nonce)) return;
     this.pending.set(id, s);
-    this.running ??= this.drain().finally(() => {
-      this.running = null;
-      if (this.pending.size > 0 && !this.stopped) this.offerAgainLater();
-    });
+    this.kick();
   }
 
   status(): TowerStatus {
@@ -52,24 +55,35 @@ class OneTower {
 
   /** Send what is waiting now (a stopping node), for at most `ms`. */
   async flush(ms: number): Promise<void> {
-    this.stopped = true;
     const deadline = Date.now() + ms;
     while (this.pending.size > 0 && Date.now() < deadline) {
-      await (this.running ?? this.drain());
-      if (this.failures > 0) break;
+      if (this.running === null) this.kick();
+      if (this.running !== null) await this.running;
+      else await new Promise((r) => setTimeout(r, Math.max(1, Math.min(this.retryAt, deadline) - Date.now())));
     }
+    if (this.wake !== null) clearTimeout(this.wake);
+    this.wake = null;
   }
 
-  private offerAgainLater(): void {
-    const [first] = this.pending;
-    if (first === undefined) return;
-    this.pending.delete(first[0]);
-    setTimeout(() => this.offer(first[0], first[1]), Math.max(this.intervalMs, this.retryAt - Date.now())).unref();
+  /** Start sending, now or once the back-off is over; one drain at a time. */
+  private kick(): void {
+    if (this.running !== null || this.pending.size === 0) return;
+    const wait = this.retryAt - Date.now();
+    if (wait > 0) {
+      this.wake ??= setTimeout(() => {
+        this.wake = null;
+        this.kick();
+      }, wait).unref();
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = null;
+      this.kick();
+    });
   }
 
   private async drain(): Promise<void> {
     while (this.pending.size > 0) {
-      if (Date.now() < this.retryAt) return;
       const [id, s] = this.pending.entries().next().value as [string, ChainSignedState];
       this.pending.delete(id);
       const started = Date.now();
@@ -81,6 +95,9 @@ class OneTower {
       } catch (e) {
         if (e instanceof TowerError && e.code === 'TOWER_STALE') {
           this.uploaded.set(id, s.state.nonce);
+        } else if (e instanceof TowerError && FINAL.has(e.code)) {
+          this.lastError = e.message;
+          this.log.warn({ tower: this.url, channel: id, code: e.code, err: e }, 'a watchtower refused a state');
         } else {
           // keep it (unless something newer came meanwhile) and back off: 1 s, 2 s, … 30 s
           if (!this.pending.has(id)) this.pending.set(id, s);

@@ -3,7 +3,8 @@
 // once it is durable). Nothing else: no keys, no secrets — a state signed by both
 // sides can only ever be used to close at that state, which is what its owner wants.
 // As a watchtower's SignedStateSource it answers with the newest state any client gave.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDurable } from '../store/durable-db.js';
 import type { SignedState } from '../chain/signed.js';
 import type { SignedStateSource } from '../watchtower/sources.js';
 import { fromHex, stateToJson, toHex } from '../wire/json.js';
@@ -35,10 +36,7 @@ export class TowerStore implements SignedStateSource {
   private readonly db: Database.Database;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.exec(SCHEMA);
+    this.db = openDurable(path, SCHEMA);
   }
 
   /** Keep `signed` as `owner`'s state of its channel (the caller checked it is newer). */
