@@ -123,6 +123,12 @@ describe('payments through a hub', () => {
     expect((await settled(hub, upstream)).balance).toBe(String(sent + fees));
     expect((await settled(hub, downstream)).balance).toBe(String(OPENING - sent));
     expect((await settled(carol, downstream)).balance).toBe(String(sent));
+    // the hub's own account of it: every forward settled, its fees as quoted
+    const report = await hub.api<{ settled: number; fees: Record<string, string>; recent: { status: string; fee: string }[] }>('GET', '/v1/forwards');
+    expect(report.body.settled).toBe(1_001);
+    expect(report.body.fees).toEqual({ stx: String(fees) });
+    expect(report.body.recent).toHaveLength(100);
+    expect(report.body.recent.every((f) => f.status === 'settled')).toBe(true);
   });
 
   it('the Hub killed with a forward under way comes back and finishes it', async () => {

@@ -244,6 +244,25 @@ export function createApi(node: BitStreamNode, token: string): OpenAPIHono {
 
   app.openapi(
     createRoute({
+      method: 'get', path: '/v1/forwards', security,
+      responses: {
+        200: json(z.object({
+          settled: z.number(), fees: z.record(z.string(), z.string()).openapi({ description: 'earned by the settled forwards, by token (stx, or the contract), in its smallest unit' }),
+          recent: z.array(z.object({ paymentHash: z.string(), payer: z.string(), payee: z.string(), token: z.string().nullable(), inChannel: z.string().nullable(), outChannel: z.string(), amount: z.string(), fee: z.string(), status: z.string(), reason: z.string().nullable(), at: z.number() })),
+        }).openapi('Forwards'), 'what this node forwarded as a hub (the newest 100)'),
+        401: errors[401],
+      },
+    }),
+    (c) => {
+      const r = node.forwarder.report();
+      return c.json({
+        settled: r.settled, fees: Object.fromEntries(Object.entries(r.fees).map(([k, v]) => [k, v.toString()])),
+        recent: r.recent.map((f) => ({ paymentHash: f.hash, payer: f.payer, payee: f.payee, token: f.token, inChannel: f.inChannel, outChannel: f.outChannel, amount: f.amount.toString(), fee: f.fee.toString(), status: f.status, reason: f.reason, at: f.at })),
+      }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
       method: 'get', path: '/v1/towers', security,
       responses: { 200: json(z.array(z.object({ url: z.string(), uploaded: z.record(z.string(), z.string()), waiting: z.number(), lastError: z.string().nullable() }).openapi('TowerStatus')), 'the standalone watchtowers this node uploads to'), 401: errors[401] },
     }),

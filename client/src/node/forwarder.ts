@@ -94,7 +94,7 @@ export class Forwarder implements ChannelHooks {
       throw new NodeError(NodeCode.NoRoute, `an upstream expiry of ${r.data.expiry} leaves the payee's HTLC at ${outExpiry}; it needs at least ${need}`);
     }
     const hash = toHex(invoice.paymentHash);
-    if (!this.o.ledger.offerForward({ hash, payer: session.principal, payee: invoice.payee, outChannel: out.meta.id, amount: invoice.amount, fee, outExpiry, at: Date.now() })) {
+    if (!this.o.ledger.offerForward({ hash, payer: session.principal, payee: invoice.payee, token: invoice.token, outChannel: out.meta.id, amount: invoice.amount, fee, outExpiry, at: Date.now() })) {
       throw new NodeError(NodeCode.InvoicePaid, 'this payment hash is already being forwarded');
     }
     return { fee: fee.toString(), outExpiry: outExpiry.toString() };
@@ -150,6 +150,11 @@ export class Forwarder implements ChannelHooks {
       this.standing.delete(f.hash);
       this.finish(f, true);
     }
+  }
+
+  /** What this hub forwarded: the newest `limit`, and the fees earned. */
+  report(limit = 100): ReturnType<InvoiceLedger['forwards']> {
+    return this.o.ledger.forwards(limit);
   }
 
   /** After a restart: settle upstream what the downstream channels already decided. */

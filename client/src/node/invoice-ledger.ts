@@ -17,6 +17,8 @@ export interface ForwardRecord {
   /** who asked for it: the upstream peer */
   readonly payer: string;
   readonly payee: string;
+  /** null: STX; else the SIP-010 contract */
+  readonly token: string | null;
   readonly inChannel: string | null;
   readonly outChannel: string;
   /** what goes out to the payee; the HTLC coming in carries amount + fee */
@@ -63,16 +65,16 @@ CREATE TABLE IF NOT EXISTS issued (hash TEXT PRIMARY KEY, secret TEXT NOT NULL, 
   expires_at INTEGER NOT NULL, final_delta INTEGER NOT NULL, memo TEXT NOT NULL, status TEXT NOT NULL, channel_id TEXT, paid_at INTEGER);
 CREATE TABLE IF NOT EXISTS outgoing (hash TEXT PRIMARY KEY, text TEXT NOT NULL, payee TEXT NOT NULL, amount TEXT NOT NULL, fee TEXT NOT NULL,
   channel_id TEXT NOT NULL, status TEXT NOT NULL, secret TEXT, reason TEXT, at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS forwards (hash TEXT PRIMARY KEY, payer TEXT NOT NULL, payee TEXT NOT NULL, in_channel TEXT, out_channel TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS forwards (hash TEXT PRIMARY KEY, payer TEXT NOT NULL, payee TEXT NOT NULL, token TEXT, in_channel TEXT, out_channel TEXT NOT NULL,
   amount TEXT NOT NULL, fee TEXT NOT NULL, out_expiry TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, at INTEGER NOT NULL);`;
 
 interface IssuedRow { hash: string; secret: string; text: string; amount: string; token: string | null; expires_at: number; final_delta: number; memo: string; status: string; channel_id: string | null; paid_at: number | null }
 interface OutgoingRow { hash: string; text: string; payee: string; amount: string; fee: string; channel_id: string; status: string; secret: string | null; reason: string | null; at: number }
 
-interface ForwardRow { hash: string; payer: string; payee: string; in_channel: string | null; out_channel: string; amount: string; fee: string; out_expiry: string; status: string; reason: string | null; at: number }
+interface ForwardRow { hash: string; payer: string; payee: string; token: string | null; in_channel: string | null; out_channel: string; amount: string; fee: string; out_expiry: string; status: string; reason: string | null; at: number }
 
 const toForward = (r: ForwardRow): ForwardRecord => ({
-  hash: r.hash, payer: r.payer, payee: r.payee, inChannel: r.in_channel, outChannel: r.out_channel, amount: BigInt(r.amount), fee: BigInt(r.fee),
+  hash: r.hash, payer: r.payer, payee: r.payee, token: r.token, inChannel: r.in_channel, outChannel: r.out_channel, amount: BigInt(r.amount), fee: BigInt(r.fee),
   outExpiry: BigInt(r.out_expiry), status: r.status as ForwardStatus, reason: r.reason, at: r.at,
 });
 const toIssued = (r: IssuedRow): IssuedInvoice => ({
@@ -137,8 +139,8 @@ export class InvoiceLedger {
 
   /** A forward the upstream peer asked for; false if this hash is being forwarded, or offered to another peer. */
   offerForward(f: Omit<ForwardRecord, 'status' | 'reason' | 'inChannel'>): boolean {
-    const r = this.db.prepare(`INSERT INTO forwards VALUES (@hash, @payer, @payee, NULL, @outChannel, @amount, @fee, @outExpiry, 'offered', NULL, @at)
-      ON CONFLICT(hash) DO UPDATE SET payer = excluded.payer, payee = excluded.payee, out_channel = excluded.out_channel, amount = excluded.amount,
+    const r = this.db.prepare(`INSERT INTO forwards VALUES (@hash, @payer, @payee, @token, NULL, @outChannel, @amount, @fee, @outExpiry, 'offered', NULL, @at)
+      ON CONFLICT(hash) DO UPDATE SET payer = excluded.payer, payee = excluded.payee, token = excluded.token, out_channel = excluded.out_channel, amount = excluded.amount,
       fee = excluded.fee, out_expiry = excluded.out_expiry, status = 'offered', in_channel = NULL, reason = NULL, at = excluded.at
       WHERE forwards.status = 'failed' OR (forwards.status = 'offered' AND forwards.payer = excluded.payer)`)
       .run({ ...f, amount: f.amount.toString(), fee: f.fee.toString(), outExpiry: f.outExpiry.toString() });
@@ -157,6 +159,15 @@ export class InvoiceLedger {
   forward(hash: string): ForwardRecord | null {
     const r = this.db.prepare('SELECT * FROM forwards WHERE hash = ?').get(hash) as ForwardRow | undefined;
     return r === undefined ? null : toForward(r);
+  }
+
+  /** The newest forwards first, and the fees the settled ones earned, by token ('stx' or the contract). */
+  forwards(limit: number): { recent: ForwardRecord[]; settled: number; fees: Record<string, bigint> } {
+    const recent = (this.db.prepare('SELECT * FROM forwards ORDER BY at DESC LIMIT ?').all(limit) as ForwardRow[]).map(toForward);
+    const rows = this.db.prepare("SELECT token, fee FROM forwards WHERE status = 'settled'").all() as { token: string | null; fee: string }[];
+    const fees: Record<string, bigint> = {};
+    for (const r of rows) fees[r.token ?? 'stx'] = (fees[r.token ?? 'stx'] ?? 0n) + BigInt(r.fee);
+    return { recent, settled: rows.length, fees };
   }
 
   forwarding(): ForwardRecord[] {

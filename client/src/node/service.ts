@@ -57,6 +57,7 @@ export class BitStreamNode {
     readonly net: PeerNetwork,
     readonly manager: ChannelManager,
     readonly invoices: InvoiceDesk,
+    readonly forwarder: Forwarder,
     private readonly ledger: InvoiceLedger,
     readonly towers: TowerUploads,
     readonly loop: ChainLoop,
@@ -124,7 +125,7 @@ export class BitStreamNode {
       chainReads: () => loop.reads,
     });
     const token = apiToken(config);
-    node = new BitStreamNode(config, principal, publicKey, store, meta, net, manager, invoices, ledger, uploads, loop, events, metrics, log, token);
+    node = new BitStreamNode(config, principal, publicKey, store, meta, net, manager, invoices, forwarder, ledger, uploads, loop, events, metrics, log, token);
     try {
       await manager.restore();
       invoices.resume();
