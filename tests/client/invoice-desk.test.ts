@@ -75,22 +75,36 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function desk(key: Uint8Array, helds: { meta: ChannelMeta; channel: Channel }[], clock = { now: NOW }) {
+/** a peer's answer to a node request (forward-policy, forward), by kind */
+type Answers = Record<string, (body: unknown) => unknown>;
+
+function desk(key: Uint8Array, helds: { meta: ChannelMeta; channel: Channel }[], clock = { now: NOW }, o: { answers?: Answers; peerUrl?: string | null } = {}) {
   const e = new NodeEvents();
   e.on((x) => events.push(x));
   const manager = {
     all: () => helds, find: (id: string) => helds.find((h) => h.meta.id === id) ?? null, entry: (id: string) => helds.find((h) => h.meta.id === id)!,
     heights: { burn: 50n, tenure: TENURE }, peerConnected: () => true,
+    sessionOf: (peer: string) => ({
+      publicKey: HUB_KEY_PUB, principal: peer,
+      request: async (kind: string, body: unknown) => {
+        const a = o.answers?.[kind];
+        if (a === undefined) throw new Error(`${kind}: no answer`);
+        return a(body);
+      },
+    }),
   } as unknown as ChannelManager;
   const publicKey = nobleBackend.publicKeyOf(key);
   return new InvoiceDesk({
     ledger, manager, self: { principal: principalOf(publicKey, CHAIN_ID_TESTNET), publicKey, sign: (h) => nobleBackend.sign(h, key) },
-    recover: (h, s) => nobleBackend.recover(h, s), chainId: CHAIN_ID_TESTNET, peerUrl: () => 'ws://127.0.0.1:1', events: e,
+    recover: (h, s) => nobleBackend.recover(h, s), chainId: CHAIN_ID_TESTNET, peerUrl: () => (o.peerUrl === undefined ? 'ws://127.0.0.1:1' : o.peerUrl), events: e,
     log: pino({ level: 'silent' }), now: () => clock.now,
   });
 }
 
 const flush = () => new Promise((r) => setTimeout(r, 10));
+const HUB_KEY = sha256(new TextEncoder().encode('invoice-desk-hub'));
+const HUB_KEY_PUB = nobleBackend.publicKeyOf(HUB_KEY);
+const HUB = principalOf(HUB_KEY_PUB, CHAIN_ID_TESTNET);
 
 describe('the payee settles incoming HTLCs', () => {
   const payer = principalOf(nobleBackend.publicKeyOf(KEY_A), CHAIN_ID_TESTNET);
@@ -214,5 +228,35 @@ describe('the payer', () => {
     const other = await desk(payeeKey, []).issue({ amount: 1n, token: null });
     expect(() => d.quote(other.text)).toThrow(expect.objectContaining({ code: 'NODE_NO_ROUTE' }) as Error);
     expect(ledger.outgoing(toHex(other.paymentHash))).toBeNull();
+  });
+});
+
+describe('through a hub', () => {
+  const policy = { url: 'ws://hub:1', feeBase: '2', feePpm: 10_000, expiryDelta: 6 };
+
+  it('the payee names a forwarding peer that holds the amount towards it; one that does not forward is left out', async () => {
+    const fromHub = fakeHeld('h1', 'b', null, HUB);
+    (fromHub.held.channel as unknown as { balances: object }).balances = { own: 0n, other: 5_000n };
+    const d = desk(KEY_B, [fromHub.held], { now: NOW }, { answers: { 'forward-policy': () => policy } });
+    const inv = await d.issue({ amount: 1_000n, token: null });
+    expect(inv.hints).toEqual([{ hubKey: HUB_KEY_PUB, hubUrl: 'ws://hub:1', feeBase: 2n, feePpm: 10_000, expiryDelta: 6 }]);
+    const none = desk(KEY_B, [fromHub.held], { now: NOW }, { answers: {} });
+    expect((await none.issue({ amount: 1_000n, token: null })).hints).toEqual([]);
+    // and a node that takes no peers issues nothing: nobody could pay it
+    await expect(desk(KEY_B, [], { now: NOW }, { peerUrl: null }).issue({ amount: 1n, token: null })).rejects.toMatchObject({ code: 'NODE_CHANNEL_STATE' });
+  });
+
+  it('the payer refuses a hub that asks more than its hint, or answers nonsense; nothing is offered, the payment can be tried again', async () => {
+    const fromHub = fakeHeld('h1', 'b', null, HUB);
+    (fromHub.held.channel as unknown as { balances: object }).balances = { own: 0n, other: 5_000n };
+    const inv = await desk(KEY_B, [fromHub.held], { now: NOW }, { answers: { 'forward-policy': () => policy } }).issue({ amount: 1_000n, token: null });
+    const toHub = fakeHeld('a1', 'a', null, HUB);
+    for (const answer of [() => ({ fee: '13', outExpiry: '1' }), () => ({ nonsense: true })]) {
+      const d = desk(KEY_A, [toHub.held], { now: NOW }, { answers: { forward: answer } });
+      expect(d.quote(inv.text)).toMatchObject({ fee: 12n, total: 1_012n, route: { hub: { principal: HUB } } });
+      await expect(d.pay(inv.text, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'PAYMENT_FAILED' });
+      expect(toHub.f.added).toEqual([]);
+      expect(ledger.outgoing(toHex(inv.paymentHash))!.status).toBe('failed');
+    }
   });
 });

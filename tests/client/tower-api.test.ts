@@ -117,6 +117,21 @@ describe('uploads', () => {
   });
 });
 
+describe('a chain it cannot read', () => {
+  it('answers TOWER_CHAIN (502) and keeps nothing: the client tries again', async () => {
+    const ch = open();
+    const auth = new RequestAuth({ chainId: SIMNET_CHAIN_ID, recover: (h, s) => nobleBackend.recover(h, s), now: () => NOW });
+    const down = { ...ctx, caller: { call: async () => { throw new Error('connect ECONNREFUSED'); } } } as unknown as typeof ctx;
+    const app = createTowerApi({ store, ctx: down, auth, limits: { channelsPerClient: 10 } });
+    const text = JSON.stringify(upload(sign(ch, state(ch, { nonce: 2n, balanceA: 600n, balanceB: 400n }))));
+    const header = await authorization({ method: 'POST', path: '/v1/states', body: new TextEncoder().encode(text), publicKey: nobleBackend.publicKeyOf(keys[alice]!), seconds: NOW, sign: (h) => nobleBackend.sign(h, keys[alice]!) });
+    const res = await app.request('/v1/states', { method: 'POST', headers: { authorization: header, 'content-type': 'application/json' }, body: text });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('TOWER_CHAIN');
+    expect(store.channelIds()).toEqual([]);
+  });
+});
+
 describe('request signatures', () => {
   it('refuses unsigned, wrongly signed, stale, future and replayed requests; the same request sent anew is not a replay', async () => {
     const ch = open();

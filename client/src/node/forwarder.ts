@@ -137,8 +137,7 @@ export class Forwarder implements ChannelHooks {
   }
 
   onState(channelId: string, signed: SignedState): void {
-    for (const f of this.o.ledger.forwarding()) {
-      if (f.outChannel !== channelId) continue;
+    for (const f of this.o.ledger.forwardingOut(channelId)) {
       const out = this.o.manager.find(channelId);
       if (out === null) continue;
       const ours = out.meta.role === 'a';

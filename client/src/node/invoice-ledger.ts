@@ -88,9 +88,40 @@ const toOutgoing = (r: OutgoingRow): OutgoingPayment => ({
 
 export class InvoiceLedger {
   private readonly db: Database.Database;
+  /**
+   * Payments in flight and forwards under way, by channel, kept beside the tables: every
+   * channel state asks for its own, so that must not be a query (this process is the
+   * tables' only writer, so the copy never goes stale).
+   */
+  private readonly flying = new Map<string, Map<string, OutgoingPayment>>();
+  private readonly forwardingBy = new Map<string, Map<string, ForwardRecord>>();
 
   constructor(path: string) {
     this.db = openDurable(path, SCHEMA);
+    for (const p of this.inFlight()) this.index(this.flying, p.channelId, p.hash, p);
+    for (const f of this.forwarding()) this.index(this.forwardingBy, f.outChannel, f.hash, f);
+  }
+
+  /** Payments of ours in flight on `channelId`. */
+  inFlightOn(channelId: string): readonly OutgoingPayment[] {
+    const m = this.flying.get(channelId);
+    return m === undefined ? [] : [...m.values()];
+  }
+
+  /** Forwards under way whose downstream HTLC is on `channelId`. */
+  forwardingOut(channelId: string): readonly ForwardRecord[] {
+    const m = this.forwardingBy.get(channelId);
+    return m === undefined ? [] : [...m.values()];
+  }
+
+  private index<T>(by: Map<string, Map<string, T>>, channelId: string, hash: string, v: T | null): void {
+    for (const [k, m] of by) {
+      if (m.delete(hash) && m.size === 0) by.delete(k);
+    }
+    if (v === null) return;
+    const m = by.get(channelId) ?? new Map<string, T>();
+    m.set(hash, v);
+    by.set(channelId, m);
   }
 
   issue(i: Omit<IssuedInvoice, 'status' | 'channelId' | 'paidAt'>): void {
@@ -120,12 +151,14 @@ export class InvoiceLedger {
     const r = this.db.prepare(`INSERT INTO outgoing VALUES (@hash, @text, @payee, @amount, @fee, @channelId, 'in-flight', NULL, NULL, @at)
       ON CONFLICT(hash) DO UPDATE SET channel_id = excluded.channel_id, fee = excluded.fee, status = 'in-flight', reason = NULL, at = excluded.at
       WHERE outgoing.status = 'failed'`).run({ ...p, amount: p.amount.toString(), fee: p.fee.toString() });
+    if (r.changes === 1) this.index(this.flying, p.channelId, p.hash, this.outgoing(p.hash));
     return r.changes === 1;
   }
 
   settleOutgoing(hash: string, outcome: { status: 'paid'; secret: string } | { status: 'failed'; reason: string }): void {
     this.db.prepare("UPDATE outgoing SET status = ?, secret = ?, reason = ? WHERE hash = ? AND status = 'in-flight'")
       .run(outcome.status, outcome.status === 'paid' ? outcome.secret : null, outcome.status === 'failed' ? outcome.reason : null, hash);
+    this.index(this.flying, '', hash, null);
   }
 
   outgoing(hash: string): OutgoingPayment | null {
@@ -150,10 +183,13 @@ export class InvoiceLedger {
   /** The upstream HTLC arrived on `inChannel`: the forward is under way (written before the downstream HTLC is offered). */
   startForward(hash: string, inChannel: string, outExpiry: bigint): void {
     this.db.prepare("UPDATE forwards SET status = 'forwarding', in_channel = ?, out_expiry = ? WHERE hash = ?").run(inChannel, outExpiry.toString(), hash);
+    const f = this.forward(hash);
+    if (f !== null) this.index(this.forwardingBy, f.outChannel, hash, f);
   }
 
   endForward(hash: string, status: 'settled' | 'failed', reason: string | null = null): void {
     this.db.prepare("UPDATE forwards SET status = ?, reason = ? WHERE hash = ? AND status IN ('offered', 'forwarding')").run(status, reason, hash);
+    this.index(this.forwardingBy, '', hash, null);
   }
 
   forward(hash: string): ForwardRecord | null {

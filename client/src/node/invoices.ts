@@ -187,8 +187,7 @@ export class InvoiceDesk {
     // paid if we know the secret, failed if not. One whose HTLC has not stood yet is not
     // judged: its proposal may still be signed (after a restart too), so failing it
     // would let it be paid twice.
-    for (const p of this.o.ledger.inFlight()) {
-      if (p.channelId !== channelId) continue;
+    for (const p of this.o.ledger.inFlightOn(channelId)) {
       if (signed.state.htlcs.some((x) => x.offeredByA !== theirs && toHex(x.hash) === p.hash)) {
         this.standing.add(p.hash);
         continue;
