@@ -57,6 +57,9 @@ export interface IssueRequest {
   readonly finalExpiryDelta?: number;
 }
 
+/** peers asked for their forwarding policy when an invoice is issued, at most */
+const HINT_CANDIDATES = 8;
+
 export const INVOICE_DEFAULTS = { expirySeconds: 3600, finalExpiryDelta: 12, payTimeoutMs: 60_000 } as const;
 
 type Held = { readonly meta: ChannelMeta; readonly channel: Channel };
@@ -245,8 +248,12 @@ export class InvoiceDesk {
 
   /** Hints for an invoice of `amount`: connected peers that forward and hold enough towards us. */
   private async hints(amount: bigint, token: string | null): Promise<RouteHint[]> {
+    // the peers that can pay us the most first, and few of them: a hub issuing an invoice
+    // must not ask every user it has a channel with
     const peers = new Set(this.o.manager.all()
       .filter((h) => h.meta.phase === 'open' && h.meta.token === token && h.channel.balances.other >= amount && this.o.manager.peerConnected(h.meta.peer))
+      .sort((a, b) => (a.channel.balances.other > b.channel.balances.other ? -1 : a.channel.balances.other < b.channel.balances.other ? 1 : 0))
+      .slice(0, HINT_CANDIDATES)
       .map((h) => h.meta.peer));
     const out: RouteHint[] = [];
     for (const peer of peers) {
