@@ -4,3 +4,4 @@
 // here decides what to send.
 export { StacksApi, type Heights, type TxView } from './api.js';
 export { Broadcaster, type AnyCall, type BroadcasterOptions, type Submission } from './broadcaster.js';
+export { connectChain } from './connect.js';

@@ -3,6 +3,7 @@
 // signature and requires it to be the payee key the body names. So changing any byte —
 // amount, hash, payee, hints — makes the invoice refused, and only the holder of the
 // payee key can make one that pays it.
+import { concatBytes } from '@noble/hashes/utils.js';
 import { sha256 } from '../crypto/sha256.js';
 import { equalBytes } from '../crypto/signature.js';
 import { principalOf } from '../peer/handshake.js';
@@ -23,10 +24,7 @@ export interface Invoice extends InvoiceFields {
 
 /** What the payee signs for a body. */
 export function invoiceDigest(body: Uint8Array): Uint8Array {
-  const m = new Uint8Array(DOMAIN_TAG.length + body.length);
-  m.set(DOMAIN_TAG);
-  m.set(body, DOMAIN_TAG.length);
-  return sha256(m);
+  return sha256(concatBytes(DOMAIN_TAG, body));
 }
 
 const complete = (f: InvoiceFields, signature: Uint8Array, text: string): Invoice => ({

@@ -6,6 +6,7 @@
 // chain. Both nonces are in what is signed, so a recorded auth frame is worthless on any
 // other connection, and the role byte stops a side's own signature being reflected back.
 import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '@noble/hashes/utils.js';
 import { getAddressFromPublicKey } from '@stacks/transactions';
 import { CHAIN_ID_MAINNET } from '../config/networks.js';
 import { equalBytes } from '../crypto/signature.js';
@@ -57,14 +58,7 @@ function part(h: HelloFrame): Uint8Array[] {
 export function handshakeDigest(chainId: number, dialler: HelloFrame, acceptor: HelloFrame, signerIsDialler: boolean): Uint8Array {
   const chain = new Uint8Array(4);
   new DataView(chain.buffer).setUint32(0, chainId);
-  const pieces = [TAG, chain, ...part(dialler), ...part(acceptor), Uint8Array.of(signerIsDialler ? 0 : 1)];
-  const all = new Uint8Array(pieces.reduce((n, x) => n + x.length, 0));
-  let at = 0;
-  for (const x of pieces) {
-    all.set(x, at);
-    at += x.length;
-  }
-  return sha256(all);
+  return sha256(concatBytes(TAG, chain, ...part(dialler), ...part(acceptor), Uint8Array.of(signerIsDialler ? 0 : 1)));
 }
 
 export class Handshake {

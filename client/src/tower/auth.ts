@@ -6,6 +6,7 @@
 // a time within the window and a signature it has not seen, and names the client by
 // the key's principal on its chain. No accounts, no passwords: a participant of a channel
 // proves it is one with the key the channel knows.
+import { concatBytes } from '@noble/hashes/utils.js';
 import { sha256 } from '../crypto/sha256.js';
 import { equalBytes } from '../crypto/signature.js';
 import { principalOf } from '../peer/handshake.js';
@@ -24,14 +25,7 @@ export function requestDigest(method: string, path: string, seconds: number, non
   const p = enc.encode(path);
   const ts = new Uint8Array(8);
   new DataView(ts.buffer).setBigUint64(0, BigInt(seconds));
-  const parts = [TAG, m, Uint8Array.of(0), p, Uint8Array.of(0), ts, nonce, sha256(body)];
-  const all = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
-  let at = 0;
-  for (const x of parts) {
-    all.set(x, at);
-    at += x.length;
-  }
-  return sha256(all);
+  return sha256(concatBytes(TAG, m, Uint8Array.of(0), p, Uint8Array.of(0), ts, nonce, sha256(body)));
 }
 
 /** The Authorization header value for a request, signed with `sign` by the key `publicKey`. */

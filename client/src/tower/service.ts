@@ -10,12 +10,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { createNetwork } from '@stacks/network';
 import { pino, type Logger } from 'pino';
-import { httpReadOnlyCaller } from '../chain/read-only-caller.js';
-import type { ChainContext } from '../chain/readers.js';
-import { StacksApi } from '../chainclient/api.js';
-import { Broadcaster } from '../chainclient/broadcaster.js';
+import { connectChain } from '../chainclient/connect.js';
 import { selectBackend } from '../crypto/select.js';
 import { ChainLoop } from '../node/chain-loop.js';
 import { NodeEvents } from '../node/events.js';
@@ -55,10 +51,7 @@ export class TowerService {
     const owner = StoreOwnership.claim(path);
     const store = new TowerStore(path);
     const meta = new NodeMeta(join(config.dataDir, 'tower-meta.db'));
-    const network = createNetwork({ network: config.chain.network === 'mainnet' ? 'mainnet' : config.chain.network === 'testnet' ? 'testnet' : 'devnet', client: { baseUrl: config.chain.apiUrl } });
-    const api = new StacksApi(config.chain.apiUrl, network, config.chain.limits.httpTimeoutMs);
-    const ctx: ChainContext = { caller: httpReadOnlyCaller({ network }), contract: config.chain.contract, registry: config.registry };
-    const broadcaster = new Broadcaster({ api, address: principal, senderKey: `${toHex(privateKey)}01`, maxFee: config.chain.limits.maxFee, pollMs: config.chain.limits.pollMs });
+    const { api, ctx, broadcaster } = connectChain(config, { principal, privateKey });
     const loop = new ChainLoop({
       api, ctx, broadcaster, txs: meta, events: new NodeEvents(), pollMs: config.chain.limits.pollMs, log,
       channels: { ids: () => store.channelIds().map(toHex) }, states: store,
