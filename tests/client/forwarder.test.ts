@@ -39,7 +39,7 @@ const HASH = sha256(SECRET);
 
 interface Fake { added: { amount: bigint; expiry: bigint }[]; fulfilled: Uint8Array[]; failed: string[]; secrets: Map<string, Uint8Array>; htlcs: SignedState['state']['htlcs'] }
 
-function held(id: string, role: 'a' | 'b', peer: string, own = 1_000_000n) {
+function held(id: string, role: 'a' | 'b', peer: string, own = 1_000_000n, token: string | null = null) {
   const f: Fake = { added: [], fulfilled: [], failed: [], secrets: new Map(), htlcs: [] };
   const channel = {
     addHtlc: async (h: { amount: bigint; expiry: bigint }) => {
@@ -61,7 +61,7 @@ function held(id: string, role: 'a' | 'b', peer: string, own = 1_000_000n) {
     },
     busy: false,
   } as unknown as Channel;
-  const meta = { id, peer, peerKey: '', role, token: null, window: WINDOW, opening: 1_000_000n, phase: 'open', createdTxid: '', createdAt: 0 } as ChannelMeta;
+  const meta = { id, peer, peerKey: '', role, token, window: WINDOW, opening: 1_000_000n, phase: 'open', createdTxid: '', createdAt: 0 } as ChannelMeta;
   return { h: { meta, channel }, f };
 }
 
@@ -85,15 +85,19 @@ function hub(helds: { meta: ChannelMeta; channel: Channel }[], enabled = true) {
   } as unknown as ChannelManager;
   const invoices = { read: (t: string) => readInvoice(t, (h, s) => nobleBackend.recover(h, s), { chainId: CHAIN_ID_TESTNET }) } as unknown as InvoiceDesk;
   const fwd = new Forwarder({
-    ledger, manager, invoices, policy: { enabled, feeBase: 2n, feePpm: 10_000, expiryDelta: DELTA }, self: HUB, peerUrl: () => 'ws://hub:1',
+    ledger, manager, invoices, policy: { enabled, feeBase: 2n, feePpm: 10_000, expiryDelta: DELTA, rates: [RATE] }, self: HUB, peerUrl: () => 'ws://hub:1',
     events: new NodeEvents(), log: pino({ level: 'silent' }),
   });
   const ask = (kind: string, body: unknown, from = PAYER) => served.get(kind)!(body, { principal: from } as PeerSession);
   return { fwd, ask };
 }
 
-const invoiceOf = (amount: bigint, payee = 2): Promise<Invoice> => createInvoice({
-  chainId: CHAIN_ID_TESTNET, paymentHash: HASH, amount, token: null, createdAt: Math.floor(Date.now() / 1000), expirySeconds: 3600,
+const SBTC = 'ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.sbtc-token';
+/** the hub takes 3,000 µSTX for every 2 sats it pays out (and makes no other swap) */
+const RATE = { inToken: null, outToken: SBTC, inUnits: 3_000n, outUnits: 2n };
+
+const invoiceOf = (amount: bigint, payee = 2, token: string | null = null): Promise<Invoice> => createInvoice({
+  chainId: CHAIN_ID_TESTNET, paymentHash: HASH, amount, token, createdAt: Math.floor(Date.now() / 1000), expirySeconds: 3600,
   payeeKey: nobleBackend.publicKeyOf(key(payee)), payeeUrl: 'ws://payee:1', memo: '', finalExpiryDelta: 6, hints: [],
 }, (h) => nobleBackend.sign(h, key(payee)));
 
@@ -115,7 +119,7 @@ describe('quoting a forward', () => {
     const inv = await invoiceOf(1_000n);
     expect(() => ask('forward', { invoice: inv.text })).toThrow(expect.objectContaining({ code: 'NODE_BAD_REQUEST' }) as Error);
     expect(() => ask('forward', { invoice: inv.text, expiry: String(LOW - 1n) })).toThrow(expect.objectContaining({ code: 'NODE_NO_ROUTE' }) as Error);
-    expect(ask('forward', { invoice: inv.text, expiry: String(LOW) })).toEqual({ fee: '12', outExpiry: String(LOW - BigInt(DELTA)) });
+    expect(ask('forward', { invoice: inv.text, expiry: String(LOW) })).toEqual({ fee: '12', outExpiry: String(LOW - BigInt(DELTA)), inAmount: '1012' });
     expect(ledger.forward(toHex(HASH))).toMatchObject({ status: 'offered', payer: PAYER, amount: 1_000n, fee: 12n });
     // the same payer may ask again; another peer may not take the offer over
     expect(ask('forward', { invoice: inv.text, expiry: String(LOW) })).toMatchObject({ fee: '12' });
@@ -185,5 +189,42 @@ describe('forwarding the HTLC', () => {
     await flush();
     expect(a.up.f.failed).toEqual([toHex(HASH)]);
     expect(a.up.f.fulfilled).toEqual([]);
+  });
+});
+
+describe('swaps: a forward with another token coming in (PROTOCOL §5)', () => {
+  it('quotes its rate to a peer it holds the amount towards, rounded up; refuses a pair it has no rate for, and a short channel', () => {
+    const out = held('out', 'a', PAYER, 1_000_000n, SBTC);
+    const { ask } = hub([out.h]);
+    expect(ask('swap-quote', { inToken: null, outToken: SBTC, outAmount: '1001' })).toEqual({ inAmount: '1501500', inUnits: '3000', outUnits: '2', expiryDelta: DELTA });
+    expect(ask('swap-quote', { inToken: null, outToken: SBTC, outAmount: '1' })).toMatchObject({ inAmount: '1500' });
+    expect(() => ask('swap-quote', { inToken: SBTC, outToken: null, outAmount: '1000' })).toThrow(expect.objectContaining({ code: 'NODE_NO_ROUTE' }) as Error);
+    expect(() => ask('swap-quote', { inToken: null, outToken: SBTC, outAmount: '1000001' })).toThrow(expect.objectContaining({ code: 'NODE_NO_ROUTE' }) as Error);
+    expect(() => ask('swap-quote', { inToken: null, outToken: SBTC, outAmount: '0' })).toThrow(expect.objectContaining({ code: 'NODE_BAD_REQUEST' }) as Error);
+    expect(() => ask('swap-quote', { inToken: 'nonsense', outToken: SBTC, outAmount: '5' })).toThrow(expect.objectContaining({ code: 'NODE_BAD_REQUEST' }) as Error);
+    expect(() => hub([out.h], false).ask('swap-quote', { inToken: null, outToken: SBTC, outAmount: '5' })).toThrow(expect.objectContaining({ code: 'NODE_OPEN_REFUSED' }) as Error);
+  });
+
+  it('a forward asked in STX for an sBTC invoice costs the rate\'s price, no fee; only an STX HTLC carrying the price is forwarded', async () => {
+    const inv = await invoiceOf(1_000n, 1, SBTC);
+    for (const [token, amount, forwarded] of [[SBTC, 2_000_000n, false], [null, 1_499_999n, false], [null, 1_500_000n, true]] as const) {
+      const up = held('up', 'b', PAYER, 1_000_000n, token);
+      const out = held('out', 'a', PAYER, 1_000_000n, SBTC);
+      const { fwd, ask } = hub([up.h, out.h]);
+      expect(ask('forward', { invoice: inv.text, expiry: String(LOW + 4n), inToken: null })).toEqual({ fee: '0', outExpiry: String(LOW + 4n - BigInt(DELTA)), inAmount: '1500000' });
+      expect(ledger.forward(toHex(HASH))).toMatchObject({ token: SBTC, inToken: null, amount: 1_000n, inAmount: 1_500_000n, fee: 0n });
+      expect(fwd.take(up.h, upHtlc(amount, LOW + 4n))).toBe(true);
+      await flush();
+      expect(out.f.added).toEqual(forwarded ? [{ amount: 1_000n, expiry: LOW + 4n - BigInt(DELTA) }] : []);
+      expect(up.f.failed).toEqual(forwarded ? [] : [toHex(HASH)]);
+      ledger.endForward(toHex(HASH), 'failed', 'next case');
+    }
+  });
+
+  it('refuses a swap it has no rate for, and a same-token forward still pays base + rate', async () => {
+    const { ask } = hub([held('out', 'a', PAYER, 1_000_000n, null).h]);
+    const stxInvoice = await invoiceOf(1_000n, 1, null);
+    expect(() => ask('forward', { invoice: stxInvoice.text, expiry: String(LOW), inToken: SBTC })).toThrow(expect.objectContaining({ code: 'NODE_NO_ROUTE' }) as Error);
+    expect(ask('forward', { invoice: stxInvoice.text, expiry: String(LOW), inToken: null })).toMatchObject({ fee: '12', inAmount: '1012' });
   });
 });

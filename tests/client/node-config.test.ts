@@ -59,7 +59,7 @@ describe('node configuration', () => {
     expect(c.peer).toEqual({ host: NODE_DEFAULTS.peerHost, port: NODE_DEFAULTS.peerPort, publicUrl: null, rate: { perSecond: 5000, burst: 20_000 } });
     expect(c.api).toEqual({ host: NODE_DEFAULTS.apiHost, port: NODE_DEFAULTS.apiPort, token: null });
     expect(c.confirmations).toBe(1);
-    expect(c.forward).toEqual({ enabled: true, feeBase: 0n, feePpm: 1000, expiryDelta: 12 });
+    expect(c.forward).toEqual({ enabled: true, feeBase: 0n, feePpm: 1000, expiryDelta: 12, rates: [] });
     expect(c.invoiceMargin).toBe(3);
     expect(c.towers).toEqual([]);
     expect(loadNodeConfig({ ...base, BITSTREAM_TOWERS: 'http://127.0.0.1:9738, https://tower.example' }).towers).toEqual(['http://127.0.0.1:9738', 'https://tower.example']);
@@ -69,7 +69,13 @@ describe('node configuration', () => {
     expect(loadTowerConfig({ ...base, BITSTREAM_TOWER_PORT: '0', BITSTREAM_TOWER_CHANNELS_PER_CLIENT: '5' })).toMatchObject({ api: { port: 0 }, channelsPerClient: 5 });
     expect(loadNodeConfig({ ...base, BITSTREAM_INVOICE_MARGIN: '10' }).invoiceMargin).toBe(10);
     expect(loadNodeConfig({ ...base, BITSTREAM_FORWARD: '0', BITSTREAM_FEE_BASE: '5', BITSTREAM_FEE_PPM: '250', BITSTREAM_FORWARD_DELTA: '20' }).forward)
-      .toEqual({ enabled: false, feeBase: 5n, feePpm: 250, expiryDelta: 20 });
+      .toEqual({ enabled: false, feeBase: 5n, feePpm: 250, expiryDelta: 20, rates: [] });
+    // swap rates: stx and sbtc by name, any SIP-010 contract by principal
+    expect(loadNodeConfig({ ...base, BITSTREAM_SWAP_RATES: 'stx/sbtc=3000:1, sbtc/stx=1:3100,ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.test-token/stx=7:2' }).forward.rates).toEqual([
+      { inToken: null, outToken: c.chain.sbtc, inUnits: 3000n, outUnits: 1n },
+      { inToken: c.chain.sbtc, outToken: null, inUnits: 1n, outUnits: 3100n },
+      { inToken: 'ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.test-token', outToken: null, inUnits: 7n, outUnits: 2n },
+    ]);
     expect(c.registry).toBe('ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.secret-registry');
     expect(c.key).toEqual({ kind: 'env', hex: KEY });
   });
@@ -99,6 +105,9 @@ describe('node configuration', () => {
     expect(() => loadNodeConfig({ ...base, BITSTREAM_TOWERS: 'ws://tower' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_TOWERS' }));
     expect(() => loadTowerConfig({ ...base, BITSTREAM_TOWER_PORT: 'x' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_TOWER_PORT' }));
     expect(() => loadTowerConfig({ ...base, BITSTREAM_TOWER_CHANNELS_PER_CLIENT: '0' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_TOWER_CHANNELS_PER_CLIENT' }));
+    for (const bad of ['stx/sbtc=0:1', 'stx/sbtc=3000', 'stx/stx=1:1', 'stx/sbtc=1:1,stx/sbtc=2:1', 'stx/nonsense=1:1', 'stx-sbtc=1:1']) {
+      expect(() => loadNodeConfig({ ...base, BITSTREAM_SWAP_RATES: bad }), bad).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_SWAP_RATES' }));
+    }
     expect(() => loadNodeConfig({ ...base, BITSTREAM_FORWARD: 'yes' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_FORWARD' }));
     expect(() => loadNodeConfig({ ...base, BITSTREAM_FEE_PPM: '1000001' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_FEE_PPM' }));
     expect(() => loadNodeConfig({ ...base, BITSTREAM_PEER_PUBLIC_URL: 'https://x' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable: 'BITSTREAM_PEER_PUBLIC_URL' }));

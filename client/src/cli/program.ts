@@ -221,6 +221,19 @@ export function buildProgram(io: CliIo): Command {
     const v = await client().call<Record<string, unknown>>('GET', `/v1/invoices/${encodeURIComponent(hash)}`);
     print(v, () => fields(v));
   });
+  program.command('swap <peer> <sell> <buy> <amount>')
+    .description('give <sell> for <amount> of <buy> (stx, sbtc or a SIP-010 contract) with <peer>, over one channel in each, locked by one hash')
+    .option('--quote', 'only show the peer\'s price; lock nothing')
+    .option('--max-sell <amount>', 'refuse if the peer asks more than this of <sell> (default: its quote)')
+    .option('--timeout <ms>', 'how long to wait for the peer to settle', (v) => Number(v))
+    .action(async (peer: string, sell: string, buy: string, amount: string, o: { quote?: boolean; maxSell?: string; timeout?: number }) => {
+      const terms = { peer, sell, buy, amount };
+      const q = await client().call<Record<string, unknown>>('POST', o.quote === true ? '/v1/swaps/quote' : '/v1/swaps', {
+        ...terms, ...(o.quote === true || o.maxSell === undefined ? {} : { maxSell: o.maxSell }), ...(o.quote === true || o.timeout === undefined ? {} : { timeoutMs: o.timeout }),
+      });
+      const what = `${amountText(q['price'])} ${sell} for ${amountText(q['amount'])} ${buy}`;
+      print(q, () => (o.quote === true ? `${peer} asks ${what}\n\n${fields({ sellChannel: q['sellChannel'], buyChannel: q['buyChannel'] })}` : `swapped ${what}; payment hash ${String(q['paymentHash'])}`));
+    });
   program.command('payment').description('payments').command('show <id>').description('a payment by id').action(async (id: string) => {
     const p = await client().call<Record<string, unknown>>('GET', `/v1/payments/${encodeURIComponent(id)}`);
     print(p, () => fields(p));

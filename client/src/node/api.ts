@@ -16,6 +16,7 @@ import type { BitStreamNode } from './service.js';
 import { MAX_INVOICE_CHARS, MAX_EXPIRY_DELTA, MAX_EXPIRY_SECONDS, MAX_MEMO_BYTES, MIN_EXPIRY_SECONDS } from '../invoice/invoice.js';
 import type { Invoice } from '../invoice/sign.js';
 import type { IssuedInvoice, OutgoingPayment } from './invoice-ledger.js';
+import type { SwapQuote } from './swaps.js';
 
 const Amount = z.string().regex(/^[1-9][0-9]{0,38}$/, 'a positive integer in the token\'s smallest unit, as a string').openapi({ example: '1000' });
 const ChannelId = z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'a 32-byte channel id in hex');
@@ -48,6 +49,20 @@ const OutgoingView = z.object({
   direction: z.literal('outgoing'), paymentHash: z.string(), invoice: z.string(), payee: z.string(), amount: z.string(), fee: z.string(), channelId: z.string(),
   status: z.string(), secret: z.string().nullable().openapi({ description: 'the payee\'s secret: proof of payment' }), reason: z.string().nullable(),
 }).openapi('InvoicePayment');
+
+const SwapBody = z.strictObject({
+  peer: Principal.openapi({ description: 'the peer that makes the swap: this node has a channel with it in each token' }),
+  sell: TokenName.openapi({ description: 'what this node gives' }), buy: TokenName.openapi({ description: 'what it gets' }),
+  amount: Amount.openapi({ description: 'how much of `buy`' }),
+});
+const SwapQuoteView = z.object({
+  peer: z.string(), sell: z.string().nullable(), buy: z.string().nullable(), amount: z.string(), price: z.string().openapi({ description: 'what the peer asks, in `sell`' }),
+  rate: z.object({ inUnits: z.string(), outUnits: z.string() }).openapi({ description: 'the peer takes inUnits of sell for every outUnits of buy' }),
+  sellChannel: z.string(), buyChannel: z.string(), expiryDelta: z.number(),
+}).openapi('SwapQuote');
+const SwapView = SwapQuoteView.extend({
+  paymentHash: z.string(), status: z.string(), bought: z.boolean(), secret: z.string().nullable(),
+}).openapi('Swap');
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = { 400: json(ErrorBody, 'bad request'), 401: json(ErrorBody, 'no or wrong bearer token'), 404: json(ErrorBody, 'not found'), 409: json(ErrorBody, 'not possible now'), 502: json(ErrorBody, 'the chain refused or failed') };
@@ -88,6 +103,11 @@ const issuedView = (i: IssuedInvoice) => ({
 const outgoingView = (p: OutgoingPayment) => ({
   direction: 'outgoing' as const, paymentHash: p.hash, invoice: p.text, payee: p.payee, amount: p.amount.toString(), fee: p.fee.toString(), channelId: p.channelId,
   status: p.status, secret: p.secret, reason: p.reason,
+});
+
+const swapQuoteView = (q: SwapQuote) => ({
+  peer: q.peer, sell: q.sell, buy: q.buy, amount: q.amount.toString(), price: q.price.toString(), rate: { inUnits: q.rate.inUnits.toString(), outUnits: q.rate.outUnits.toString() },
+  sellChannel: q.sellChannel, buyChannel: q.buyChannel, expiryDelta: q.expiryDelta,
 });
 
 const tokenOf = (node: BitStreamNode, t: string): string | null => (t === 'stx' ? null : t === 'sbtc' ? node.config.chain.sbtc : t);
@@ -242,13 +262,48 @@ export function createApi(node: BitStreamNode, token: string): OpenAPIHono {
     },
   );
 
+  const swapOf = (b: z.infer<typeof SwapBody>) => ({ peer: b.peer, sell: tokenOf(node, b.sell), buy: tokenOf(node, b.buy), amount: BigInt(b.amount) });
+  app.openapi(
+    createRoute({ method: 'post', path: '/v1/swaps/quote', security, request: body(SwapBody), responses: { 200: json(SwapQuoteView, 'the peer\'s price; nothing is locked'), ...errors } }),
+    async (c) => c.json(swapQuoteView(await node.swaps.quote(swapOf(c.req.valid('json')))), 200),
+  );
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/swaps', security,
+      request: body(SwapBody.extend({
+        maxSell: Amount.optional().openapi({ description: 'refuse if the peer asks more than this (default: its quote)' }),
+        timeoutMs: z.number().int().min(100).max(600_000).optional(),
+      })),
+      responses: { 200: json(SwapView, 'swapped: both HTLCs settled'), 202: json(ErrorBody, 'our HTLC stands; the peer has not claimed it yet'), 422: json(ErrorBody, 'failed: nothing moved'), ...errors },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      const r = await node.swaps.execute({ ...swapOf(b), ...(b.maxSell === undefined ? {} : { maxSell: BigInt(b.maxSell) }), ...(b.timeoutMs === undefined ? {} : { timeoutMs: b.timeoutMs }) });
+      return c.json({ ...swapQuoteView(r), paymentHash: r.paymentHash, status: r.status, bought: r.bought, secret: r.secret }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/v1/swaps/{hash}', security, request: { params: z.object({ hash: Hash.openapi({ param: { name: 'hash', in: 'path' } }) }) },
+      responses: {
+        200: json(z.object({ paymentHash: z.string(), status: z.string(), bought: z.boolean(), amount: z.string(), reason: z.string().nullable() }).openapi('SwapStatus'), 'paid: both sides settled; failed: nothing moved'),
+        ...errors,
+      },
+    }),
+    (c) => {
+      const s = node.swaps.status(c.req.valid('param').hash.replace(/^0x/, '').toLowerCase());
+      if (s === null) throw new NodeError(NodeCode.UnknownInvoice, `no swap of this node has payment hash ${c.req.valid('param').hash}`);
+      return c.json({ ...s, amount: s.amount.toString() }, 200);
+    },
+  );
+
   app.openapi(
     createRoute({
       method: 'get', path: '/v1/forwards', security,
       responses: {
         200: json(z.object({
           settled: z.number(), fees: z.record(z.string(), z.string()).openapi({ description: 'earned by the settled forwards, by token (stx, or the contract), in its smallest unit' }),
-          recent: z.array(z.object({ paymentHash: z.string(), payer: z.string(), payee: z.string(), token: z.string().nullable(), inChannel: z.string().nullable(), outChannel: z.string(), amount: z.string(), fee: z.string(), status: z.string(), reason: z.string().nullable(), at: z.number() })),
+          recent: z.array(z.object({ paymentHash: z.string(), payer: z.string(), payee: z.string(), token: z.string().nullable(), inToken: z.string().nullable(), inAmount: z.string(), inChannel: z.string().nullable(), outChannel: z.string(), amount: z.string(), fee: z.string(), status: z.string(), reason: z.string().nullable(), at: z.number() })),
         }).openapi('Forwards'), 'what this node forwarded as a hub (the newest 100)'),
         401: errors[401],
       },
@@ -257,7 +312,7 @@ export function createApi(node: BitStreamNode, token: string): OpenAPIHono {
       const r = node.forwarder.report();
       return c.json({
         settled: r.settled, fees: Object.fromEntries(Object.entries(r.fees).map(([k, v]) => [k, v.toString()])),
-        recent: r.recent.map((f) => ({ paymentHash: f.hash, payer: f.payer, payee: f.payee, token: f.token, inChannel: f.inChannel, outChannel: f.outChannel, amount: f.amount.toString(), fee: f.fee.toString(), status: f.status, reason: f.reason, at: f.at })),
+        recent: r.recent.map((f) => ({ paymentHash: f.hash, payer: f.payer, payee: f.payee, token: f.token, inToken: f.inToken, inAmount: f.inAmount.toString(), inChannel: f.inChannel, outChannel: f.outChannel, amount: f.amount.toString(), fee: f.fee.toString(), status: f.status, reason: f.reason, at: f.at })),
       }, 200);
     },
   );

@@ -11,7 +11,7 @@ import { loadConfig, contractOf, type BitStreamConfig, type ContractPrincipal, t
 import { ConfigError } from '../config/errors.js';
 import { NETWORKS } from '../config/networks.js';
 import { NodeCode, NodeError } from './errors.js';
-import type { ForwardPolicy } from './forwarder.js';
+import type { ForwardPolicy, SwapRate } from './forwarder.js';
 
 /** Environment variables of the node (on top of config/load.ts's). */
 export const NODE_ENV = {
@@ -39,6 +39,7 @@ export const NODE_ENV = {
   forwardDelta: 'BITSTREAM_FORWARD_DELTA',
   invoiceMargin: 'BITSTREAM_INVOICE_MARGIN',
   towers: 'BITSTREAM_TOWERS',
+  swapRates: 'BITSTREAM_SWAP_RATES',
 } as const;
 
 export const NODE_DEFAULTS = {
@@ -82,6 +83,7 @@ const FileSchema = z.strictObject({
   forward: z.strictObject({
     enabled: z.boolean().optional(), feeBase: z.number().int().min(0).max(1e15).optional(), feePpm: z.number().int().min(0).max(1_000_000).optional(),
     expiryDelta: z.number().int().min(6).max(1_000).optional(),
+    rates: z.array(z.string()).max(32).optional(),
   }).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   towers: z.array(z.string().regex(TOWER_URL)).max(8).optional(),
@@ -144,6 +146,22 @@ function towers(env: Env): string[] | undefined {
   const urls = v.split(',').map((u) => u.trim()).filter((u) => u !== '');
   if (urls.length > 8 || urls.some((u) => !TOWER_URL.test(u))) throw new ConfigError('CONFIG_INVALID', NODE_ENV.towers, 'up to 8 comma-separated http(s) URLs', { value: v });
   return urls;
+}
+
+/** `in/out=inUnits:outUnits`, each token `stx`, `sbtc` or a contract principal: the hub takes inUnits of in for every outUnits of out it pays */
+const RATE = /^([A-Za-z0-9.-]{3,170})\/([A-Za-z0-9.-]{3,170})=([1-9][0-9]{0,17}):([1-9][0-9]{0,17})$/;
+
+function swapRates(raw: readonly string[], chain: BitStreamConfig, where: string): SwapRate[] {
+  const token = (t: string): string | null => (t.toLowerCase() === 'stx' ? null : t.toLowerCase() === 'sbtc' ? chain.sbtc : contractOf(chain.network, where, t));
+  const rates = raw.map((r) => {
+    const m = RATE.exec(r.trim());
+    if (m === null) throw new ConfigError('CONFIG_INVALID', where, 'comma-separated in/out=inUnits:outUnits (e.g. stx/sbtc=3000:1)', { value: r });
+    const rate = { inToken: token(m[1]!), outToken: token(m[2]!), inUnits: BigInt(m[3]!), outUnits: BigInt(m[4]!) };
+    if (rate.inToken === rate.outToken) throw new ConfigError('CONFIG_INVALID', where, 'a swap between two different tokens', { value: r });
+    return rate;
+  });
+  if (new Set(rates.map((r) => `${r.inToken}/${r.outToken}`)).size !== rates.length) throw new ConfigError('CONFIG_INVALID', where, 'one rate per token pair', { value: raw.join(',') });
+  return rates;
 }
 
 function flag(env: Env, name: string): boolean | undefined {
@@ -213,6 +231,8 @@ export function loadNodeConfig(env: Env = process.env): NodeConfig {
       feeBase: BigInt(int(env, NODE_ENV.feeBase, 0, 999_999_999) ?? file.forward?.feeBase ?? NODE_DEFAULTS.feeBase),
       feePpm: int(env, NODE_ENV.feePpm, 0, 1_000_000) ?? file.forward?.feePpm ?? NODE_DEFAULTS.feePpm,
       expiryDelta: int(env, NODE_ENV.forwardDelta, 6, 1_000) ?? file.forward?.expiryDelta ?? NODE_DEFAULTS.forwardDelta,
+      rates: blank(env[NODE_ENV.swapRates]) !== undefined ? swapRates(env[NODE_ENV.swapRates]!.split(','), chain, NODE_ENV.swapRates)
+        : swapRates(file.forward?.rates ?? [], chain, 'forward.rates'),
     },
     invoiceMargin: int(env, NODE_ENV.invoiceMargin, 1, 1_000) ?? NODE_DEFAULTS.invoiceMargin,
     towers: towers(env) ?? file.towers ?? [],

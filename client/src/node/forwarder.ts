@@ -13,6 +13,11 @@
 //      channel closes.
 // The hub never pays out before the payer's HTLC stands in a signed state, and never
 // refunds upstream while the downstream HTLC may still be paid.
+// Swaps (PROTOCOL §5) are the same forward with another token coming in than going out:
+// the payer names its token (`inToken`), the hub prices the invoice's amount at its rate
+// for that pair and asks that in the payer's token. A swap of one's own is paying an
+// invoice of one's own this way (swaps.ts): one hash locks both HTLCs, so the payer's
+// coins move only if the hub's do.
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Htlc } from '../codec/state.js';
@@ -34,6 +39,21 @@ export interface ForwardPolicy {
   readonly feePpm: number;
   /** tenures taken off the expiry of the HTLC forwarded (covers getting a reveal mined upstream) */
   readonly expiryDelta: number;
+  /** the swaps this hub makes, by token pair (none: it makes none) */
+  readonly rates: readonly SwapRate[];
+}
+
+/** A hub takes `inUnits` of `inToken` for every `outUnits` of `outToken` it pays out (null: STX). */
+export interface SwapRate {
+  readonly inToken: string | null;
+  readonly outToken: string | null;
+  readonly inUnits: bigint;
+  readonly outUnits: bigint;
+}
+
+/** What a swap paying `outAmount` costs at `rate`, rounded up (the hub never pays more than its rate). */
+export function swapPrice(outAmount: bigint, rate: SwapRate): bigint {
+  return (outAmount * rate.inUnits + rate.outUnits - 1n) / rate.outUnits;
 }
 
 /** the channel rules' safety delta (channel.ts rules()): an HTLC expiry must clear it */
@@ -45,8 +65,16 @@ export const PolicySchema = z.strictObject({
   feePpm: z.number().int().min(0).max(1_000_000),
   expiryDelta: z.number().int().min(1).max(1_000),
 });
-const ForwardRequestSchema = z.strictObject({ invoice: z.string().min(10).max(2_000), expiry: z.string().regex(/^[0-9]{1,20}$/) });
-export const ForwardReplySchema = z.strictObject({ fee: z.string().regex(/^[0-9]{1,39}$/), outExpiry: z.string().regex(/^[0-9]{1,20}$/) });
+const TokenSchema = z.string().regex(/^S[0-9A-Z]{27,40}\.[a-zA-Z][a-zA-Z0-9-]{0,39}$/).nullable();
+const uint = z.string().regex(/^[0-9]{1,39}$/);
+const ForwardRequestSchema = z.strictObject({
+  invoice: z.string().min(10).max(2_000), expiry: z.string().regex(/^[0-9]{1,20}$/),
+  /** the token the payer's HTLC comes in, if not the invoice's: a swap */
+  inToken: TokenSchema.optional(),
+});
+export const ForwardReplySchema = z.strictObject({ fee: uint, outExpiry: z.string().regex(/^[0-9]{1,20}$/), inAmount: uint });
+const SwapQuoteRequestSchema = z.strictObject({ inToken: TokenSchema, outToken: TokenSchema, outAmount: z.string().regex(/^[1-9][0-9]{0,38}$/) });
+export const SwapQuoteSchema = z.strictObject({ inAmount: uint, inUnits: uint, outUnits: uint, expiryDelta: z.number().int().min(1).max(1_000) });
 
 type Held = { readonly meta: ChannelMeta; readonly channel: Channel };
 
@@ -70,6 +98,7 @@ export class Forwarder implements ChannelHooks {
   constructor(private readonly o: ForwarderOptions) {
     o.manager.serve('forward-policy', () => this.policyReply());
     o.manager.serve('forward', (body, session) => this.onRequest(body, session));
+    o.manager.serve('swap-quote', (body, session) => this.onSwapQuote(body, session));
     o.manager.follow(this);
   }
 
@@ -86,7 +115,10 @@ export class Forwarder implements ChannelHooks {
     if (!r.success) throw new NodeError(NodeCode.BadRequest, `forward: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
     const invoice = this.o.invoices.read(r.data.invoice);
     if (invoice.payee === this.o.self) throw new NodeError(NodeCode.BadRequest, 'this node is the payee: pay it directly');
-    const fee = hintFee(invoice.amount, this.o.policy);
+    const inToken = r.data.inToken === undefined ? invoice.token : r.data.inToken;
+    const swap = inToken !== invoice.token;
+    const fee = swap ? 0n : hintFee(invoice.amount, this.o.policy);
+    const inAmount = swap ? swapPrice(invoice.amount, this.rate(inToken, invoice.token)) : invoice.amount + fee;
     const outExpiry = BigInt(r.data.expiry) - BigInt(this.o.policy.expiryDelta);
     const out = this.outChannel(invoice.payee, invoice.token, invoice.amount);
     const need = this.needOut(out, invoice.finalExpiryDelta);
@@ -94,10 +126,28 @@ export class Forwarder implements ChannelHooks {
       throw new NodeError(NodeCode.NoRoute, `an upstream expiry of ${r.data.expiry} leaves the payee's HTLC at ${outExpiry}; it needs at least ${need}`);
     }
     const hash = toHex(invoice.paymentHash);
-    if (!this.o.ledger.offerForward({ hash, payer: session.principal, payee: invoice.payee, token: invoice.token, outChannel: out.meta.id, amount: invoice.amount, fee, outExpiry, at: Date.now() })) {
-      throw new NodeError(NodeCode.InvoicePaid, 'this payment hash is already being forwarded');
+    const offer = { hash, payer: session.principal, payee: invoice.payee, token: invoice.token, outChannel: out.meta.id, amount: invoice.amount, fee, outExpiry, inToken, inAmount, at: Date.now() };
+    if (!this.o.ledger.offerForward(offer)) throw new NodeError(NodeCode.InvoicePaid, 'this payment hash is already being forwarded');
+    return { fee: fee.toString(), outExpiry: outExpiry.toString(), inAmount: inAmount.toString() };
+  }
+
+  /** What a swap paying the asking peer `outAmount` of `outToken` costs in `inToken`: checked against this hub's channel to it, nothing recorded. */
+  private onSwapQuote(body: unknown, session: PeerSession): z.infer<typeof SwapQuoteSchema> {
+    if (!this.o.policy.enabled) throw new NodeError(NodeCode.OpenRefused, 'this node does not forward payments, so it makes no swaps');
+    const r = SwapQuoteRequestSchema.safeParse(body);
+    if (!r.success) throw new NodeError(NodeCode.BadRequest, `swap-quote: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
+    const rate = this.rate(r.data.inToken, r.data.outToken);
+    const outAmount = BigInt(r.data.outAmount);
+    this.outChannel(session.principal, r.data.outToken, outAmount);
+    return { inAmount: swapPrice(outAmount, rate).toString(), inUnits: rate.inUnits.toString(), outUnits: rate.outUnits.toString(), expiryDelta: this.o.policy.expiryDelta };
+  }
+
+  private rate(inToken: string | null, outToken: string | null): SwapRate {
+    const rate = this.o.policy.rates.find((x) => x.inToken === inToken && x.outToken === outToken);
+    if (rate === undefined || inToken === outToken) {
+      throw new NodeError(NodeCode.NoRoute, `this hub makes no swaps from ${inToken ?? 'STX'} to ${outToken ?? 'STX'}`, { details: { inToken, outToken } });
     }
-    return { fee: fee.toString(), outExpiry: outExpiry.toString() };
+    return rate;
   }
 
   /**
@@ -222,8 +272,8 @@ export class Forwarder implements ChannelHooks {
     if (h.meta.peer !== f.payer) return 'the HTLC comes from another peer than the one that asked to forward it';
     const out = this.o.manager.find(f.outChannel);
     if (out === null || out.meta.phase !== 'open') return 'the channel to the payee is not open';
-    if (out.meta.token !== h.meta.token) return 'the HTLC is in another token than the invoice';
-    if (htlc.amount < f.amount + f.fee) return `the HTLC carries ${htlc.amount}; forwarding ${f.amount} costs ${f.amount + f.fee}`;
+    if (h.meta.token !== f.inToken) return `the HTLC is in ${h.meta.token ?? 'STX'}; the forward was agreed in ${f.inToken ?? 'STX'}`;
+    if (htlc.amount < f.inAmount) return `the HTLC carries ${htlc.amount}; forwarding ${f.amount} costs ${f.inAmount}`;
     if (htlc.expiry - BigInt(this.o.policy.expiryDelta) < f.outExpiry) return 'the HTLC expires sooner than the payer said';
     if (out.channel.balances.own < f.amount) return 'the channel to the payee no longer holds the amount';
     return null;

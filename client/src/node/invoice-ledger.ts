@@ -17,13 +17,18 @@ export interface ForwardRecord {
   /** who asked for it: the upstream peer */
   readonly payer: string;
   readonly payee: string;
-  /** null: STX; else the SIP-010 contract */
+  /** what goes out to the payee, in: null: STX; else the SIP-010 contract */
   readonly token: string | null;
   readonly inChannel: string | null;
   readonly outChannel: string;
-  /** what goes out to the payee; the HTLC coming in carries amount + fee */
+  /** what goes out to the payee */
   readonly amount: bigint;
+  /** the hub's fee, in the incoming token (0 for a swap: its price is the rate) */
   readonly fee: bigint;
+  /** the token the upstream HTLC comes in: `token`, or another for a swap (PROTOCOL §5) */
+  readonly inToken: string | null;
+  /** what the upstream HTLC must carry at least: amount + fee, or the swap's price */
+  readonly inAmount: bigint;
   readonly outExpiry: bigint;
   readonly status: ForwardStatus;
   readonly reason: string | null;
@@ -66,16 +71,23 @@ CREATE TABLE IF NOT EXISTS issued (hash TEXT PRIMARY KEY, secret TEXT NOT NULL, 
 CREATE TABLE IF NOT EXISTS outgoing (hash TEXT PRIMARY KEY, text TEXT NOT NULL, payee TEXT NOT NULL, amount TEXT NOT NULL, fee TEXT NOT NULL,
   channel_id TEXT NOT NULL, status TEXT NOT NULL, secret TEXT, reason TEXT, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS forwards (hash TEXT PRIMARY KEY, payer TEXT NOT NULL, payee TEXT NOT NULL, token TEXT, in_channel TEXT, out_channel TEXT NOT NULL,
-  amount TEXT NOT NULL, fee TEXT NOT NULL, out_expiry TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, at INTEGER NOT NULL);`;
+  amount TEXT NOT NULL, fee TEXT NOT NULL, out_expiry TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, at INTEGER NOT NULL, in_token TEXT, in_amount TEXT);`;
+/** columns added since the table first shipped, for invoices.db files written before them */
+const ADDED = [['forwards', 'in_token', 'TEXT'], ['forwards', 'in_amount', 'TEXT']] as const;
 
 interface IssuedRow { hash: string; secret: string; text: string; amount: string; token: string | null; expires_at: number; final_delta: number; memo: string; status: string; channel_id: string | null; paid_at: number | null }
 interface OutgoingRow { hash: string; text: string; payee: string; amount: string; fee: string; channel_id: string; status: string; secret: string | null; reason: string | null; at: number }
 
-interface ForwardRow { hash: string; payer: string; payee: string; token: string | null; in_channel: string | null; out_channel: string; amount: string; fee: string; out_expiry: string; status: string; reason: string | null; at: number }
+interface ForwardRow {
+  hash: string; payer: string; payee: string; token: string | null; in_channel: string | null; out_channel: string; amount: string; fee: string; out_expiry: string;
+  status: string; reason: string | null; at: number; in_token: string | null; in_amount: string | null;
+}
 
 const toForward = (r: ForwardRow): ForwardRecord => ({
   hash: r.hash, payer: r.payer, payee: r.payee, token: r.token, inChannel: r.in_channel, outChannel: r.out_channel, amount: BigInt(r.amount), fee: BigInt(r.fee),
   outExpiry: BigInt(r.out_expiry), status: r.status as ForwardStatus, reason: r.reason, at: r.at,
+  // rows from before swaps: same token in and out, amount + fee
+  inToken: r.in_amount === null ? r.token : r.in_token, inAmount: r.in_amount === null ? BigInt(r.amount) + BigInt(r.fee) : BigInt(r.in_amount),
 });
 const toIssued = (r: IssuedRow): IssuedInvoice => ({
   hash: r.hash, secret: r.secret, text: r.text, amount: BigInt(r.amount), token: r.token, expiresAt: r.expires_at, finalExpiryDelta: r.final_delta,
@@ -98,6 +110,10 @@ export class InvoiceLedger {
 
   constructor(path: string) {
     this.db = openDurable(path, SCHEMA);
+    for (const [table, column, type] of ADDED) {
+      const has = (this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((c) => c.name === column);
+      if (!has) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    }
     for (const p of this.inFlight()) this.index(this.flying, p.channelId, p.hash, p);
     for (const f of this.forwarding()) this.index(this.forwardingBy, f.outChannel, f.hash, f);
   }
@@ -172,11 +188,13 @@ export class InvoiceLedger {
 
   /** A forward the upstream peer asked for; false if this hash is being forwarded, or offered to another peer. */
   offerForward(f: Omit<ForwardRecord, 'status' | 'reason' | 'inChannel'>): boolean {
-    const r = this.db.prepare(`INSERT INTO forwards VALUES (@hash, @payer, @payee, @token, NULL, @outChannel, @amount, @fee, @outExpiry, 'offered', NULL, @at)
+    const r = this.db.prepare(`INSERT INTO forwards (hash, payer, payee, token, in_channel, out_channel, amount, fee, out_expiry, status, reason, at, in_token, in_amount)
+      VALUES (@hash, @payer, @payee, @token, NULL, @outChannel, @amount, @fee, @outExpiry, 'offered', NULL, @at, @inToken, @inAmount)
       ON CONFLICT(hash) DO UPDATE SET payer = excluded.payer, payee = excluded.payee, token = excluded.token, out_channel = excluded.out_channel, amount = excluded.amount,
-      fee = excluded.fee, out_expiry = excluded.out_expiry, status = 'offered', in_channel = NULL, reason = NULL, at = excluded.at
+      fee = excluded.fee, out_expiry = excluded.out_expiry, status = 'offered', in_channel = NULL, reason = NULL, at = excluded.at,
+      in_token = excluded.in_token, in_amount = excluded.in_amount
       WHERE forwards.status = 'failed' OR (forwards.status = 'offered' AND forwards.payer = excluded.payer)`)
-      .run({ ...f, amount: f.amount.toString(), fee: f.fee.toString(), outExpiry: f.outExpiry.toString() });
+      .run({ ...f, amount: f.amount.toString(), fee: f.fee.toString(), outExpiry: f.outExpiry.toString(), inAmount: f.inAmount.toString() });
     return r.changes === 1;
   }
 
@@ -200,7 +218,8 @@ export class InvoiceLedger {
   /** The newest forwards first, and the fees the settled ones earned, by token ('stx' or the contract). */
   forwards(limit: number): { recent: ForwardRecord[]; settled: number; fees: Record<string, bigint> } {
     const recent = (this.db.prepare('SELECT * FROM forwards ORDER BY at DESC LIMIT ?').all(limit) as ForwardRow[]).map(toForward);
-    const rows = this.db.prepare("SELECT token, fee FROM forwards WHERE status = 'settled'").all() as { token: string | null; fee: string }[];
+    // a fee is in the incoming token (a row from before swaps has none: it is the outgoing one)
+    const rows = this.db.prepare("SELECT CASE WHEN in_amount IS NULL THEN token ELSE in_token END AS token, fee FROM forwards WHERE status = 'settled'").all() as { token: string | null; fee: string }[];
     const fees: Record<string, bigint> = {};
     for (const r of rows) fees[r.token ?? 'stx'] = (fees[r.token ?? 'stx'] ?? 0n) + BigInt(r.fee);
     return { recent, settled: rows.length, fees };

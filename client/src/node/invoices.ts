@@ -55,6 +55,8 @@ export interface IssueRequest {
   readonly memo?: string;
   readonly expirySeconds?: number;
   readonly finalExpiryDelta?: number;
+  /** name forwarding peers as route hints (default true; a swap's own invoice needs none) */
+  readonly hints?: boolean;
 }
 
 /** peers asked for their forwarding policy when an invoice is issued, at most */
@@ -67,9 +69,12 @@ type Held = { readonly meta: ChannelMeta; readonly channel: Channel };
 /** How a payment reaches the payee: a direct channel, or a channel to a hub that forwards. */
 export interface Route {
   readonly held: Held;
-  /** null: the channel's peer is the payee */
-  readonly hub: { readonly principal: string; readonly hint: RouteHint } | null;
+  /** null: the channel's peer is the payee; else the hub and the tenures it takes off the expiry */
+  readonly hub: { readonly principal: string; readonly expiryDelta: number } | null;
+  /** the hub's fee (in the invoice's token; 0 for a swap) */
   readonly fee: bigint;
+  /** the most the HTLC may carry: amount + fee, or a swap's price cap in the channel's token */
+  readonly max: bigint;
 }
 
 /** The part of the forwarder (forwarder.ts) the desk hands HTLCs it did not issue to. */
@@ -109,7 +114,7 @@ export class InvoiceDesk {
     const invoice = await createInvoice({
       chainId: this.o.chainId, paymentHash: sha256(secret), amount: r.amount, token: r.token, createdAt: this.now(),
       expirySeconds: r.expirySeconds ?? INVOICE_DEFAULTS.expirySeconds, payeeKey: this.o.self.publicKey, payeeUrl: peerUrl,
-      memo: r.memo ?? '', finalExpiryDelta: r.finalExpiryDelta ?? INVOICE_DEFAULTS.finalExpiryDelta, hints: await this.hints(r.amount, r.token),
+      memo: r.memo ?? '', finalExpiryDelta: r.finalExpiryDelta ?? INVOICE_DEFAULTS.finalExpiryDelta, hints: r.hints === false ? [] : await this.hints(r.amount, r.token),
     }, (h) => this.o.self.sign(h));
     this.o.ledger.issue({
       hash: toHex(invoice.paymentHash), secret: toHex(secret), text: invoice.text, amount: invoice.amount, token: invoice.token,
@@ -130,9 +135,14 @@ export class InvoiceDesk {
     return { invoice, route, channelId: route.held.meta.id, fee: route.fee, total: invoice.amount + route.fee };
   }
 
-  /** Pay an invoice; resolves once the payee's secret is known (paid) or the HTLC failed. */
-  async pay(text: string, o: { timeoutMs?: number } = {}): Promise<OutgoingPayment> {
-    const { invoice, route, channelId } = this.quote(text);
+  /**
+   * Pay an invoice; resolves once the payee's secret is known (paid) or the HTLC failed.
+   * `route`: the way to pay it, chosen by the caller (a swap, swaps.ts), instead of the quote's.
+   */
+  async pay(text: string, o: { timeoutMs?: number; route?: Route } = {}): Promise<OutgoingPayment> {
+    const invoice = this.read(text);
+    const route = o.route ?? this.route(invoice);
+    const channelId = route.held.meta.id;
     const hash = toHex(invoice.paymentHash);
     const h = route.held;
     if (!this.o.ledger.beginOutgoing({ hash, text: invoice.text, payee: invoice.payee, amount: invoice.amount, fee: route.fee, channelId, at: Date.now() })) {
@@ -146,10 +156,10 @@ export class InvoiceDesk {
     const delta = BigInt(invoice.finalExpiryDelta) > SAFETY_DELTA ? BigInt(invoice.finalExpiryDelta) : SAFETY_DELTA;
     // through a hub, the payee's HTLC is ours shortened by the hub's delta
     const margin = BigInt(this.o.expiryMargin ?? 3);
-    const expiry = heights.tenure + h.meta.window + delta + margin + BigInt(route.hub?.hint.expiryDelta ?? 0);
+    const expiry = heights.tenure + h.meta.window + delta + margin + BigInt(route.hub?.expiryDelta ?? 0);
     try {
-      if (route.hub !== null) await this.askHub(route, invoice, expiry);
-      await h.channel.addHtlc({ hash: invoice.paymentHash, amount: invoice.amount + route.fee, expiry });
+      const amount = route.hub === null ? invoice.amount : await this.askHub(route, invoice, expiry);
+      await h.channel.addHtlc({ hash: invoice.paymentHash, amount, expiry });
     } catch (e) {
       // the HTLC never stood in a signed state: nothing is locked, the payment failed
       this.settle(hash, { status: 'failed', reason: `${(e as { code?: string }).code ?? 'ERROR'}: ${(e as Error).message}` });
@@ -217,7 +227,7 @@ export class InvoiceDesk {
   private route(invoice: Invoice): Route {
     if (invoice.payee === this.o.self.principal) throw new NodeError(NodeCode.BadRequest, 'this is an invoice of this node: a node does not pay itself');
     const direct = this.usable(invoice.payee, invoice.token, invoice.amount);
-    if (direct !== null) return { held: direct, hub: null, fee: 0n };
+    if (direct !== null) return { held: direct, hub: null, fee: 0n, max: invoice.amount };
     const viaHubs = invoice.hints
       .map((hint) => ({ hint, principal: principalOf(hint.hubKey, invoice.chainId), fee: hintFee(invoice.amount, hint) }))
       .filter((x) => x.principal !== this.o.self.principal)
@@ -230,7 +240,7 @@ export class InvoiceDesk {
         details: { payee: invoice.payee, token: invoice.token, amount: invoice.amount.toString(), hubs: invoice.hints.map((h) => principalOf(h.hubKey, invoice.chainId)) },
       });
     }
-    return { held: best.held, hub: { principal: best.principal, hint: best.hint }, fee: best.fee };
+    return { held: best.held, hub: { principal: best.principal, expiryDelta: best.hint.expiryDelta }, fee: best.fee, max: invoice.amount + best.fee };
   }
 
   /** An open channel with `peer` in `token` whose own balance covers `amount` (a connected one first). */
@@ -239,11 +249,17 @@ export class InvoiceDesk {
     return all.find((h) => this.o.manager.peerConnected(h.meta.peer)) ?? all[0] ?? null;
   }
 
-  /** Ask the hub to forward; it must charge no more than its hint said. */
-  private async askHub(route: Route, invoice: Invoice, expiry: bigint): Promise<void> {
-    const reply = ForwardReplySchema.safeParse(await this.o.manager.sessionOf(route.hub!.principal).request('forward', { invoice: invoice.text, expiry: expiry.toString() }, 10_000));
+  /** Ask the hub to forward; it must charge no more than its hint (or the swap's cap) said. What the HTLC carries, as the hub asks. */
+  private async askHub(route: Route, invoice: Invoice, expiry: bigint): Promise<bigint> {
+    const inToken = route.held.meta.token;
+    const ask = { invoice: invoice.text, expiry: expiry.toString(), ...(inToken === invoice.token ? {} : { inToken }) };
+    const reply = ForwardReplySchema.safeParse(await this.o.manager.sessionOf(route.hub!.principal).request('forward', ask, 10_000));
     if (!reply.success) throw new NodeError(NodeCode.NoRoute, 'the hub answered the forward request with nonsense');
     if (BigInt(reply.data.fee) > route.fee) throw new NodeError(NodeCode.NoRoute, `the hub asks a fee of ${reply.data.fee}, more than the ${route.fee} its hint names`);
+    const asked = BigInt(reply.data.inAmount);
+    if (asked > route.max) throw new NodeError(NodeCode.NoRoute, `the hub asks ${asked}, more than the ${route.max} agreed`, { details: { asked: asked.toString(), max: route.max.toString() } });
+    if (asked < invoice.amount && inToken === invoice.token) throw new NodeError(NodeCode.NoRoute, 'the hub answered the forward request with nonsense');
+    return asked;
   }
 
   /** Hints for an invoice of `amount`: connected peers that forward and hold enough towards us. */

@@ -22,6 +22,7 @@ import { ChainLoop } from './chain-loop.js';
 import { InvoiceLedger } from './invoice-ledger.js';
 import { Forwarder } from './forwarder.js';
 import { InvoiceDesk } from './invoices.js';
+import { SwapDesk } from './swaps.js';
 import { TowerUploads } from './tower-uploads.js';
 import { TowerClient } from '../tower/client.js';
 import type { NodeConfig } from './config.js';
@@ -54,6 +55,7 @@ export class BitStreamNode {
     readonly manager: ChannelManager,
     readonly invoices: InvoiceDesk,
     readonly forwarder: Forwarder,
+    readonly swaps: SwapDesk,
     private readonly ledger: InvoiceLedger,
     readonly towers: TowerUploads,
     readonly loop: ChainLoop,
@@ -101,6 +103,7 @@ export class BitStreamNode {
     manager.follow(invoices);
     const forwarder = new Forwarder({ ledger, manager, invoices, policy: config.forward, self: principal, peerUrl: () => config.peer.publicUrl ?? node?.peerUrl ?? null, events, log });
     invoices.forwardWith(forwarder);
+    const swaps = new SwapDesk({ manager, invoices, self: principal });
     const uploads = new TowerUploads(
       config.towers.map((url) => new TowerClient({ url, publicKey, sign: (h) => identity.sign(h) })), config.towers, log,
     );
@@ -118,7 +121,7 @@ export class BitStreamNode {
       chainReads: () => loop.reads,
     });
     const token = apiToken(config);
-    node = new BitStreamNode(config, principal, publicKey, store, meta, net, manager, invoices, forwarder, ledger, uploads, loop, events, metrics, log, token);
+    node = new BitStreamNode(config, principal, publicKey, store, meta, net, manager, invoices, forwarder, swaps, ledger, uploads, loop, events, metrics, log, token);
     try {
       await manager.restore();
       invoices.resume();
