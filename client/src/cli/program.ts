@@ -173,13 +173,39 @@ export function buildProgram(io: CliIo): Command {
       print(ch, () => fields(ch));
     });
   }
-  for (const op of ['close', 'force-close'] as const) {
-    channel.command(`${op} <id>`).description(op === 'close' ? 'close cooperatively: both paid at once' : 'close alone with the newest state; paid after the dispute window').action(async (id: string) => {
+  channel.command('close <id>').description('close cooperatively: both paid at once').action(async (id: string) => {
+    const c = client();
+    const ch = await waiting(c, 'close', () => c.call<Record<string, unknown>>('POST', `/v1/channels/${id}/close`));
+    print(ch, () => fields(ch));
+  });
+  channel.command('force-close <id>').description('close alone with the newest state; paid after the dispute window')
+    .option('--accept-risk', 'close a restored channel its peer has not proven (only if the peer is gone for good: an older state than one you signed costs the penalty)')
+    .action(async (id: string, o: { acceptRisk?: boolean }) => {
       const c = client();
-      const ch = await waiting(c, op, () => c.call<Record<string, unknown>>('POST', `/v1/channels/${id}/${op}`));
+      const ch = await waiting(c, 'force-close', () => c.call<Record<string, unknown>>('POST', `/v1/channels/${id}/force-close${o.acceptRisk === true ? '?acceptRisk=true' : ''}`));
       print(ch, () => fields(ch));
     });
-  }
+  program.command('backup')
+    .description('write the sealed channel backup now (the node also writes it after every change)')
+    .option('--out <file>', 'write here instead of the configured backup file')
+    .action(async (o: { out?: string }) => {
+      const r = await client().call<Record<string, unknown>>('POST', '/v1/backup', o.out === undefined ? {} : { path: resolve(o.out) });
+      print(r, () => `backup of ${String(r['channels'])} channel(s) written to ${String(r['path'])} (${String(r['bytes'])} bytes, sealed under the node key)`);
+    });
+  program.command('restore <file>')
+    .description('bring the channels of a backup file back into the data directory (with the node stopped); each stays unproven until its peer shows its newest state')
+    .option('--config <file>', 'JSON config file (env BITSTREAM_CONFIG)')
+    .action(async (file: string, o: { config?: string }) => {
+      const env: Record<string, string | undefined> = { ...io.env };
+      if (o.config !== undefined) env[NODE_ENV.config] = o.config;
+      if (globals().dataDir !== undefined) env[NODE_ENV.dataDir] = globals().dataDir;
+      const { restoreFromFile } = await import('../node/restore.js');
+      const r = await restoreFromFile(loadNodeConfig(env), resolve(file));
+      print(r, () => `${table(r.channels.map((c) => ({ ...c, id: `${c.id.slice(0, 16)}…`, token: c.token ?? 'STX' })), [['id', 'channel'], ['peer', 'peer'], ['token', 'token'], ['nonce', 'nonce'], ['balance', 'balance'], ['outcome', 'outcome']])}
+
+`
+        + `backup of ${new Date(r.createdAt).toISOString()}. Start the node: it connects to each peer, which shows its newest state; until then a restored channel does not force-close.`);
+    });
 
   program.command('pay <target> [amount]')
     .description('pay an invoice (bitstream1…), or pay <amount> to the peer of channel <target>')

@@ -8,6 +8,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { timingSafeEqual } from 'node:crypto';
+import { resolve } from 'node:path';
 import { BitStreamError } from '../errors/errors.js';
 import { PaymentFailedError, PaymentPendingError } from '../channel/payments.js';
 import { toHex } from '../wire/json.js';
@@ -26,6 +27,7 @@ const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.stri
 const Channel = z.object({
   id: z.string(), peer: z.string(), role: z.enum(['a', 'b']), token: z.string().nullable(), phase: z.string(), nonce: z.string(),
   balance: z.string(), peerBalance: z.string(), window: z.string(), busy: z.boolean(), peerConnected: z.boolean(),
+  restored: z.object({ nonce: z.string(), source: z.string(), at: z.number() }).nullable().openapi({ description: 'restored from a backup and not yet proven by the peer: it does not force-close' }),
 }).openapi('Channel');
 const Peer = z.object({ principal: z.string(), connected: z.boolean() }).openapi('Peer');
 const Payment = z.object({ id: z.string(), channelId: z.string(), amount: z.string(), status: z.string(), nonce: z.string().optional(), reason: z.string().optional() }).openapi('Payment');
@@ -73,7 +75,7 @@ const security = [{ bearer: [] }];
 const STATUS: Record<string, number> = {
   [NodeCode.BadRequest]: 400, [NodeCode.Unauthorized]: 401, [NodeCode.UnknownChannel]: 404, [NodeCode.UnknownPayment]: 404,
   [NodeCode.PeerNotConnected]: 409, [NodeCode.ChannelState]: 409, [NodeCode.OpenRefused]: 409, [NodeCode.OpenMismatch]: 409,
-  [NodeCode.Chain]: 502, [NodeCode.ChainTimeout]: 504, [NodeCode.InvoicePaid]: 409, [NodeCode.NoRoute]: 409, [NodeCode.UnknownInvoice]: 404,
+  [NodeCode.Chain]: 502, [NodeCode.ChainTimeout]: 504, [NodeCode.InvoicePaid]: 409, [NodeCode.NoRoute]: 409, [NodeCode.UnknownInvoice]: 404, [NodeCode.UnprovenState]: 409,
 };
 
 export function errorResponse(c: Context, e: unknown) {
@@ -181,8 +183,39 @@ export function createApi(node: BitStreamNode, token: string): OpenAPIHono {
   }
   app.openapi(createRoute({ method: 'post', path: '/v1/channels/{id}/close', security, request: idParam, responses: { 200: json(Channel, 'closed cooperatively'), ...errors } }), async (c) =>
     c.json(await node.manager.close(c.req.valid('param').id), 200));
-  app.openapi(createRoute({ method: 'post', path: '/v1/channels/{id}/force-close', security, request: idParam, responses: { 200: json(Channel, 'closing; resolved after the window'), ...errors } }), async (c) =>
-    c.json(await node.manager.forceClose(c.req.valid('param').id), 200));
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/channels/{id}/force-close', security,
+      request: { ...idParam, query: z.object({ acceptRisk: z.enum(['true', 'false']).optional().openapi({ description: 'close a restored channel the peer has not proven (409 NODE_UNPROVEN_STATE otherwise): only if the peer is gone for good' }) }) },
+      responses: { 200: json(Channel, 'closing; resolved after the window'), ...errors },
+    }),
+    async (c) => c.json(await node.manager.forceClose(c.req.valid('param').id, undefined, { acceptRisk: c.req.valid('query').acceptRisk === 'true' }), 200),
+  );
+  const BackupReport = z.object({ path: z.string(), channels: z.number(), bytes: z.number(), at: z.number(), nonces: z.record(z.string(), z.string()) }).openapi('BackupReport');
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/backup', security,
+      request: body(z.strictObject({ path: z.string().min(1).max(1_000).optional().openapi({ description: 'write here instead of the configured backup file' }) })),
+      responses: { 200: json(BackupReport, 'written (sealed under the node key) and fsynced'), ...errors },
+    }),
+    async (c) => {
+      const p = c.req.valid('json').path;
+      return c.json(await node.backups.writeNow(p === undefined ? undefined : resolve(p)), 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/v1/backup', security,
+      responses: {
+        200: json(z.object({
+          file: z.string().nullable(), last: BackupReport.nullable(),
+          peerCopies: z.record(z.string(), z.string()).openapi({ description: 'by channel: the nonce of the newest sealed backup its peer keeps for us (since the node started)' }),
+        }), 'the backup file and its newest write, and what the peers keep'),
+        401: errors[401],
+      },
+    }),
+    (c) => c.json({ file: node.config.backup.file, last: node.backups.status, peerCopies: { ...node.vault.copies } }, 200),
+  );
 
   app.openapi(
     createRoute({

@@ -40,6 +40,9 @@ export const NODE_ENV = {
   invoiceMargin: 'BITSTREAM_INVOICE_MARGIN',
   towers: 'BITSTREAM_TOWERS',
   swapRates: 'BITSTREAM_SWAP_RATES',
+  backupFile: 'BITSTREAM_BACKUP_FILE',
+  backupIntervalMs: 'BITSTREAM_BACKUP_INTERVAL_MS',
+  peerStorage: 'BITSTREAM_PEER_STORAGE',
 } as const;
 
 export const NODE_DEFAULTS = {
@@ -59,6 +62,10 @@ export const NODE_DEFAULTS = {
   forwardDelta: 12,
   /** tenures a payer adds to the expiry the payee asks, for the time until the payee sees the HTLC */
   invoiceMargin: 3,
+  /** the channel backup file, in the data directory unless set (point it at another disk) */
+  backupFile: 'channels.backup',
+  /** the most often the backup file and the peers' copies are rewritten after changes */
+  backupIntervalMs: 1000,
 } as const;
 
 const port = z.number().int().min(0).max(65535);
@@ -87,6 +94,7 @@ const FileSchema = z.strictObject({
   }).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   towers: z.array(z.string().regex(TOWER_URL)).max(8).optional(),
+  backup: z.strictObject({ file: z.string().min(1).nullable().optional(), intervalMs: z.number().int().min(10).max(3_600_000).optional(), peerStorage: z.boolean().optional() }).optional(),
 });
 export type NodeConfigFile = z.infer<typeof FileSchema>;
 
@@ -108,6 +116,8 @@ export interface NodeConfig {
   readonly invoiceMargin: number;
   /** standalone watchtowers (http(s) URLs) this node gives each channel's newest closable state */
   readonly towers: readonly string[];
+  /** the sealed channel backup: where (null: none), how often at most, and whether peers keep a copy of ours (and we of theirs) */
+  readonly backup: { readonly file: string | null; readonly intervalMs: number; readonly peerStorage: boolean };
   readonly api: { readonly host: string; readonly port: number; readonly token: string | null };
   /** burn blocks deep an on-chain channel state must be before its funds count */
   readonly confirmations: number;
@@ -162,6 +172,15 @@ function swapRates(raw: readonly string[], chain: BitStreamConfig, where: string
   });
   if (new Set(rates.map((r) => `${r.inToken}/${r.outToken}`)).size !== rates.length) throw new ConfigError('CONFIG_INVALID', where, 'one rate per token pair', { value: raw.join(',') });
   return rates;
+}
+
+/** BITSTREAM_BACKUP_FILE: a path (relative to the working directory), or `off` */
+function backupFile(env: Env, file: NodeConfigFile, dataDir: string): string | null {
+  const v = blank(env[NODE_ENV.backupFile]);
+  if (v === 'off') return null;
+  if (v !== undefined) return resolve(v);
+  if (file.backup?.file === null) return null;
+  return file.backup?.file !== undefined ? resolve(file.backup.file) : resolve(dataDir, NODE_DEFAULTS.backupFile);
 }
 
 function flag(env: Env, name: string): boolean | undefined {
@@ -236,6 +255,11 @@ export function loadNodeConfig(env: Env = process.env): NodeConfig {
     },
     invoiceMargin: int(env, NODE_ENV.invoiceMargin, 1, 1_000) ?? NODE_DEFAULTS.invoiceMargin,
     towers: towers(env) ?? file.towers ?? [],
+    backup: {
+      file: backupFile(env, file, dataDir),
+      intervalMs: int(env, NODE_ENV.backupIntervalMs, 10, 3_600_000) ?? file.backup?.intervalMs ?? NODE_DEFAULTS.backupIntervalMs,
+      peerStorage: flag(env, NODE_ENV.peerStorage) ?? file.backup?.peerStorage ?? true,
+    },
     api: {
       host: blank(env[NODE_ENV.apiHost]) ?? file.api?.host ?? NODE_DEFAULTS.apiHost,
       port: int(env, NODE_ENV.apiPort, 0, 65535) ?? file.api?.port ?? NODE_DEFAULTS.apiPort,

@@ -24,6 +24,8 @@ export const NodeCode = {
   NoRoute: 'NODE_NO_ROUTE',
   UnknownInvoice: 'NODE_UNKNOWN_INVOICE',
   Unauthorized: 'NODE_UNAUTHORIZED',
+  /** a channel restored from a backup whose state the peer has not yet shown to be the newest */
+  UnprovenState: 'NODE_UNPROVEN_STATE',
 } as const;
 export type NodeCode = (typeof NodeCode)[keyof typeof NodeCode];
 

@@ -16,7 +16,13 @@ export type NodeEvent =
   | { readonly type: 'invoice.paid'; readonly paymentHash: string; readonly channelId: string; readonly amount: string }
   /** as a hub: a payment forwarded and settled upstream, earning `fee` */
   | { readonly type: 'forward.settled'; readonly paymentHash: string; readonly inChannel: string; readonly outChannel: string; readonly amount: string; readonly fee: string }
-  | { readonly type: 'forward.failed'; readonly paymentHash: string; readonly inChannel: string; readonly reason: string };
+  | { readonly type: 'forward.failed'; readonly paymentHash: string; readonly inChannel: string; readonly reason: string }
+  /** a channel brought back from a backup file or the peer's storage: unproven until the peer shows its newest state */
+  | { readonly type: 'channel.restored'; readonly channelId: string; readonly nonce: string; readonly source: string }
+  /** the peer showed its newest state of a restored channel (adopted if newer): it closes like any other now */
+  | { readonly type: 'channel.proven'; readonly channelId: string; readonly nonce: string; readonly adopted: boolean }
+  /** a backup file was written */
+  | { readonly type: 'backup.written'; readonly path: string; readonly channels: number; readonly bytes: number };
 
 export class NodeEvents {
   private readonly listeners = new Set<(e: NodeEvent) => void>();

@@ -109,11 +109,7 @@ export class InvoiceLedger {
   private readonly forwardingBy = new Map<string, Map<string, ForwardRecord>>();
 
   constructor(path: string) {
-    this.db = openDurable(path, SCHEMA);
-    for (const [table, column, type] of ADDED) {
-      const has = (this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((c) => c.name === column);
-      if (!has) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
-    }
+    this.db = openDurable(path, SCHEMA, ADDED);
     for (const p of this.inFlight()) this.index(this.flying, p.channelId, p.hash, p);
     for (const f of this.forwarding()) this.index(this.forwardingBy, f.outChannel, f.hash, f);
   }

@@ -24,7 +24,11 @@ import type { Broadcaster, AnyCall } from '../chainclient/broadcaster.js';
 import type { StacksApi, TxView } from '../chainclient/api.js';
 import { appendFileSync } from 'node:fs';
 import { Channel, type SignatureEvent } from '../channel/channel.js';
-import { backendVerifier } from '../channel/verify.js';
+import { backendVerifier, checkSignature } from '../channel/verify.js';
+import type { BackupChannel } from '../backup/format.js';
+import { domainHash, stateHash } from '../codec/sip018.js';
+import { equalBytes } from '../crypto/signature.js';
+import type { ChannelRecord } from '../store/types.js';
 import type { PaymentStatus } from '../channel/payments.js';
 import { Action, NO_DATA, type ChannelState } from '../codec/state.js';
 import type { CryptoBackend } from '../crypto/backend.js';
@@ -37,7 +41,7 @@ import { fullySigned } from '../watchtower/sources.js';
 import { fromHex, toHex } from '../wire/json.js';
 import { NodeCode, NodeError } from './errors.js';
 import type { NodeEvents } from './events.js';
-import type { ChannelMeta, NodeMeta } from './meta.js';
+import type { ChannelMeta, NodeMeta, RestoredMark } from './meta.js';
 
 export interface ManagerOptions {
   readonly self: { readonly principal: string; readonly publicKey: Uint8Array; readonly signer: Signer; readonly backend: CryptoBackend };
@@ -71,6 +75,8 @@ export interface ChannelView {
   readonly window: string;
   readonly busy: boolean;
   readonly peerConnected: boolean;
+  /** restored from a backup and not yet proven by the peer */
+  readonly restored: { readonly nonce: string; readonly source: string; readonly at: number } | null;
 }
 
 const amount = z.string().regex(/^[1-9][0-9]{0,38}$/);
@@ -242,15 +248,120 @@ export class ChannelManager {
     return this.view(h);
   }
 
-  /** Unilateral close: the newest closable state if newer than the checkpoint, else from the checkpoint. Resolved after the window by the chain loop. */
-  async forceClose(id: string, onProgress?: (what: string) => void): Promise<ChannelView> {
+  /**
+   * Unilateral close: the newest closable state if newer than the checkpoint, else from the
+   * checkpoint. Resolved after the window by the chain loop. A channel restored from a
+   * backup is refused (NODE_UNPROVEN_STATE) until its peer has shown its newest state: a
+   * close with an older state than one this node signed before it lost its data would
+   * cost it the penalty. `acceptRisk` closes anyway (the peer is gone for good).
+   */
+  async forceClose(id: string, onProgress?: (what: string) => void, o: { acceptRisk?: boolean } = {}): Promise<ChannelView> {
     const h = this.openHeld(id);
+    const mark = this.o.meta.restoredMark(h.meta.id);
+    if (mark !== null && o.acceptRisk !== true) {
+      throw new NodeError(NodeCode.UnprovenState, `channel ${h.meta.id} was restored from ${mark.source === 'file' ? 'a backup file' : "the peer's storage"} at state ${mark.nonce}, and this node cannot show that no newer state exists: `
+        + 'closing with an older state than one it signed before would cost the penalty. Connect to the peer (it hands back its newest state, and the channel is proven), '
+        + 'or close cooperatively; only if the peer is gone for good, force-close with acceptRisk', { details: { channelId: h.meta.id, nonce: mark.nonce, source: mark.source } });
+    }
     const record = await getChannel(this.o.ctx, { channelId: fromHex(id) });
     if (record === null || record.status !== ChannelStatus.Open) throw new NodeError(NodeCode.ChannelState, `channel ${id} is not open on-chain`);
     const call = buildUnilateralClose({ contract: this.o.ctx.contract, channelId: fromHex(id), floor: record.nonce, closable: h.channel.closable });
     await this.send(id, call.functionName, call, onProgress);
     this.setPhase(h, 'closing');
     return this.view(h);
+  }
+
+  private restoredView(id: string): ChannelView['restored'] {
+    const m = this.o.meta.restoredMark(id);
+    return m === null ? null : { nonce: m.nonce.toString(), source: m.source, at: m.at };
+  }
+
+  /** Where a restored channel stands (null: its state is this node's own, or was proven since). */
+  restoredMark(id: string): RestoredMark | null {
+    return this.o.meta.restoredMark(this.hold(id).meta.id);
+  }
+
+  /**
+   * Bring back a channel from a backup or the peer's storage (backup/): unknown here, or
+   * held only from an older restore. Its state is marked unproven until the peer shows its
+   * newest. false: this node holds it at the same or a newer state of its own.
+   */
+  async importChannel(c: BackupChannel, source: RestoredMark['source']): Promise<boolean> {
+    const held = this.held.get(c.meta.id);
+    if (held !== undefined && (this.o.meta.restoredMark(c.meta.id) === null || held.channel.latest.state.nonce >= c.latest.state.nonce)) return false;
+    this.checkSigned(c.meta, [c.latest, c.closable, ...(c.base === null ? [] : [c.base])]);
+    const key = new Uint8Array(32);
+    crypto.getRandomValues(key);
+    await this.replaceRecord(c.meta, { channelId: fromHex(c.meta.id), latest: c.latest, base: c.base, closable: c.closable, pending: null, tagKey: key, abandoned: [] }, async () => {
+      for (const secret of c.secrets) await this.o.store.saveSecret(fromHex(c.meta.id), secret);
+      if (this.o.meta.channel(c.meta.id) === null) this.o.meta.addChannel(c.meta);
+      for (const l of c.landings) this.o.meta.landed(c.meta.id, l.nonce, l.burn);
+      this.o.meta.markRestored(c.meta.id, { nonce: c.latest.state.nonce, source, at: Date.now() });
+    });
+    this.o.events.emit({ type: 'channel.restored', channelId: c.meta.id, nonce: c.latest.state.nonce.toString(), source });
+    return true;
+  }
+
+  /**
+   * The peer's newest signed states of a restored channel: adopted if newer than ours
+   * (each checked: this channel, signed by both sides), and the channel is proven.
+   */
+  async adoptTip(id: string, tip: { latest: SignedState; base: SignedState | null; closable: SignedState }): Promise<{ adopted: boolean; nonce: bigint }> {
+    const h = this.hold(id);
+    const mine = h.channel.latest.state.nonce;
+    const adopted = tip.latest.state.nonce > mine;
+    if (adopted) {
+      this.checkSigned(h.meta, [tip.latest, tip.closable, ...(tip.base === null ? [] : [tip.base])]);
+      const record = this.o.store.load(fromHex(id))!;
+      await this.replaceRecord(h.meta, { ...record, latest: tip.latest, base: tip.base, closable: tip.closable, pending: null, abandoned: [] }, async () => undefined);
+    }
+    this.o.meta.clearRestored(h.meta.id);
+    const nonce = adopted ? tip.latest.state.nonce : mine;
+    this.o.events.emit({ type: 'channel.proven', channelId: h.meta.id, nonce: nonce.toString(), adopted });
+    this.o.log.info({ channel: h.meta.id, nonce: nonce.toString(), adopted }, 'the peer showed its newest state: the restored channel is proven');
+    return { adopted, nonce };
+  }
+
+  /** Swap the stored record of a channel (closing its channel object first) and open it again from the store. */
+  private async replaceRecord(meta: ChannelMeta, record: ChannelRecord, alongside: () => Promise<void>): Promise<void> {
+    const held = this.held.get(meta.id);
+    if (held !== undefined) {
+      held.channel.close();
+      this.held.delete(meta.id);
+    }
+    await this.o.store.restore(record);
+    await alongside();
+    const current = this.o.meta.channel(meta.id) ?? meta;
+    const channel = await this.openChannel(current, this.o.net.sessionFor(meta.peer, fromHex(meta.peerKey)));
+    for (const l of this.o.meta.landings(meta.id)) channel.confirmOnChain(l.nonce, l.burn);
+    // the rest of the node sees the state as if it had just been signed: HTLCs in it are
+    // settled, the backup and the towers get it
+    for (const f of this.followers) f.onState(meta.id, channel.latest);
+  }
+
+  /** Each state is of this channel and carries both sides' signatures over its hash (the implicit state at nonce 0 carries none). */
+  private checkSigned(meta: ChannelMeta, states: readonly SignedState[]): void {
+    const dh = domainHash({ contract: this.o.ctx.contract, chainId: this.o.chainId });
+    const ours = this.o.self.publicKey;
+    const theirs = fromHex(meta.peerKey);
+    const [keyA, keyB] = meta.role === 'a' ? [ours, theirs] : [theirs, ours];
+    const verifier = backendVerifier(this.o.self.backend);
+    for (const s of states) {
+      const hash = stateHash(s.state, dh);
+      const problem = toHex(s.state.channelId) !== meta.id ? 'is of another channel'
+        : !equalBytes(hash, s.hash) ? 'does not hash to what it says'
+          : s.state.nonce === 0n ? null
+            : s.sigA === null || s.sigB === null ? 'lacks a signature'
+              : null;
+      if (problem !== null) throw new NodeError(NodeCode.BadRequest, `a restored state ${problem} (channel ${meta.id}, nonce ${s.state.nonce})`);
+      if (s.state.nonce === 0n) continue;
+      try {
+        checkSignature(verifier, hash, s.sigA!, [keyA]);
+        checkSignature(verifier, hash, s.sigB!, [keyB]);
+      } catch (cause) {
+        throw new NodeError(NodeCode.BadRequest, `a restored state is not signed by both sides (channel ${meta.id}, nonce ${s.state.nonce})`, { cause });
+      }
+    }
   }
 
   /** chain-loop.ts: the tip moved. */
@@ -436,6 +547,7 @@ export class ChannelManager {
       id: h.meta.id, peer: h.meta.peer, role: h.meta.role, token: h.meta.token, phase: h.meta.phase,
       nonce: h.channel.latest.state.nonce.toString(), balance: b.own.toString(), peerBalance: b.other.toString(),
       window: h.meta.window.toString(), busy: h.channel.busy, peerConnected: this.o.net.session(h.meta.peer)?.connected ?? false,
+      restored: this.restoredView(h.meta.id),
     };
   }
 }

@@ -25,6 +25,19 @@ export interface ChannelMeta {
   readonly createdAt: number;
 }
 
+/**
+ * A channel brought back from a backup or a peer's storage, whose state this node cannot
+ * yet show to be the newest: it does not close with it alone until the peer has shown
+ * its own newest state (peer-vault.ts).
+ */
+export interface RestoredMark {
+  /** the nonce it was restored at */
+  readonly nonce: bigint;
+  /** 'file' (a backup file) or 'peer' (the counterparty's peer storage) */
+  readonly source: 'file' | 'peer';
+  readonly at: number;
+}
+
 export interface TxRecord {
   readonly txid: string;
   readonly channelId: string | null;
@@ -42,6 +55,7 @@ CREATE TABLE IF NOT EXISTS channels (id TEXT PRIMARY KEY, peer TEXT NOT NULL, pe
   token TEXT, window TEXT NOT NULL, opening TEXT NOT NULL, phase TEXT NOT NULL, created_txid TEXT NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS landed (channel_id TEXT NOT NULL, nonce TEXT NOT NULL, burn TEXT NOT NULL, PRIMARY KEY (channel_id, nonce));
 CREATE TABLE IF NOT EXISTS peers (principal TEXT PRIMARY KEY, url TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS restored (channel_id TEXT PRIMARY KEY, nonce TEXT NOT NULL, source TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS txs (txid TEXT PRIMARY KEY, channel_id TEXT, kind TEXT NOT NULL, nonce TEXT NOT NULL, fee TEXT NOT NULL,
   status TEXT NOT NULL, at INTEGER NOT NULL, replaces TEXT);`;
 
@@ -59,8 +73,13 @@ const toTx = (r: TxRow): TxRecord => ({ txid: r.txid, channelId: r.channel_id, k
 export class NodeMeta {
   private readonly db: Database.Database;
 
+  private readonly restored = new Map<string, RestoredMark>();
+
   constructor(path: string) {
     this.db = openDurable(path, SCHEMA);
+    for (const r of this.db.prepare('SELECT * FROM restored').all() as { channel_id: string; nonce: string; source: string; at: number }[]) {
+      this.restored.set(r.channel_id, { nonce: BigInt(r.nonce), source: r.source === 'peer' ? 'peer' : 'file', at: r.at });
+    }
   }
 
   addChannel(m: ChannelMeta): void {
@@ -79,6 +98,22 @@ export class NodeMeta {
 
   setPhase(id: string, phase: ChannelPhase): void {
     this.db.prepare('UPDATE channels SET phase = ? WHERE id = ?').run(phase, id);
+  }
+
+  markRestored(channelId: string, m: RestoredMark): void {
+    this.db.prepare('INSERT OR REPLACE INTO restored VALUES (?, ?, ?, ?)').run(channelId, m.nonce.toString(), m.source, m.at);
+    this.restored.set(channelId, m);
+  }
+
+  /** (from memory: every channel view asks) */
+  restoredMark(channelId: string): RestoredMark | null {
+    return this.restored.get(channelId) ?? null;
+  }
+
+  /** The peer showed its newest state, and this node holds it: the channel closes like any other. */
+  clearRestored(channelId: string): void {
+    this.db.prepare('DELETE FROM restored WHERE channel_id = ?').run(channelId);
+    this.restored.delete(channelId);
   }
 
   landed(channelId: string, nonce: bigint, burn: bigint): void {

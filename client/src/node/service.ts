@@ -23,6 +23,10 @@ import { InvoiceLedger } from './invoice-ledger.js';
 import { Forwarder } from './forwarder.js';
 import { InvoiceDesk } from './invoices.js';
 import { SwapDesk } from './swaps.js';
+import { BackupWriter } from './backups.js';
+import { PeerVault, VaultStore } from './peer-vault.js';
+import { backupKey } from '../backup/seal.js';
+import type { PeerSession } from '../peer/session.js';
 import { TowerUploads } from './tower-uploads.js';
 import { TowerClient } from '../tower/client.js';
 import type { NodeConfig } from './config.js';
@@ -56,6 +60,9 @@ export class BitStreamNode {
     readonly invoices: InvoiceDesk,
     readonly forwarder: Forwarder,
     readonly swaps: SwapDesk,
+    readonly backups: BackupWriter,
+    readonly vault: PeerVault,
+    private readonly vaultStore: VaultStore,
     private readonly ledger: InvoiceLedger,
     readonly towers: TowerUploads,
     readonly loop: ChainLoop,
@@ -79,12 +86,15 @@ export class BitStreamNode {
     const { api, ctx, broadcaster } = connectChain(config, { principal, privateKey });
     const events = new NodeEvents();
     let manager: ChannelManager | null = null;
+    // peer storage, once it exists: a connection that comes up hands back our channels and proves restored ones
+    let connected: (s: PeerSession) => void = () => undefined;
     const net = new PeerNetwork({
       identity,
       chainId: config.chain.chainId,
       recover: (h, s) => backend.recover(h, s),
       onRequest: (kind, body, session) => manager!.onRequest(kind, body, session),
       onSession: (s) => events.emit({ type: 'peer', principal: s.principal, connected: true }),
+      onConnected: (s) => connected(s),
       onConnectionError: (e, peer) => log.info({ peer, code: e.code }, e.message),
       rate: config.peer.rate,
       ...o.peer,
@@ -104,6 +114,16 @@ export class BitStreamNode {
     const forwarder = new Forwarder({ ledger, manager, invoices, policy: config.forward, self: principal, peerUrl: () => config.peer.publicUrl ?? node?.peerUrl ?? null, events, log });
     invoices.forwardWith(forwarder);
     const swaps = new SwapDesk({ manager, invoices, self: principal });
+    const key = backupKey(privateKey);
+    const source = { manager, store, meta, ledger, identity: { chainId: config.chain.chainId, contract: config.chain.contract, principal } };
+    const backups = new BackupWriter({ ...source, key, path: config.backup.file, intervalMs: config.backup.intervalMs, events, log });
+    manager.follow(backups);
+    const vaultStore = new VaultStore(join(config.dataDir, 'vault.db'));
+    const vault = new PeerVault({ ...source, vault: vaultStore, key, intervalMs: config.backup.intervalMs, log });
+    if (config.backup.peerStorage) {
+      manager.follow(vault);
+      connected = (s) => void vault.onConnected(s);
+    }
     const uploads = new TowerUploads(
       config.towers.map((url) => new TowerClient({ url, publicKey, sign: (h) => identity.sign(h) })), config.towers, log,
     );
@@ -121,7 +141,7 @@ export class BitStreamNode {
       chainReads: () => loop.reads,
     });
     const token = apiToken(config);
-    node = new BitStreamNode(config, principal, publicKey, store, meta, net, manager, invoices, forwarder, swaps, ledger, uploads, loop, events, metrics, log, token);
+    node = new BitStreamNode(config, principal, publicKey, store, meta, net, manager, invoices, forwarder, swaps, backups, vault, vaultStore, ledger, uploads, loop, events, metrics, log, token);
     try {
       await manager.restore();
       invoices.resume();
@@ -162,8 +182,10 @@ export class BitStreamNode {
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      // the towers get the newest states before the node goes away
+      // the towers and the backup file get the newest states before the node goes away
       await this.towers.flush();
+      await this.backups.stop();
+      this.vault.stop();
       await this.loop.stop();
       const server = this.server;
       if (server !== null) await new Promise<void>((r) => server.close(() => r()));
@@ -172,6 +194,7 @@ export class BitStreamNode {
       await this.store.close();
       this.meta.close();
       this.ledger.close();
+      this.vaultStore.close();
       this.log.info('node stopped');
     })();
     return this.stopping;

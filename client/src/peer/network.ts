@@ -22,6 +22,8 @@ export interface PeerNetworkOptions extends ConnectionLimits {
   readonly onRequest?: AppHandler;
   /** a session was authenticated for the first time */
   readonly onSession?: (session: PeerSession) => void;
+  /** a connection to a peer came up (the first, and each after a drop) */
+  readonly onConnected?: (session: PeerSession) => void;
   /** a connection that ended with an error (bad handshake, flood, malformed frame, …) */
   readonly onConnectionError?: (error: PeerError, peer: string | null) => void;
   /** redial delays: first, then doubling up to max (default 100 ms to 5 s) */
@@ -204,6 +206,7 @@ export class PeerNetwork {
     void conn.closed.then((e) => e !== null && this.o.onConnectionError?.(e, peer.principal));
     session.use(conn);
     if (!known) this.o.onSession?.(session);
+    this.o.onConnected?.(session);
     return session;
   }
 

@@ -218,6 +218,22 @@ export class SqliteStore implements StateStore {
     return this.writeChannel(key, record);
   }
 
+  /**
+   * Write `record` in place of what is stored for its channel: a channel restored from a
+   * backup or a peer's storage, or brought up to the peer's newest state. Never to an
+   * older state than the one stored (STORE_NONCE_REGRESSION).
+   */
+  restore(record: ChannelRecord): Promise<void> {
+    const key = toHex(record.channelId);
+    const had = this.cache.get(key);
+    if (had !== undefined && had.latest.state.nonce > record.latest.state.nonce) {
+      return Promise.reject(new StoreError(StoreCode.NonceRegression, 'a restore to an older state than the one stored', {
+        details: { channelId: key, nonce: record.latest.state.nonce, stored: had.latest.state.nonce },
+      }));
+    }
+    return this.writeChannel(key, record);
+  }
+
   savePending(channelId: Uint8Array, pending: PendingState): Promise<void> {
     return this.update(channelId, (rec) => withPending(rec, pending));
   }
