@@ -344,6 +344,23 @@ describe('sessions', () => {
     expect(err.details['code']).toBe(PeerCode.Refused);
   });
 
+  it('a request sent the moment a connection comes up reaches a peer that is slow to sign its side of the handshake', async () => {
+    // the dialler signs its auth slowly: it verifies the listener's auth first, and must
+    // not announce the connection (and send frames) before its own auth has gone out
+    const slow = { ...id(KEY_B), sign: async (h: Uint8Array) => {
+      await new Promise((r) => setTimeout(r, 150));
+      return id(KEY_B).sign(h);
+    } };
+    const alice = network(KEY_A, { onRequest: (kind) => ({ kind }) });
+    const url = await alice.listen(0);
+    const answers: unknown[] = [];
+    const bob = network(KEY_B, { identity: slow, onConnected: (s) => void s.request('early', {}).then((a) => answers.push(a), (e: unknown) => answers.push(e)) });
+    const s = await bob.connect(url, PRINCIPAL_A);
+    await expect.poll(() => answers.length).toBe(1);
+    expect(answers).toEqual([{ kind: 'early' }]);
+    expect(s.connected).toBe(true);
+  });
+
   it('a request the peer never answers times out with PEER_TIMEOUT', async () => {
     const alice = network(KEY_A, { onRequest: () => new Promise(() => undefined) });
     const url = await alice.listen(0);

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARTIES } from '../../client/src/demo/accounts.js';
 import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
-import { bin, cli, envOf, feesPaid, freePort, startChainProcess, startNode, type NodeProcess } from './fixtures/node-process.js';
+import { bin, cli, envOf, feesPaid, freePort, startChainProcess, startNode, teardown, channelReader, type NodeProcess } from './fixtures/node-process.js';
 
 const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'bitstream-backups-e2e-'));
@@ -48,22 +48,9 @@ beforeAll(async () => {
   expect((await alice.api('POST', '/v1/peers', { url: hub.peerUrl, principal: hub.principal })).status).toBe(200);
 });
 
-afterAll(async () => {
-  for (const n of [alice, hub]) {
-    n?.proc.kill('SIGCONT');
-    n?.proc.kill('SIGTERM');
-  }
-  await Promise.all([alice?.exited, hub?.exited]);
-  chain?.proc.kill('SIGTERM');
-  await chain?.exited;
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => teardown([alice, hub], chain, dir));
 
-const channel = async (n: NodeProcess, id: string) => (await n.api<Channel>('GET', `/v1/channels/${id}`)).body;
-const settled = async (n: NodeProcess, id: string) => {
-  await expect.poll(async () => (await channel(n, id)).busy, { timeout: 10_000 }).toBe(false);
-  return channel(n, id);
-};
+const { read: channel, settled } = channelReader<Channel>();
 const open = async () => {
   const r = await alice.api<Channel>('POST', '/v1/channels', { peer: hub.principal, amount: String(OPENING) });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
@@ -88,6 +75,11 @@ describe('recovering a channel after losing the data directory', () => {
     const made = await cli(alice, ['--json', 'backup', '--out', stale]);
     expect(made.code, made.stderr).toBe(0);
     expect(JSON.parse(made.stdout)).toMatchObject({ channels: 1, nonces: { [id]: '20' } });
+    // a backup never lands on anything but a backup: not over the node's own store
+    const over = await alice.api<Failure>('POST', '/v1/backup', { path: join(dir, 'alice', 'channels.db') });
+    expect(over.status).toBe(400);
+    expect(over.body.error.message).toContain('not a BitStream backup');
+    expect((await alice.api<Failure>('POST', '/v1/backup', { path: 5 })).status).toBe(400);
     await pay(id, 30);
     const newest = await settled(alice, id);
     expect(newest.nonce).toBe('50');

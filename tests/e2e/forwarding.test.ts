@@ -5,7 +5,7 @@
 // silent after Carol has taken the secret: the Hub's tower reveals it on-chain before
 // the upstream expiry, the Hub closes the channel alone and is paid the HTLC, so it
 // ends whole (it paid Carol off-chain, and is paid on-chain).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { sha256 } from '../../client/src/crypto/sha256.js';
 import { PARTIES } from '../../client/src/demo/accounts.js';
 import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
-import { cli, feesPaid, freePort, startChainProcess, startNode, type NodeProcess } from './fixtures/node-process.js';
+import { cli, feesPaid, freePort, startChainProcess, startNode, teardown, channelReader, type NodeProcess } from './fixtures/node-process.js';
 
 const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'bitstream-forwarding-e2e-'));
@@ -64,22 +64,9 @@ beforeAll(async () => {
   downstream = down.body.id;
 });
 
-afterAll(async () => {
-  for (const n of [alice, hub, carol]) {
-    n?.proc.kill('SIGCONT');
-    n?.proc.kill('SIGTERM');
-  }
-  await Promise.all([alice?.exited, hub?.exited, carol?.exited]);
-  chain?.proc.kill('SIGTERM');
-  await chain?.exited;
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => teardown([alice, hub, carol], chain, dir));
 
-const channel = async (n: NodeProcess, id: string) => (await n.api<Channel>('GET', `/v1/channels/${id}`)).body;
-const settled = async (n: NodeProcess, id: string) => {
-  await expect.poll(async () => (await channel(n, id)).busy, { timeout: 10_000 }).toBe(false);
-  return channel(n, id);
-};
+const { read: channel, settled } = channelReader<Channel>();
 const issue = async (amount: bigint, extra: Record<string, unknown> = {}) => {
   const r = await carol.api<Invoice>('POST', '/v1/invoices', { amount: String(amount), ...extra });
   expect(r.status, JSON.stringify(r.body)).toBe(201);

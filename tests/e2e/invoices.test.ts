@@ -49,9 +49,15 @@ afterAll(async () => {
 });
 
 const channel = async (n: NodeProcess) => (await n.api<Channel>('GET', `/v1/channels/${channelId}`)).body;
-/** The channel once nothing is under way on it (a fulfil may still be completing when its payer has the secret). */
+/**
+ * The channel once nothing is under way on it and no HTLC stands in it (the payer has the
+ * secret as soon as the payee shows it, and the payee's fulfil state follows).
+ */
 const settled = async (n: NodeProcess) => {
-  await expect.poll(async () => (await channel(n)).busy, { timeout: 5_000 }).toBe(false);
+  await expect.poll(async () => {
+    const c = await channel(n);
+    return !c.busy && BigInt(c.balance) + BigInt(c.peerBalance) === 1_000_000n;
+  }, { timeout: 5_000 }).toBe(true);
   return channel(n);
 };
 const issue = async (amount: string, extra: Record<string, unknown> = {}) => {

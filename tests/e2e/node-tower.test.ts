@@ -67,7 +67,9 @@ describe("the node's built-in watchtower", () => {
     const id = opened.body.id;
 
     for (let i = 0; i < 10; i++) expect((await alice.api('POST', '/v1/payments', { channelId: id, amount: '1000' })).status).toBe(200);
-    // Bob's "backup": his data directory as it is now, at state 10 (he holds 10,000)
+    // Bob's "backup": his data directory as it is now, at state 10 (he holds 10,000) —
+    // once Alice's last signature has reached him (Alice, the payer, signs last)
+    await expect.poll(async () => (await bob.api<{ nonce: string; busy: boolean }>('GET', `/v1/channels/${id}`)).body, { timeout: 10_000 }).toMatchObject({ nonce: '10', busy: false });
     await stop(bob);
     cpSync(join(dir, 'bob'), join(dir, 'bob-stale'), { recursive: true });
     bob = await start(env('bob', join(dir, 'bob'), bobPort));

@@ -6,7 +6,7 @@
 // has no rate for, the same token on both sides, a Hub that makes no swaps — each
 // refused with nothing moved — and the Hub SIGKILLed with swaps in flight: after its
 // restart every swap is either done on both sides or on neither.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { DEPLOYER, PARTIES } from '../../client/src/demo/accounts.js';
 import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { faucet } from '../../client/src/demo/setup.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
-import { cli, freePort, startChainProcess, startNode, type NodeProcess } from './fixtures/node-process.js';
+import { cli, freePort, startChainProcess, startNode, teardown, channelReader, type NodeProcess } from './fixtures/node-process.js';
 
 const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'bitstream-swaps-e2e-'));
@@ -62,19 +62,9 @@ beforeAll(async () => {
   sbtcChannel = sbtc.body.id;
 });
 
-afterAll(async () => {
-  for (const n of [alice, hub]) n?.proc.kill('SIGTERM');
-  await Promise.all([alice?.exited, hub?.exited]);
-  chain?.proc.kill('SIGTERM');
-  await chain?.exited;
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => teardown([alice, hub], chain, dir));
 
-const channel = async (n: NodeProcess, id: string) => (await n.api<Channel>('GET', `/v1/channels/${id}`)).body;
-const settled = async (n: NodeProcess, id: string) => {
-  await expect.poll(async () => (await channel(n, id)).busy, { timeout: 10_000 }).toBe(false);
-  return channel(n, id);
-};
+const { read: channel, settled } = channelReader<Channel>();
 /** Alice's own balance on each channel, once nothing is under way */
 const balances = async () => ({ stx: BigInt((await settled(alice, stxChannel)).balance), sbtc: BigInt((await settled(alice, sbtcChannel)).balance) });
 const swap = (sell: string, buy: string, amount: bigint, extra: Record<string, unknown> = {}) =>
@@ -185,14 +175,19 @@ describe('swaps between an STX and an sBTC channel', () => {
       expect([202, 409, 422, 504], JSON.stringify(r.body)).toContain(r.status);
       const hash = hashes[i] ?? (r.body.error as { details?: { paymentHash?: string } }).details?.paymentHash ?? null;
       if (hash === null) continue; // refused before any HTLC: nothing locked
-      await expect.poll(async () => (await alice.api<{ status: string }>('GET', `/v1/swaps/${hash}`)).body.status, { timeout: 60_000, interval: 250 }).not.toBe('in-flight');
+      // a swap whose HTLC the Hub took but never forwarded ends at its expiry (the Hub may not refund
+      // upstream before it knows the downstream HTLC can no longer stand): about 35 tenures here
+      await expect.poll(async () => (await alice.api<{ status: string }>('GET', `/v1/swaps/${hash}`)).body.status, { timeout: 90_000, interval: 250 }).not.toBe('in-flight');
       const s = (await alice.api<{ status: string; bought: boolean }>('GET', `/v1/swaps/${hash}`)).body;
       ends.push({ ...s, amount: amounts[i]! });
     }
     // atomic: bought exactly when paid
     for (const e of ends) expect(e.bought, JSON.stringify(e)).toBe(e.status === 'paid');
     const done = ends.filter((e) => e.status === 'paid').reduce((s, e) => s + e.amount, 0n);
-    expect(done).toBeGreaterThan(0n);
     expect(await balances()).toEqual({ stx: before.stx - stxFor(done), sbtc: before.sbtc + done });
+    // and the channels swap on as before
+    await expect.poll(async () => (await channel(alice, stxChannel)).peerConnected, { timeout: 15_000 }).toBe(true);
+    expect((await swap('stx', 'sbtc', 7n)).status).toBe(200);
+    expect(await balances()).toEqual({ stx: before.stx - stxFor(done + 7n), sbtc: before.sbtc + done + 7n });
   });
 });

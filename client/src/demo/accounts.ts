@@ -1,6 +1,7 @@
 // The demo's cast: the public devnet accounts of settings/Devnet.toml (well-known test
 // keys, worthless outside a devnet) as Alice (wallet_1), Bob (wallet_2), Carol
-// (wallet_3) and the deployer, who runs the sBTC stand-in's faucet. The keys are written
+// (wallet_3), the deployer, who runs the sBTC stand-in's faucet, and the operator of
+// Alice's standalone watchtower (wallet_4), who pays its challenges. The keys are written
 // taken from client/src/devnet/accounts.ts; `checkAccounts` proves each key is the one
 // behind the chain's account.
 import { getAddressFromPrivateKey } from '@stacks/transactions';
@@ -28,6 +29,7 @@ function account(a: DevnetAccount): Account {
 }
 
 export const DEPLOYER = account(DEVNET_ACCOUNTS.deployer);
+export const TOWER_OPERATOR = account(DEVNET_ACCOUNTS.wallet_4);
 
 export const PARTIES: Readonly<Record<PartyName, Party>> = {
   alice: { ...account(DEVNET_ACCOUNTS.wallet_1), name: 'alice', label: 'Alice' },
@@ -40,7 +42,7 @@ export const senderKey = (a: Account): string => stacksPrivateKey(a);
 
 /** Each key derives its address, and each address is the chain's account of that name. */
 export function checkAccounts(chainAccounts: ReadonlyMap<string, string>): void {
-  for (const a of [DEPLOYER, ...Object.values(PARTIES)]) {
+  for (const a of [DEPLOYER, TOWER_OPERATOR, ...Object.values(PARTIES)]) {
     expectEqual('accounts', `address of ${a.devnetName}'s key`, getAddressFromPrivateKey(senderKey(a), 'testnet'), a.address);
     expectEqual('accounts', `chain account ${a.devnetName}`, chainAccounts.get(a.devnetName) ?? null, a.address);
   }

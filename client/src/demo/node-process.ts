@@ -1,7 +1,8 @@
 // A BitStream node as its own process, as a user runs it: `bitstream node start` (the
 // package bin), configured by environment, on loopback ports it prints at start, and
-// a small client for its HTTP API. The node demo and the multi-process tests start
-// nodes through this; neither reaches into a node other than through its API.
+// a small client for its HTTP API; and a standalone watchtower the same way. The node
+// demo and the multi-process tests start nodes through this; neither reaches into a node
+// other than through its API.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -71,8 +72,40 @@ export function startNode(o: NodeEnv): Promise<NodeProcess> {
   });
 }
 
+export interface TowerProcess {
+  readonly proc: ChildProcess;
+  readonly url: string;
+  readonly principal: string;
+  readonly exited: Promise<number | null>;
+  output(): string;
+}
+
+/** A standalone watchtower process (`bitstream tower start`) on an ephemeral loopback port. */
+export function startTower(o: { chainUrl: string; dataDir: string; key: string; extra?: Record<string, string> }): Promise<TowerProcess> {
+  const env = {
+    ...process.env as Record<string, string>, BITSTREAM_API_URL: o.chainUrl, BITSTREAM_DATA_DIR: o.dataDir, BITSTREAM_NODE_KEY: o.key,
+    BITSTREAM_TOWER_PORT: '0', BITSTREAM_POLL_MS: '50', BITSTREAM_LOG_LEVEL: 'warn', BITSTREAM_WINDOW: '6', ...o.extra,
+  };
+  const proc = spawn(process.execPath, [BIN, 'tower', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const url = /clients upload at (http:\/\/\S+)\/v1\/states/.exec(out)?.[1];
+      const principal = /BitStream tower (S\w+)/.exec(out)?.[1];
+      if (url === undefined || principal === undefined) return;
+      proc.stdout!.off('data', check);
+      resolve({ proc, url, principal, exited, output: () => out });
+    };
+    proc.stdout!.on('data', check);
+    void exited.then((code) => reject(new Error(`the tower exited (${code}) before it started:\n${out}`)));
+  });
+}
+
 /** Stop a node as its operator would (SIGTERM: it finishes what it writes and exits). */
-export async function stopNode(n: NodeProcess): Promise<void> {
+export async function stopNode(n: Pick<NodeProcess, 'proc' | 'exited'>): Promise<void> {
   if (n.proc.exitCode === null && n.proc.signalCode === null) n.proc.kill('SIGTERM');
   await n.exited;
 }

@@ -7,7 +7,7 @@
 // the channels' states are read from the store's memory, the file is written async.
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { sealBackup } from '../backup/open.js';
 import type { Backup, BackupChannel } from '../backup/format.js';
@@ -132,6 +132,7 @@ export class BackupWriter implements ChannelHooks {
   }
 
   private async write(path: string): Promise<BackupReport> {
+    if (!isBackupOrAbsent(path)) throw new NodeError(NodeCode.BadRequest, `refusing to overwrite ${path}: it is not a BitStream backup`, { details: { path } });
     const b = snapshot(this.o);
     const sealed = sealBackup(this.o.key, b);
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -161,3 +162,19 @@ export class BackupWriter implements ChannelHooks {
 }
 
 const nonceOf = (s: SignedState) => s.state.nonce.toString();
+
+/** A backup is written only where there is none yet or an older backup: never over a store, a key or anything else. */
+function isBackupOrAbsent(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+  try {
+    const head = Buffer.alloc(4);
+    return readSync(fd, head, 0, 4, 0) === 4 && head.toString('latin1') === 'BSBK';
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -26,6 +26,7 @@ import { appendFileSync } from 'node:fs';
 import { Channel, type SignatureEvent } from '../channel/channel.js';
 import { backendVerifier, checkSignature } from '../channel/verify.js';
 import type { BackupChannel } from '../backup/format.js';
+import { restoredRecord, writeRestored } from './restore.js';
 import { domainHash, stateHash } from '../codec/sip018.js';
 import { equalBytes } from '../crypto/signature.js';
 import type { ChannelRecord } from '../store/types.js';
@@ -290,14 +291,7 @@ export class ChannelManager {
     const held = this.held.get(c.meta.id);
     if (held !== undefined && (this.o.meta.restoredMark(c.meta.id) === null || held.channel.latest.state.nonce >= c.latest.state.nonce)) return false;
     this.checkSigned(c.meta, [c.latest, c.closable, ...(c.base === null ? [] : [c.base])]);
-    const key = new Uint8Array(32);
-    crypto.getRandomValues(key);
-    await this.replaceRecord(c.meta, { channelId: fromHex(c.meta.id), latest: c.latest, base: c.base, closable: c.closable, pending: null, tagKey: key, abandoned: [] }, async () => {
-      for (const secret of c.secrets) await this.o.store.saveSecret(fromHex(c.meta.id), secret);
-      if (this.o.meta.channel(c.meta.id) === null) this.o.meta.addChannel(c.meta);
-      for (const l of c.landings) this.o.meta.landed(c.meta.id, l.nonce, l.burn);
-      this.o.meta.markRestored(c.meta.id, { nonce: c.latest.state.nonce, source, at: Date.now() });
-    });
+    await this.replaceRecord(c.meta, restoredRecord(c), () => writeRestored(this.o.store, this.o.meta, c, source));
     this.o.events.emit({ type: 'channel.restored', channelId: c.meta.id, nonce: c.latest.state.nonce.toString(), source });
     return true;
   }

@@ -15,8 +15,10 @@ import { fromHex } from '../wire/json.js';
 import type { NodeConfig } from './config.js';
 import { NodeCode, NodeError } from './errors.js';
 import { loadKey } from './keyfile.js';
-import { NodeMeta } from './meta.js';
+import { NodeMeta, type RestoredMark } from './meta.js';
 import { mkdirSync } from 'node:fs';
+import type { BackupChannel } from '../backup/format.js';
+import type { ChannelRecord } from '../store/types.js';
 
 export interface RestoredChannel {
   readonly id: string;
@@ -27,6 +29,22 @@ export interface RestoredChannel {
   readonly balance: string;
   /** restored, or kept: the data directory already held it */
   readonly outcome: 'restored' | 'kept';
+}
+
+/** A backed-up channel as the store keeps it: no proposal of ours outstanding, a fresh tag key. */
+export function restoredRecord(c: BackupChannel): ChannelRecord {
+  const tagKey = new Uint8Array(32);
+  crypto.getRandomValues(tagKey);
+  return { channelId: fromHex(c.meta.id), latest: c.latest, base: c.base, closable: c.closable, pending: null, tagKey, abandoned: [] };
+}
+
+/** What goes with a restored channel's record: its secrets, its terms, where it landed, its peer's address, and the mark that it is unproven. */
+export async function writeRestored(store: SqliteStore, meta: NodeMeta, c: BackupChannel, source: RestoredMark['source']): Promise<void> {
+  for (const secret of c.secrets) await store.saveSecret(fromHex(c.meta.id), secret);
+  if (meta.channel(c.meta.id) === null) meta.addChannel(c.meta);
+  for (const l of c.landings) meta.landed(c.meta.id, l.nonce, l.burn);
+  if (c.peerUrl !== null) meta.savePeer(c.meta.peer, c.peerUrl);
+  meta.markRestored(c.meta.id, { nonce: c.latest.state.nonce, source, at: Date.now() });
 }
 
 export async function restoreFromFile(config: NodeConfig, file: string): Promise<{ createdAt: number; channels: RestoredChannel[] }> {
@@ -52,14 +70,8 @@ export async function restoreFromFile(config: NodeConfig, file: string): Promise
         out.push({ ...view, outcome: 'kept' });
         continue;
       }
-      const tagKey = new Uint8Array(32);
-      crypto.getRandomValues(tagKey);
-      await store.restore({ channelId: id, latest: c.latest, base: c.base, closable: c.closable, pending: null, tagKey, abandoned: [] });
-      for (const secret of c.secrets) await store.saveSecret(id, secret);
-      if (meta.channel(c.meta.id) === null) meta.addChannel(c.meta);
-      for (const l of c.landings) meta.landed(c.meta.id, l.nonce, l.burn);
-      if (c.peerUrl !== null) meta.savePeer(c.meta.peer, c.peerUrl);
-      meta.markRestored(c.meta.id, { nonce: s.nonce, source: 'file', at: Date.now() });
+      await store.restore(restoredRecord(c));
+      await writeRestored(store, meta, c, 'file');
       out.push({ ...view, outcome: 'restored' });
     }
     return { createdAt: b.createdAt, channels: out };

@@ -42,6 +42,15 @@ export class PeerConnection {
   /** resolves with the authenticated peer; rejects with the PeerError that ended the handshake */
   readonly ready: Promise<AuthenticatedPeer>;
   peer: AuthenticatedPeer | null = null;
+  /**
+   * The peer's auth, verified, while ours is still being signed. The handshake is done
+   * only once both are: the peer takes frames only after our auth, so announcing the
+   * connection earlier would let a node request reach the peer before it (PEER_NOT_AUTHENTICATED).
+   */
+  private verified: AuthenticatedPeer | null = null;
+  private authSent = false;
+  /** frames the authenticated peer sent before our auth went out */
+  private readonly waiting: Frame[] = [];
   /** why the connection ended, once it has */
   error: PeerError | null = null;
   /** resolves when the connection has ended: with why, or null for a normal close */
@@ -174,11 +183,21 @@ export class PeerConnection {
         this.socket.close(CloseCode.Normal);
         return;
       }
+      if (this.peer === null && this.verified !== null && (frame.t === 'msg' || frame.t === 'app')) {
+        // the peer is authenticated and our auth is still being signed: its frames wait for it, in order
+        this.waiting.push(frame);
+        return;
+      }
       if (this.peer === null) {
-        if (frame.t === 'hello') this.sendText(frameText(await this.handshake.onHello(frame)));
-        else if (frame.t === 'auth') {
-          this.peer = this.handshake.onAuth(frame);
-          this.settle.resolve(this.peer);
+        if (frame.t === 'hello') {
+          this.sendText(frameText(await this.handshake.onHello(frame)));
+          this.authSent = true;
+          if (this.verified !== null) this.established(this.verified);
+        } else if (frame.t === 'auth') {
+          if (this.verified !== null) throw new PeerError(PeerCode.Malformed, 'a second auth');
+          const peer = this.handshake.onAuth(frame);
+          if (this.authSent) this.established(peer);
+          else this.verified = peer;
         } else throw new PeerError(PeerCode.NotAuthenticated, `a ${frame.t} frame before the handshake finished`);
         return;
       }
@@ -188,6 +207,13 @@ export class PeerConnection {
     } catch (e) {
       this.fail(e instanceof PeerError ? e : new PeerError(PeerCode.Malformed, 'frame could not be handled', { cause: e }));
     }
+  }
+
+  private established(peer: AuthenticatedPeer): void {
+    this.verified = null;
+    this.peer = peer;
+    this.settle.resolve(peer);
+    for (const f of this.waiting.splice(0)) void this.dispatch(f);
   }
 
   private deliver(f: () => void): void {

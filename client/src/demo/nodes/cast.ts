@@ -2,12 +2,14 @@
 // BitStream node in its own process (`bitstream node start`), talking to each other over
 // WebSockets and to the local chain over HTTP. The cast starts, stops and restarts
 // them (Bob's node comes back on the same peer port, so Alice's node redials it), and
-// keeps track of every process so the story can always end them. Only run.ts builds it.
+// keeps track of every process so the story can always end them. Alice's node gives her
+// channels' newest states to a standalone watchtower the cast runs too, so it guards
+// her while her node is offline. Only run.ts builds it.
 import { join } from 'node:path';
-import { PARTIES, type PartyName } from '../accounts.js';
+import { PARTIES, TOWER_OPERATOR, type PartyName } from '../accounts.js';
 import type { DemoChain } from '../chain-client.js';
 import type { Narrator } from '../narrator.js';
-import { startNode, stopNode, type ApiAnswer, type NodeProcess } from '../node-process.js';
+import { startNode, startTower, stopNode, type ApiAnswer, type NodeProcess, type TowerProcess } from '../node-process.js';
 import { DemoNodeError } from '../errors.js';
 import type { NodePlan } from './plan.js';
 
@@ -25,8 +27,22 @@ export class Cast {
   private readonly running = new Map<PartyName, NodeProcess>();
   private readonly all: NodeProcess[] = [];
   private readonly ports = new Map<PartyName, number>();
+  private guard: TowerProcess | null = null;
 
-  constructor(private readonly chainUrl: string, private readonly dir: string) {}
+  /** `bobRates`: the swaps Bob's node makes (BITSTREAM_SWAP_RATES) */
+  constructor(private readonly chainUrl: string, private readonly dir: string, private readonly bobRates: string) {}
+
+  /** Start Alice's standalone watchtower (before her node: the node is told its URL). */
+  async startTower(): Promise<TowerProcess> {
+    this.guard = await startTower({ chainUrl: this.chainUrl, dataDir: join(this.dir, 'tower'), key: hex(TOWER_OPERATOR.privateKey) });
+    return this.guard;
+  }
+
+  /** Alice's watchtower. */
+  get tower(): TowerProcess {
+    if (this.guard === null) throw new DemoNodeError('cast', "Alice's watchtower is not running");
+    return this.guard;
+  }
 
   /** Start `name`'s node on its data directory (or `dataDir`), on a fixed peer port once it has had one. */
   async start(name: PartyName, o: { dataDir?: string; ephemeralPort?: boolean } = {}): Promise<NodeProcess> {
@@ -37,7 +53,11 @@ export class Cast {
       key: hex(PARTIES[name].privateKey),
       token: `${name}-demo-token`,
       // a payer's margin over the payee's expiry need: the demo's tenures are 150 ms
-      extra: { BITSTREAM_PEER_PORT: String(port), BITSTREAM_INVOICE_MARGIN: '20' },
+      extra: {
+        BITSTREAM_PEER_PORT: String(port), BITSTREAM_INVOICE_MARGIN: '20',
+        ...(name === 'alice' && this.guard !== null ? { BITSTREAM_TOWERS: this.guard.url } : {}),
+        ...(name === 'bob' ? { BITSTREAM_SWAP_RATES: this.bobRates } : {}),
+      },
     });
     this.all.push(n);
     this.running.set(name, n);
@@ -66,7 +86,7 @@ export class Cast {
   /** End every node this story started, however it went. */
   async stopAll(): Promise<void> {
     this.running.clear();
-    await Promise.all(this.all.map((n) => stopNode(n)));
+    await Promise.all([...this.all, ...(this.guard === null ? [] : [this.guard])].map((n) => stopNode(n)));
   }
 }
 

@@ -1,5 +1,5 @@
 // The node story's numbers and what they must come to: the deposits, the stream, Carol's
-// invoice paid through Bob, the withdraw, the payments Bob makes after his "backup", the
+// invoice paid through Bob, Alice's STX-for-sBTC swap with Bob, the withdraw, the payments Bob makes after his "backup", the
 // Bob–Carol channel, and each party's on-chain gain at the end (fees aside). Every step
 // and the summary check the nodes and the chain against this. Pure.
 import { hintFee } from '../../invoice/sign.js';
@@ -29,6 +29,9 @@ export interface NodePlan {
   readonly bobCarol: bigint;
   readonly toCarol: bigint;
   readonly toCarolPayments: number;
+  /** sats Alice buys from Bob for STX, at Bob's rate (µSTX per sat): both channels, one hash */
+  readonly swapSats: bigint;
+  readonly swapRate: bigint;
 }
 
 export function nodePlanFor(payments: number): NodePlan {
@@ -50,6 +53,8 @@ export function nodePlanFor(payments: number): NodePlan {
     bobCarol: 10n * MICRO_STX,
     toCarol: 2_500_000n,
     toCarolPayments: 25,
+    swapSats: 2_000n,
+    swapRate: 3_000n,
   };
 }
 
@@ -71,11 +76,14 @@ export function bobFee(p: NodePlan): bigint {
   return hintFee(p.viaBob, { feeBase: BigInt(NODE_DEFAULTS.feeBase), feePpm: NODE_DEFAULTS.feePpm });
 }
 
-/** The STX channel after the stream, Carol's invoice (amount + Bob's fee) and the withdraw: Bob's "backup" holds this state. */
+/** What Alice pays for her sats: Bob's rate. */
+export const swapPrice = (p: NodePlan): bigint => p.swapSats * p.swapRate;
+
+/** The STX channel after the stream, Carol's invoice (amount + Bob's fee), the swap and the withdraw: Bob's "backup" holds this state. */
 export function stxAtBackup(p: NodePlan): Split {
   const s = stxAfterStream(p);
   const invoice = p.viaBob + bobFee(p);
-  return { a: s.a - invoice - p.withdraw, b: s.b + invoice };
+  return { a: s.a - invoice - swapPrice(p) - p.withdraw, b: s.b + invoice + swapPrice(p) };
 }
 
 /** The STX channel's newest state: after Bob's refunds, which his backup does not hold. */
@@ -85,10 +93,10 @@ export function stxNewest(p: NodePlan): Split {
   return { a: s.a + back, b: s.b - back };
 }
 
-/** The sBTC channel at its cooperative close. */
+/** The sBTC channel at its cooperative close: the stream, then the sats Alice bought. */
 export function sbtcAtClose(p: NodePlan): Split {
   const paid = BigInt(p.sbtcPayments) * p.sbtcPayment;
-  return { a: p.aliceSbtc - paid, b: p.bobSbtc + paid };
+  return { a: p.aliceSbtc - paid + p.swapSats, b: p.bobSbtc + paid - p.swapSats };
 }
 
 /** The Bob–Carol channel at Bob's force close (a = Bob, b = Carol): the forwarded invoice, then Bob's payments. */

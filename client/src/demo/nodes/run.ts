@@ -21,6 +21,7 @@ import { nodePlanFor } from './plan.js';
 import { staleCloseAndPenalty, type DisputeFigures } from './step-dispute.js';
 import { forceClose } from './step-force-close.js';
 import { invoiceThroughBob } from './step-invoice.js';
+import { bobRates, swapWithBob } from './step-swap.js';
 import { openChannels } from './step-open.js';
 import { streamPayments, type NodeStreamFigures } from './step-stream.js';
 import { withdrawAndClose } from './step-withdraw-close.js';
@@ -29,9 +30,9 @@ import { checkNodeSummary, ledger, renderNodeSummary, summarizeNodes, type NodeS
 export const NODE_STEP_TITLES = [
   "Alice's node opens STX and sBTC channels with Bob's; Bob funds his side",
   "Alice streams payments to Bob through her node's API",
-  "Carol's invoice: Alice's node pays it through Bob's",
+  "Carol's invoice: Alice's node pays it through Bob's; Alice swaps STX for sBTC with Bob",
   'Alice withdraws from the STX channel; the sBTC channel closes cooperatively',
-  "Bob force-closes from a stale backup; Alice's node's watchtower challenges",
+  "Alice goes offline; Bob force-closes from a stale backup; Alice's standalone watchtower challenges",
   'Bob force-closes with Carol offline; resolved after the window',
   'Summary: on-chain balances against the signed states',
 ] as const;
@@ -75,12 +76,13 @@ export async function runNodeDemo(options: DemoOptions = {}): Promise<NodeDemoOu
     running = await bootChain(options, o.port, { blockMs: BLOCK_MS, burnMs: BURN_MS });
     checkAccounts(running.chain.simnet.getAccounts());
     const chain = new DemoChain(running.url, { channel: CONTRACTS.channel, registry: CONTRACTS.registry });
-    const c = new Cast(running.url, dir);
+    const c = new Cast(running.url, dir, bobRates(plan));
     cast = c;
     say.line(`BitStream demo between node processes: local chain at ${running.url}, ${o.payments.toLocaleString('en-US')} payments`);
+    const tower = await c.startTower();
     await Promise.all((['alice', 'bob', 'carol'] as const).map((n) => c.start(n)));
     bootMs = performance.now() - started;
-    say.line(`three nodes up in ${(bootMs / 1000).toFixed(1)} s (chain and nodes), each its own process: ${(['alice', 'bob', 'carol'] as const).map((n) => `${PARTIES[n].label} ${c.node(n).apiUrl}`).join(', ')}`);
+    say.line(`three nodes and a watchtower up in ${(bootMs / 1000).toFixed(1)} s (chain and nodes), each its own process: ${(['alice', 'bob', 'carol'] as const).map((n) => `${PARTIES[n].label} ${c.node(n).apiUrl}`).join(', ')}; Alice's tower ${tower.url}`);
     const w: NodeWorld = { chain, chainUrl: running.url, plan, say, cast: c };
 
     current = 'setup';
@@ -99,7 +101,11 @@ export async function runNodeDemo(options: DemoOptions = {}): Promise<NodeDemoOu
 
     const ch = await step(1, () => openChannels(w));
     stream = await step(2, () => streamPayments(w, ch));
-    const bobCarol = await step(3, () => invoiceThroughBob(w, ch));
+    const bobCarol = await step(3, async () => {
+      const id = await invoiceThroughBob(w, ch);
+      await swapWithBob(w, ch);
+      return id;
+    });
     await step(4, () => withdrawAndClose(w, ch));
     dispute = await step(5, () => staleCloseAndPenalty(w, ch));
     await step(6, () => forceClose(w, bobCarol));
@@ -123,7 +129,7 @@ export async function runNodeDemo(options: DemoOptions = {}): Promise<NodeDemoOu
   const totalMs = performance.now() - started;
   if (failure === null) {
     say.line(`all in ${(totalMs / 1000).toFixed(1)} s: ${steps.map((s, i) => `step ${i + 1} ${(s.ms / 1000).toFixed(1)} s`).join(', ')}`);
-    say.line('swaps between nodes come next; `npm run demo -- --library` shows one between library channels');
+    say.line('`npm run demo -- --library` runs the story between library channels in one process');
   } else {
     say.line(`FAILED in "${failure.step}": ${failure.code}: ${failure.message}`);
   }

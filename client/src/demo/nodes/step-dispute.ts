@@ -1,11 +1,12 @@
-// Step 5 between nodes: Bob cheats with a stale backup, Alice's node's built-in
-// watchtower answers. Bob's node is stopped and its data directory copied (the backup);
-// restarted, it pays Alice back a few times (states the backup does not hold); stopped
-// again, the backup is started on another port (Alice's node cannot reach it) and
-// force-closes with its stale state. The chain drops the first challenge it is sent:
-// Alice's node must send it again at the same nonce with a higher fee, the challenge
-// lands, Bob is the cheater, and after the window the penalty pays Alice the whole newest
-// state. Then Bob's real node comes back and sees the channel closed.
+// Step 5 between nodes: Bob cheats with a stale backup while Alice is offline, and her
+// standalone watchtower answers. Bob's node is stopped and its data directory copied
+// (the backup); restarted, it pays Alice back a few times (states the backup does not
+// hold), which Alice's node hands her tower; then Alice's node goes offline and Bob's
+// backup, started on another port, force-closes with its stale state. The chain drops
+// the first challenge it is sent: the tower must send it again at the same nonce with a
+// higher fee; the challenge lands, Bob is the cheater, and after the window the tower
+// resolves and the penalty pays Alice the whole newest state. Alice's node comes back to
+// a closed channel; so does Bob's real node.
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { DemoNodeError, expectEqual, expectThat } from '../errors.js';
@@ -44,6 +45,10 @@ export async function staleCloseAndPenalty(w: NodeWorld, ch: NodeChannels): Prom
   const newest = await until(STEP, "Alice's node has Bob's refunds", () => read(alice), (v) => !v.busy && BigInt(v.nonce) >= BigInt(staleNonce) + BigInt(p.refunds));
   say.line(`Bob's node paid Alice back ${fmtStx(BigInt(p.refunds) * p.refund)} STX in ${p.refunds} payments: nonce ${newest.nonce}`);
   await cast.stop('bob');
+  const towers = () => must(STEP, "Alice's towers", alice.api<{ uploaded: Record<string, string> }[]>('GET', '/v1/towers'));
+  await until(STEP, "Alice's tower holds the newest state", towers, (t) => t[0]?.uploaded[ch.stx] === newest.nonce);
+  await cast.stop('alice');
+  say.line(`Alice's standalone watchtower holds nonce ${newest.nonce}; Alice's node goes offline`);
 
   const drop = await fetch(`${w.chainUrl}/dev/drop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ functionName: 'challenge' }) });
   if (drop.status !== 200) throw new DemoNodeError(STEP, `the local chain refused /dev/drop: HTTP ${drop.status}`);
@@ -52,20 +57,23 @@ export async function staleCloseAndPenalty(w: NodeWorld, ch: NodeChannels): Prom
   expectEqual(STEP, 'the nonce Bob closed with', closing.nonce, staleNonce);
   say.line(`Bob's backup force-closed with nonce ${staleNonce}; the chain will drop the first challenge it is sent`);
 
-  const challenges = async () => (await must(STEP, "Alice's transactions", alice.api<TxView[]>('GET', '/v1/transactions'))).filter((t) => t.kind === 'challenge');
-  const all = await until(STEP, "Alice's tower's challenge", challenges, (txs) => txs.some((t) => t.status === 'success'));
+  // the tower's own transactions are public
+  const sent = async (kind: string) => ((await (await fetch(`${cast.tower.url}/transactions`)).json()) as TxView[]).filter((t) => t.kind === kind && t.channelId === ch.stx);
+  const all = await until(STEP, "the tower's challenge", () => sent('challenge'), (txs) => txs.some((t) => t.status === 'success'));
   const dropped = all.find((t) => t.status.startsWith('dropped'));
   const landed = all.find((t) => t.status === 'success')!;
-  expectThat(STEP, 'the chain dropped a challenge and Alice\'s node replaced it', dropped !== undefined, { challenges: JSON.stringify(all) });
+  expectThat(STEP, 'the chain dropped a challenge and the tower replaced it', dropped !== undefined, { challenges: JSON.stringify(all) });
   expectEqual(STEP, 'the replacement challenge\'s nonce', landed.nonce, dropped!.nonce);
   expectThat(STEP, 'the replacement pays a higher fee', BigInt(landed.fee) > BigInt(dropped!.fee));
-  say.line(`Alice's tower challenged with nonce ${newest.nonce}; dropped at fee ${dropped!.fee} µSTX, replaced at the same account nonce with fee ${landed.fee} µSTX`);
+  say.line(`the tower challenged with nonce ${newest.nonce} while Alice was offline; dropped at fee ${dropped!.fee} µSTX, replaced at the same account nonce with fee ${landed.fee} µSTX`);
 
-  await until(STEP, "the window passes and Alice's node resolves", () => read(alice), (v) => v.phase === 'closed', 60_000);
+  await until(STEP, 'the window passes and the tower resolves', () => sent('resolve'), (txs) => txs.some((t) => t.status === 'success'), 60_000);
+  const back = await cast.start('alice');
+  await until(STEP, "Alice's node, back, sees the channel closed", () => read(back), (v) => v.phase === 'closed');
   await cast.stop('bob');
   bob = await cast.start('bob');
   await until(STEP, "Bob's node sees the channel closed", () => read(bob), (v) => v.phase === 'closed');
   const n = stxNewest(p);
-  say.line(`resolved with the penalty: Alice is paid the whole newest state, ${fmtStx(n.a + n.b)} STX; Bob's node, back, shows the channel closed`);
+  say.line(`resolved with the penalty: Alice is paid the whole newest state, ${fmtStx(n.a + n.b)} STX, without her node; back online, it and Bob's show the channel closed`);
   return { staleNonce, newestNonce: newest.nonce, dropped: dropped!, landed };
 }
