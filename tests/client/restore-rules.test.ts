@@ -4,7 +4,7 @@
 // peer has shown its newest state (NODE_UNPROVEN_STATE); a peer's tip is adopted only if
 // newer and signed by both; and peer storage keeps backups only for the peer a channel is
 // with, of bounded size, and hands each peer only its own — nor shows a stranger a tip.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -13,11 +13,14 @@ import type { BackupChannel } from '../../client/src/backup/format.js';
 import { backupKey } from '../../client/src/backup/seal.js';
 import { domainHash, stateHash } from '../../client/src/codec/sip018.js';
 import { nobleBackend } from '../../client/src/crypto/noble.js';
+import { sha256 } from '../../client/src/crypto/sha256.js';
 import { NodeEvents } from '../../client/src/node/events.js';
 import { InvoiceLedger } from '../../client/src/node/invoice-ledger.js';
 import { ChannelManager, type ManagerOptions } from '../../client/src/node/manager.js';
 import { NodeMeta } from '../../client/src/node/meta.js';
 import { MAX_BLOB, PeerVault, VaultStore } from '../../client/src/node/peer-vault.js';
+import { BackupWriter } from '../../client/src/node/backups.js';
+import { openBackup } from '../../client/src/backup/open.js';
 import type { PeerSession } from '../../client/src/peer/session.js';
 import { SqliteStore } from '../../client/src/store/sqlite.js';
 import type { SignedState } from '../../client/src/store/types.js';
@@ -28,8 +31,8 @@ const CHANNEL = channelIdOf(31);
 const ID = toHex(CHANNEL);
 const STRANGER = 'ST3AM1A56AK2C1XAFJ4115ZSV26EB49BVQ10MGCS0';
 
-function signedAt(nonce: bigint, o: { keyB?: Uint8Array; channelId?: Uint8Array } = {}): SignedState {
-  const state = { ...openingState(o.channelId ?? CHANNEL, 0n), nonce, balanceA: 1_000_000n - nonce * 10n, balanceB: nonce * 10n };
+function signedAt(nonce: bigint, o: { keyB?: Uint8Array; channelId?: Uint8Array; htlcs?: SignedState['state']['htlcs'] } = {}): SignedState {
+  const state = { ...openingState(o.channelId ?? CHANNEL, 0n), nonce, balanceA: 1_000_000n - nonce * 10n, balanceB: nonce * 10n, htlcs: o.htlcs ?? [] };
   const hash = stateHash(state, domainHash(DOMAIN));
   return { state, hash, sigA: nobleBackend.sign(hash, KEY_A), sigB: nobleBackend.sign(hash, o.keyB ?? KEY_B) };
 }
@@ -113,6 +116,34 @@ describe('restoring a channel', () => {
     expect(manager.get(ID)).toMatchObject({ nonce: '30', balance: String(1_000_000n - 300n), restored: null });
     // and the store never goes back: a restore to an older state is refused
     await expect(store.restore({ ...store.load(CHANNEL)!, latest: signedAt(25n) })).rejects.toMatchObject({ code: 'STORE_NONCE_REGRESSION' });
+  });
+});
+
+describe('the backup file', () => {
+  it('holds each channel at its newest state: a channel re-encoded when it changes, kept as it was when it did not', async () => {
+    const key = backupKey(KEY_A);
+    const identity = { chainId: DOMAIN.chainId, contract: DOMAIN.contract, principal: PRINCIPAL_A };
+    const writer = new BackupWriter({ manager, store, meta, ledger, identity, key, path: join(dir, 'channels.backup'), intervalMs: 10, events: new NodeEvents(), log: pino({ level: 'silent' }) });
+    const read = () => openBackup(key, new Uint8Array(readFileSync(join(dir, 'channels.backup'))), identity);
+    await manager.importChannel(channelAt(signedAt(20n)), 'file');
+    expect((await writer.writeNow()).nonces).toEqual({ [ID]: '20' });
+    const first = read();
+    expect(first.channels.map((c) => c.latest.state.nonce)).toEqual([20n]);
+    // unchanged: the same channel bytes again
+    await writer.writeNow();
+    expect(read().channels).toEqual(first.channels);
+    // a newer state, with an HTLC the peer offers us: in the next backup
+    const secret = new Uint8Array(32).fill(4);
+    const newest = signedAt(30n, { htlcs: [{ hash: sha256(secret), amount: 50n, expiry: 900n, offeredByA: false }] });
+    await manager.adoptTip(ID, { latest: newest, base: null, closable: newest });
+    expect((await writer.writeNow()).nonces).toEqual({ [ID]: '30' });
+    expect(read().channels[0]).toMatchObject({ latest: { state: { nonce: 30n } }, closable: { state: { nonce: 30n } }, secrets: [] });
+    // the secret of that HTLC learned (to claim it): in the next backup, and no other secret
+    await store.saveSecret(CHANNEL, new Uint8Array(32).fill(5));
+    await store.saveSecret(CHANNEL, secret);
+    await writer.writeNow();
+    expect(read().channels[0]!.secrets).toEqual([secret]);
+    await writer.stop();
   });
 });
 

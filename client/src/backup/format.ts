@@ -53,15 +53,23 @@ const BackupSchema = z.strictObject({
 
 export const signedJson = (s: SignedState) => ({ state: stateToJson(s.state), hash: toHex(s.hash), sigA: s.sigA === null ? null : toHex(s.sigA), sigB: s.sigB === null ? null : toHex(s.sigB) });
 
+/** One channel's JSON text, as a backup holds it. */
+export function channelJson(c: BackupChannel): string {
+  return JSON.stringify({
+    meta: { ...c.meta, window: c.meta.window.toString(), opening: c.meta.opening.toString() }, peerUrl: c.peerUrl,
+    latest: signedJson(c.latest), base: c.base === null ? null : signedJson(c.base), closable: signedJson(c.closable),
+    secrets: c.secrets.map(toHex), landings: c.landings.map((l) => ({ nonce: l.nonce.toString(), burn: l.burn.toString() })),
+  });
+}
+
+/** A backup from its header and its channels' texts (channelJson): a writer keeps the texts of the channels that did not change. */
+export function encodeBackupTexts(h: Omit<Backup, 'channels'>, channels: readonly string[]): Uint8Array {
+  const head = JSON.stringify({ version: BACKUP_VERSION, chainId: h.chainId, contract: h.contract, principal: h.principal, createdAt: h.createdAt });
+  return new TextEncoder().encode(`${head.slice(0, -1)},"channels":[${channels.join(',')}]}`);
+}
+
 export function encodeBackup(b: Backup): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({
-    version: BACKUP_VERSION, chainId: b.chainId, contract: b.contract, principal: b.principal, createdAt: b.createdAt,
-    channels: b.channels.map((c) => ({
-      meta: { ...c.meta, window: c.meta.window.toString(), opening: c.meta.opening.toString() }, peerUrl: c.peerUrl,
-      latest: signedJson(c.latest), base: c.base === null ? null : signedJson(c.base), closable: signedJson(c.closable),
-      secrets: c.secrets.map(toHex), landings: c.landings.map((l) => ({ nonce: l.nonce.toString(), burn: l.burn.toString() })),
-    })),
-  }));
+  return encodeBackupTexts(b, b.channels.map(channelJson));
 }
 
 export function decodeBackup(bytes: Uint8Array): Backup {

@@ -1,10 +1,15 @@
 // A backup in and out of its seal, checked against the node that opens it.
 import { BackupCode, BackupError } from './errors.js';
-import { decodeBackup, encodeBackup, type Backup } from './format.js';
+import { decodeBackup, encodeBackup, encodeBackupTexts, type Backup } from './format.js';
 import { seal, unseal } from './seal.js';
 
 export function sealBackup(key: Uint8Array, b: Backup): Uint8Array {
   return seal(key, encodeBackup(b));
+}
+
+/** Seal a backup given as its header and its channels' texts (format.ts channelJson). */
+export function sealBackupTexts(key: Uint8Array, h: Omit<Backup, 'channels'>, channels: readonly string[]): Uint8Array {
+  return seal(key, encodeBackupTexts(h, channels));
 }
 
 /** Open `sealed` as `expect.principal`'s backup on `expect`'s chain and contract (BACKUP_* errors otherwise). */

@@ -9,10 +9,9 @@ import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { sealBackup } from '../backup/open.js';
-import type { Backup, BackupChannel } from '../backup/format.js';
+import { sealBackupTexts } from '../backup/open.js';
+import { channelJson, type BackupChannel } from '../backup/format.js';
 import type { SqliteStore } from '../store/sqlite.js';
-import type { SignedState } from '../store/types.js';
 import { fromHex, toHex } from '../wire/json.js';
 import { NodeCode, NodeError } from './errors.js';
 import type { NodeEvents } from './events.js';
@@ -50,11 +49,6 @@ export function channelBackup(src: BackupSource, id: string, peerUrls: ReadonlyM
   };
 }
 
-export function snapshot(src: BackupSource): Backup {
-  const urls = peerUrlsOf(src.meta);
-  const channels = src.manager.all().map((h) => channelBackup(src, h.meta.id, urls)).filter((c): c is BackupChannel => c !== null);
-  return { ...src.identity, createdAt: Date.now(), channels };
-}
 
 const peerUrlsOf = (meta: NodeMeta) => new Map(meta.peers().map((p) => [p.principal, p.url]));
 
@@ -83,6 +77,8 @@ export class BackupWriter implements ChannelHooks {
   private timer: NodeJS.Timeout | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private last: BackupReport | null = null;
+  /** each channel's encoded text and what it was encoded from */
+  private readonly texts = new Map<string, { key: string; text: string }>();
 
   constructor(private readonly o: BackupWriterOptions) {}
 
@@ -120,6 +116,37 @@ export class BackupWriter implements ChannelHooks {
     if (this.dirty && this.o.path !== null) await this.writeNow().catch((e: unknown) => this.o.log.error({ err: e }, 'could not write the channel backup'));
   }
 
+  /**
+   * Every kept channel's backup text, re-encoded only for a channel whose states, secrets,
+   * phase, landings or peer address changed since the last write: a hub's busy minute
+   * touches a few of its channels, not all.
+   */
+  private channelTexts(): { texts: string[]; nonces: Record<string, string> } {
+    const urls = peerUrlsOf(this.o.meta);
+    const texts: string[] = [];
+    const nonces: Record<string, string> = {};
+    const kept = new Set<string>();
+    for (const h of this.o.manager.all()) {
+      const id = h.meta.id;
+      const record = this.o.store.load(fromHex(id));
+      if (record === null || h.meta.phase === 'closed') continue;
+      const key = [h.meta.phase, toHex(record.latest.hash), toHex(record.closable.hash), record.base === null ? '' : toHex(record.base.hash),
+        this.o.store.secrets(record.channelId).size, this.o.meta.landings(id).length, urls.get(h.meta.peer) ?? ''].join('|');
+      let t = this.texts.get(id);
+      if (t === undefined || t.key !== key) {
+        const c = channelBackup(this.o, id, urls);
+        if (c === null) continue;
+        t = { key, text: channelJson(c) };
+        this.texts.set(id, t);
+      }
+      kept.add(id);
+      texts.push(t.text);
+      nonces[id] = record.latest.state.nonce.toString();
+    }
+    for (const id of this.texts.keys()) if (!kept.has(id)) this.texts.delete(id);
+    return { texts, nonces };
+  }
+
   private changed(): void {
     this.dirty = true;
     if (this.o.path === null || this.timer !== null || this.stopped) return;
@@ -133,8 +160,9 @@ export class BackupWriter implements ChannelHooks {
 
   private async write(path: string): Promise<BackupReport> {
     if (!isBackupOrAbsent(path)) throw new NodeError(NodeCode.BadRequest, `refusing to overwrite ${path}: it is not a BitStream backup`, { details: { path } });
-    const b = snapshot(this.o);
-    const sealed = sealBackup(this.o.key, b);
+    const { texts, nonces } = this.channelTexts();
+    const createdAt = Date.now();
+    const sealed = sealBackupTexts(this.o.key, { ...this.o.identity, createdAt }, texts);
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const tmp = `${path}.tmp`;
     const f = await open(tmp, 'w', 0o600);
@@ -151,17 +179,12 @@ export class BackupWriter implements ChannelHooks {
     } finally {
       await d.close();
     }
-    const report: BackupReport = {
-      path, channels: b.channels.length, bytes: sealed.length, at: b.createdAt,
-      nonces: Object.fromEntries(b.channels.map((c) => [c.meta.id, nonceOf(c.latest)])),
-    };
+    const report: BackupReport = { path, channels: texts.length, bytes: sealed.length, at: createdAt, nonces };
     if (path === this.o.path) this.last = report;
     this.o.events.emit({ type: 'backup.written', path, channels: report.channels, bytes: report.bytes });
     return report;
   }
 }
-
-const nonceOf = (s: SignedState) => s.state.nonce.toString();
 
 /** A backup is written only where there is none yet or an older backup: never over a store, a key or anything else. */
 function isBackupOrAbsent(path: string): boolean {

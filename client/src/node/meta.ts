@@ -74,6 +74,7 @@ export class NodeMeta {
   private readonly db: Database.Database;
 
   private readonly restored = new Map<string, RestoredMark>();
+  private landingsOf: Database.Statement | null = null;
 
   constructor(path: string) {
     this.db = openDurable(path, SCHEMA);
@@ -121,7 +122,9 @@ export class NodeMeta {
   }
 
   landings(channelId: string): { nonce: bigint; burn: bigint }[] {
-    return (this.db.prepare('SELECT nonce, burn FROM landed WHERE channel_id = ?').all(channelId) as { nonce: string; burn: string }[])
+    // prepared once: the backup asks for every channel's
+    this.landingsOf ??= this.db.prepare('SELECT nonce, burn FROM landed WHERE channel_id = ?');
+    return (this.landingsOf.all(channelId) as { nonce: string; burn: string }[])
       .map((r) => ({ nonce: BigInt(r.nonce), burn: BigInt(r.burn) }));
   }
 
