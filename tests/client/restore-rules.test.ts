@@ -68,7 +68,7 @@ beforeEach(() => {
     served.set(kind, h);
     serve(kind, h);
   };
-  new PeerVault({ manager, store, meta, ledger, vault: vaultStore, key: backupKey(KEY_A), intervalMs: 10, log: pino({ level: 'silent' }), identity: { chainId: DOMAIN.chainId, contract: DOMAIN.contract, principal: PRINCIPAL_A } });
+  new PeerVault({ manager, store, meta, ledger, vault: vaultStore, storage: true, key: backupKey(KEY_A), intervalMs: 10, log: pino({ level: 'silent' }), identity: { chainId: DOMAIN.chainId, contract: DOMAIN.contract, principal: PRINCIPAL_A } });
 });
 
 afterEach(async () => {
@@ -163,6 +163,14 @@ describe('peer storage', () => {
     expect(served.get('vault-get')!({ channelId: ID }, from(PRINCIPAL_B))).toEqual({ blob });
     expect(served.get('vault-list')!({}, from(STRANGER))).toEqual([]);
     expect(() => served.get('vault-get')!({ channelId: ID }, from(STRANGER))).toThrow(expect.objectContaining({ code: 'NODE_UNKNOWN_CHANNEL' }) as Error);
+  });
+
+  it('turned off, keeps nothing for a peer, and still shows a channel\'s tip to its peer', async () => {
+    new PeerVault({ manager, store, meta, ledger, vault: vaultStore, storage: false, key: backupKey(KEY_A), intervalMs: 10, log: pino({ level: 'silent' }), identity: { chainId: DOMAIN.chainId, contract: DOMAIN.contract, principal: PRINCIPAL_A } });
+    await manager.importChannel(channelAt(signedAt(5n)), 'file');
+    expect(() => served.get('vault-put')!({ channelId: ID, blob: 'AAAA' }, from(PRINCIPAL_B))).toThrow(expect.objectContaining({ code: 'NODE_OPEN_REFUSED' }) as Error);
+    expect(vaultStore.list(PRINCIPAL_B)).toEqual([]);
+    expect(served.get('channel-tip')!({ channelId: ID }, from(PRINCIPAL_B))).toMatchObject({ latest: { state: { nonce: '5' } } });
   });
 
   it('shows a channel\'s tip only to the peer it is with', async () => {

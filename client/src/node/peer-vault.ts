@@ -62,6 +62,8 @@ export class VaultStore {
 
 export interface PeerVaultOptions extends BackupSource {
   readonly vault: VaultStore;
+  /** peer storage both ways (BITSTREAM_PEER_STORAGE); off, peers' backups are refused. `channel-tip` is answered either way: a peer proving a restored channel needs it */
+  readonly storage: boolean;
   readonly key: Uint8Array;
   readonly intervalMs: number;
   readonly log: Logger;
@@ -150,6 +152,7 @@ export class PeerVault implements ChannelHooks {
   }
 
   private onPut(body: unknown, s: PeerSession): { ok: true } {
+    if (!this.o.storage) throw new NodeError(NodeCode.OpenRefused, 'this node keeps no backups for its peers (BITSTREAM_PEER_STORAGE=0)');
     const r = this.parse(PutSchema, body, 'vault-put');
     if (this.o.manager.find(r.channelId)?.meta.peer !== s.principal) throw new NodeError(NodeCode.UnknownChannel, 'this node keeps backups only of channels it has with you');
     const blob = Buffer.from(r.blob, 'base64');

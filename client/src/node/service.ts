@@ -119,7 +119,7 @@ export class BitStreamNode {
     const backups = new BackupWriter({ ...source, key, path: config.backup.file, intervalMs: config.backup.intervalMs, events, log });
     manager.follow(backups);
     const vaultStore = new VaultStore(join(config.dataDir, 'vault.db'));
-    const vault = new PeerVault({ ...source, vault: vaultStore, key, intervalMs: config.backup.intervalMs, log });
+    const vault = new PeerVault({ ...source, vault: vaultStore, storage: config.backup.peerStorage, key, intervalMs: config.backup.intervalMs, log });
     if (config.backup.peerStorage) {
       manager.follow(vault);
       connected = (s) => void vault.onConnected(s);
