@@ -176,6 +176,30 @@ describe('forwarding the HTLC', () => {
     expect(ledger.forward(toHex(HASH))!.status).toBe('settled');
   });
 
+  it('after a restart, offers again a downstream HTLC whose proposal was lost; a refused re-offer fails nothing upstream', async () => {
+    const a = await offered();
+    a.fwd.take(a.up.h, upHtlc(1_012n, LOW + 4n));
+    await flush();
+    expect(a.out.f.added).toHaveLength(1);
+    a.up.f.htlcs = [upHtlc(1_012n, LOW + 4n)];
+    // the next run: the record says forwarding, the downstream channel shows no HTLC and no secret
+    a.fwd.resume();
+    await flush();
+    expect(a.out.f.added).toEqual([{ amount: 1_000n, expiry: LOW + 4n - BigInt(DELTA) }, { amount: 1_000n, expiry: LOW + 4n - BigInt(DELTA) }]);
+    // refused (e.g. the payee had signed the lost one and the channel adopted it: a duplicate)
+    (a.out.h.channel as unknown as { addHtlc: () => Promise<never> }).addHtlc = () => Promise.reject(Object.assign(new Error('duplicate'), { code: 'HTLC_DUPLICATE' }));
+    a.fwd.resume();
+    await flush();
+    expect(a.up.f.failed).toEqual([]);
+    expect(ledger.forward(toHex(HASH))!.status).toBe('forwarding');
+    // standing downstream: nothing offered again
+    a.out.f.htlcs = [{ hash: HASH, amount: 1_000n, expiry: LOW - 2n, offeredByA: true }];
+    const before = a.out.f.added.length;
+    a.fwd.resume();
+    await flush();
+    expect(a.out.f.added).toHaveLength(before);
+  });
+
   it('fails upstream only after the downstream HTLC stood and left without a secret', async () => {
     const a = await offered();
     a.fwd.take(a.up.h, upHtlc(1_012n, LOW + 4n));

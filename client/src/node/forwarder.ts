@@ -214,7 +214,22 @@ export class Forwarder implements ChannelHooks {
       const ours = out.meta.role === 'a';
       if (out.channel.latest.state.htlcs.some((x) => x.offeredByA === ours && toHex(x.hash) === f.hash)) this.standing.add(f.hash);
       else if (out.channel.secretFor(fromHex(f.hash)) !== null) this.finish(f);
+      else this.reoffer(f, out);
     }
+  }
+
+  /**
+   * The downstream HTLC neither stands nor was settled: its proposal may have died with the
+   * previous run (the payee never read it). Offer the same HTLC again. If the payee did
+   * sign the lost one, it shows that signature and the channel adopts it; this offer is
+   * then a duplicate its own rules refuse (HTLC_DUPLICATE), with nothing to undo. Refused
+   * for any other reason, nothing is failed upstream here: the lost proposal could still
+   * come back, and the upstream HTLC's expiry settles the forward if nothing does.
+   */
+  private reoffer(f: ForwardRecord, out: Held): void {
+    out.channel.addHtlc({ hash: fromHex(f.hash), amount: f.amount, expiry: f.outExpiry })
+      .then(() => this.o.log.info({ paymentHash: f.hash, channel: f.outChannel }, 'offered a forward\'s HTLC again after a restart'))
+      .catch((e: unknown) => this.o.log.info({ paymentHash: f.hash, channel: f.outChannel, code: (e as { code?: string }).code }, 'a forward\'s HTLC was not offered again'));
   }
 
   /**
