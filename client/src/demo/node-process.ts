@@ -47,37 +47,52 @@ export function envOf(o: NodeEnv): Record<string, string> {
   };
 }
 
-/** Start a node process; resolves once it printed its addresses (rejects with its output if it exits first). */
-export function startNode(o: NodeEnv): Promise<NodeProcess> {
-  const proc = spawn(process.execPath, [BIN, 'node', 'start'], { env: envOf(o), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Run the bin with `args` and `env` until its output holds what `ready` finds (it returns
+ * null until then); rejects with the output if the process exits first.
+ */
+function startBin<T>(what: string, args: readonly string[], env: Record<string, string>, ready: (out: string, started: Started) => T | null): Promise<T> {
+  const proc = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const started: Started = { proc, exited, output: () => out };
   return new Promise((resolve, reject) => {
     const check = () => {
-      const peer = /peers connect to (ws:\/\/\S+)/.exec(out)?.[1];
-      const api = /API at (http:\/\/\S+)/.exec(out)?.[1];
-      const principal = /BitStream node (S\w+)/.exec(out)?.[1];
-      if (peer === undefined || api === undefined || principal === undefined) return;
+      const v = ready(out, started);
+      if (v === null) return;
       proc.stdout!.off('data', check);
-      resolve({
-        proc, apiUrl: api, peerUrl: peer, token: o.token, dataDir: o.dataDir, principal, exited,
-        output: () => out,
-        api: (method, path, body, token = o.token) => callApi(api, method, path, body, token),
-      });
+      resolve(v);
     };
     proc.stdout!.on('data', check);
-    void exited.then((code) => reject(new Error(`node exited (${code}) before it started:\n${out}`)));
+    void exited.then((code) => reject(new Error(`${what} exited (${code}) before it started:\n${out}`)));
   });
 }
 
-export interface TowerProcess {
+interface Started {
   readonly proc: ChildProcess;
-  readonly url: string;
-  readonly principal: string;
   readonly exited: Promise<number | null>;
   output(): string;
+}
+
+/** Start a node process; resolves once it printed its addresses (rejects with its output if it exits first). */
+export function startNode(o: NodeEnv): Promise<NodeProcess> {
+  return startBin('node', ['node', 'start'], envOf(o), (out, started) => {
+    const peer = /peers connect to (ws:\/\/\S+)/.exec(out)?.[1];
+    const api = /API at (http:\/\/\S+)/.exec(out)?.[1];
+    const principal = /BitStream node (S\w+)/.exec(out)?.[1];
+    if (peer === undefined || api === undefined || principal === undefined) return null;
+    return {
+      ...started, apiUrl: api, peerUrl: peer, token: o.token, dataDir: o.dataDir, principal,
+      api: <T>(method: 'GET' | 'POST', path: string, body?: unknown, token = o.token) => callApi<T>(api, method, path, body, token),
+    };
+  });
+}
+
+export interface TowerProcess extends Started {
+  readonly url: string;
+  readonly principal: string;
 }
 
 /** A standalone watchtower process (`bitstream tower start`) on an ephemeral loopback port. */
@@ -86,21 +101,10 @@ export function startTower(o: { chainUrl: string; dataDir: string; key: string; 
     ...process.env as Record<string, string>, BITSTREAM_API_URL: o.chainUrl, BITSTREAM_DATA_DIR: o.dataDir, BITSTREAM_NODE_KEY: o.key,
     BITSTREAM_TOWER_PORT: '0', BITSTREAM_POLL_MS: '50', BITSTREAM_LOG_LEVEL: 'warn', BITSTREAM_WINDOW: '6', ...o.extra,
   };
-  const proc = spawn(process.execPath, [BIN, 'tower', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const url = /clients upload at (http:\/\/\S+)\/v1\/states/.exec(out)?.[1];
-      const principal = /BitStream tower (S\w+)/.exec(out)?.[1];
-      if (url === undefined || principal === undefined) return;
-      proc.stdout!.off('data', check);
-      resolve({ proc, url, principal, exited, output: () => out });
-    };
-    proc.stdout!.on('data', check);
-    void exited.then((code) => reject(new Error(`the tower exited (${code}) before it started:\n${out}`)));
+  return startBin('the tower', ['tower', 'start'], env, (out, started) => {
+    const url = /clients upload at (http:\/\/\S+)\/v1\/states/.exec(out)?.[1];
+    const principal = /BitStream tower (S\w+)/.exec(out)?.[1];
+    return url === undefined || principal === undefined ? null : { ...started, url, principal };
   });
 }
 
