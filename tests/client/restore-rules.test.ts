@@ -144,6 +144,9 @@ describe('the backup file', () => {
     await writer.writeNow();
     expect(read().channels[0]!.secrets).toEqual([secret]);
     await writer.stop();
+    // a node with no backup file writes one only where it is told
+    const none = new BackupWriter({ manager, store, meta, ledger, identity, key, path: null, intervalMs: 10, events: new NodeEvents(), log: pino({ level: 'silent' }) });
+    await expect(none.writeNow()).rejects.toMatchObject({ code: 'NODE_BAD_REQUEST' });
   });
 });
 
