@@ -19,6 +19,7 @@ import { Forwarder } from '../../client/src/node/forwarder.js';
 import { InvoiceLedger } from '../../client/src/node/invoice-ledger.js';
 import type { InvoiceDesk } from '../../client/src/node/invoices.js';
 import type { ChannelManager } from '../../client/src/node/manager.js';
+import { openChannelWith, type HeldChannel } from '../../client/src/node/open-channel-with.js';
 import type { ChannelMeta } from '../../client/src/node/meta.js';
 import { principalOf } from '../../client/src/peer/handshake.js';
 import type { PeerSession } from '../../client/src/peer/session.js';
@@ -82,6 +83,7 @@ function hub(helds: { meta: ChannelMeta; channel: Channel }[], enabled = true) {
   const manager = {
     serve: (k: string, fn: (body: unknown, s: PeerSession) => unknown) => served.set(k, fn), follow: (f: (typeof followers)[number]) => followers.push(f),
     all: () => helds, find: (id: string) => helds.find((x) => x.meta.id === id) ?? null, heights: { burn: 1n, tenure: TENURE }, peerConnected: () => true,
+    openWith: (peer: string, token: string | null, ok: (h: HeldChannel) => boolean) => openChannelWith(helds as unknown as HeldChannel[], { peer, token, ok, connected: () => true }),
   } as unknown as ChannelManager;
   const invoices = { read: (t: string) => readInvoice(t, (h, s) => nobleBackend.recover(h, s), { chainId: CHAIN_ID_TESTNET }) } as unknown as InvoiceDesk;
   const fwd = new Forwarder({

@@ -17,6 +17,7 @@ import { NodeEvents, type NodeEvent } from '../../client/src/node/events.js';
 import { InvoiceLedger } from '../../client/src/node/invoice-ledger.js';
 import { InvoiceDesk } from '../../client/src/node/invoices.js';
 import type { ChannelManager } from '../../client/src/node/manager.js';
+import { openChannelWith, type HeldChannel } from '../../client/src/node/open-channel-with.js';
 import type { ChannelMeta } from '../../client/src/node/meta.js';
 import { principalOf } from '../../client/src/peer/handshake.js';
 import type { SignedState } from '../../client/src/store/types.js';
@@ -84,6 +85,7 @@ function desk(key: Uint8Array, helds: { meta: ChannelMeta; channel: Channel }[],
   const manager = {
     all: () => helds, find: (id: string) => helds.find((h) => h.meta.id === id) ?? null, entry: (id: string) => helds.find((h) => h.meta.id === id)!,
     heights: { burn: 50n, tenure: TENURE }, peerConnected: () => true,
+    openWith: (peer: string, token: string | null, ok: (h: HeldChannel) => boolean) => openChannelWith(helds as unknown as HeldChannel[], { peer, token, ok, connected: () => true }),
     sessionOf: (peer: string) => ({
       publicKey: HUB_KEY_PUB, principal: peer,
       request: async (kind: string, body: unknown) => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InvoiceDesk } from '../../client/src/node/invoices.js';
 import type { ChannelManager } from '../../client/src/node/manager.js';
+import { openChannelWith, type HeldChannel } from '../../client/src/node/open-channel-with.js';
 import { SwapDesk } from '../../client/src/node/swaps.js';
 
 const PEER = 'ST2CY5V39NHDPWSXMW9QDT3HC3GD6Q6XX4CFRK9AG';
@@ -16,6 +17,7 @@ function desk(answer: () => Promise<unknown>) {
   const calls: string[] = [];
   const manager = {
     all: () => channels, peerConnected: () => true, entry: (id: string) => channels.find((c) => c.meta.id === id),
+    openWith: (peer: string, token: string | null, ok: (h: HeldChannel) => boolean) => openChannelWith(channels as unknown as HeldChannel[], { peer, token, ok, connected: () => true }),
     sessionOf: () => ({ request: () => answer() }),
   } as unknown as ChannelManager;
   const invoices = {

@@ -30,8 +30,7 @@ import type { NodeEvents } from './events.js';
 import type { ForwardRecord, InvoiceLedger } from './invoice-ledger.js';
 import type { InvoiceDesk } from './invoices.js';
 import type { ChannelHooks, ChannelManager } from './manager.js';
-import type { ChannelMeta } from './meta.js';
-import type { Channel } from '../channel/channel.js';
+import type { HeldChannel } from './open-channel-with.js';
 
 export interface ForwardPolicy {
   readonly enabled: boolean;
@@ -76,7 +75,6 @@ export const ForwardReplySchema = z.strictObject({ fee: uint, outExpiry: z.strin
 const SwapQuoteRequestSchema = z.strictObject({ inToken: TokenSchema, outToken: TokenSchema, outAmount: z.string().regex(/^[1-9][0-9]{0,38}$/) });
 export const SwapQuoteSchema = z.strictObject({ inAmount: uint, inUnits: uint, outUnits: uint, expiryDelta: z.number().int().min(1).max(1_000) });
 
-type Held = { readonly meta: ChannelMeta; readonly channel: Channel };
 
 export interface ForwarderOptions {
   readonly ledger: InvoiceLedger;
@@ -154,7 +152,7 @@ export class Forwarder implements ChannelHooks {
    * An HTLC a peer offers on a hash this node did not issue. true: it is a forward's (this
    * took it on, or it is under way); false: nobody asked to forward it.
    */
-  take(h: Held, htlc: Htlc): boolean {
+  take(h: HeldChannel, htlc: Htlc): boolean {
     const hash = toHex(htlc.hash);
     const f = this.o.ledger.forward(hash);
     if (f === null) return false;
@@ -226,7 +224,7 @@ export class Forwarder implements ChannelHooks {
    * for any other reason, nothing is failed upstream here: the lost proposal could still
    * come back, and the upstream HTLC's expiry settles the forward if nothing does.
    */
-  private reoffer(f: ForwardRecord, out: Held): void {
+  private reoffer(f: ForwardRecord, out: HeldChannel): void {
     out.channel.addHtlc({ hash: fromHex(f.hash), amount: f.amount, expiry: f.outExpiry })
       .then(() => this.o.log.info({ paymentHash: f.hash, channel: f.outChannel }, 'offered a forward\'s HTLC again after a restart'))
       .catch((e: unknown) => this.o.log.info({ paymentHash: f.hash, channel: f.outChannel, code: (e as { code?: string }).code }, 'a forward\'s HTLC was not offered again'));
@@ -256,7 +254,7 @@ export class Forwarder implements ChannelHooks {
     if (up !== null) this.failUpstream(up, fromHex(f.hash), 'the payee failed the HTLC');
   }
 
-  private holdsUpstream(up: Held, hash: string): boolean {
+  private holdsUpstream(up: HeldChannel, hash: string): boolean {
     const theirs = up.meta.role === 'b';
     return up.channel.latest.state.htlcs.some((x) => x.offeredByA === theirs && toHex(x.hash) === hash);
   }
@@ -278,12 +276,12 @@ export class Forwarder implements ChannelHooks {
       .finally(() => this.relaying.delete(f.hash));
   }
 
-  private failUpstream(h: Held, hash: Uint8Array, why: string): void {
+  private failUpstream(h: HeldChannel, hash: Uint8Array, why: string): void {
     this.o.events.emit({ type: 'forward.failed', paymentHash: toHex(hash), inChannel: h.meta.id, reason: why });
     h.channel.failHtlc(hash).catch((e: unknown) => this.o.log.warn({ channel: h.meta.id, err: e }, 'could not fail an HTLC upstream'));
   }
 
-  private problemWith(f: ForwardRecord, h: Held, htlc: Htlc): string | null {
+  private problemWith(f: ForwardRecord, h: HeldChannel, htlc: Htlc): string | null {
     if (h.meta.peer !== f.payer) return 'the HTLC comes from another peer than the one that asked to forward it';
     const out = this.o.manager.find(f.outChannel);
     if (out === null || out.meta.phase !== 'open') return 'the channel to the payee is not open';
@@ -294,15 +292,14 @@ export class Forwarder implements ChannelHooks {
     return null;
   }
 
-  private outChannel(payee: string, token: string | null, amount: bigint): Held {
-    const usable = this.o.manager.all().filter((x) => x.meta.peer === payee && x.meta.phase === 'open' && x.meta.token === token && x.channel.balances.own >= amount);
-    const out = usable.find((x) => this.o.manager.peerConnected(x.meta.peer)) ?? usable[0];
-    if (out === undefined) throw new NodeError(NodeCode.NoRoute, `this hub has no open ${token ?? 'STX'} channel to ${payee} holding ${amount}`);
+  private outChannel(payee: string, token: string | null, amount: bigint): HeldChannel {
+    const out = this.o.manager.openWith(payee, token, (h) => h.channel.balances.own >= amount);
+    if (out === null) throw new NodeError(NodeCode.NoRoute, `this hub has no open ${token ?? 'STX'} channel to ${payee} holding ${amount}`);
     return out;
   }
 
   /** The lowest expiry the payee's HTLC may have: the payee's need, and the channel rule's. */
-  private needOut(out: Held, finalExpiryDelta: number): bigint {
+  private needOut(out: HeldChannel, finalExpiryDelta: number): bigint {
     const delta = BigInt(finalExpiryDelta) > SAFETY_DELTA ? BigInt(finalExpiryDelta) : SAFETY_DELTA;
     return this.o.manager.heights.tenure + out.meta.window + delta;
   }

@@ -16,7 +16,6 @@
 // It decides; the channels (through the manager) sign and store.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Channel } from '../channel/channel.js';
 import { ChannelCode } from '../channel/errors.js';
 import { PaymentFailedError, PaymentPendingError } from '../channel/payments.js';
 import type { Htlc } from '../codec/state.js';
@@ -31,7 +30,7 @@ import type { NodeEvents } from './events.js';
 import type { InvoiceLedger, IssuedInvoice, OutgoingPayment } from './invoice-ledger.js';
 import { ForwardReplySchema, PolicySchema, SAFETY_DELTA } from './forwarder.js';
 import type { ChannelManager } from './manager.js';
-import type { ChannelMeta } from './meta.js';
+import type { HeldChannel } from './open-channel-with.js';
 
 export interface InvoiceDeskOptions {
   readonly ledger: InvoiceLedger;
@@ -64,11 +63,10 @@ const HINT_CANDIDATES = 8;
 
 export const INVOICE_DEFAULTS = { expirySeconds: 3600, finalExpiryDelta: 12, payTimeoutMs: 60_000 } as const;
 
-type Held = { readonly meta: ChannelMeta; readonly channel: Channel };
 
 /** How a payment reaches the payee: a direct channel, or a channel to a hub that forwards. */
 export interface Route {
-  readonly held: Held;
+  readonly held: HeldChannel;
   /** null: the channel's peer is the payee; else the hub and the tenures it takes off the expiry */
   readonly hub: { readonly principal: string; readonly expiryDelta: number } | null;
   /** the hub's fee (in the invoice's token; 0 for a swap) */
@@ -80,7 +78,7 @@ export interface Route {
 /** The part of the forwarder (forwarder.ts) the desk hands HTLCs it did not issue to. */
 export interface ForwardTaker {
   /** true: a forward's HTLC, handled there; false: nobody asked to forward it */
-  take(h: Held, htlc: Htlc): boolean;
+  take(h: HeldChannel, htlc: Htlc): boolean;
 }
 
 interface Waiter {
@@ -232,7 +230,7 @@ export class InvoiceDesk {
       .map((hint) => ({ hint, principal: principalOf(hint.hubKey, invoice.chainId), fee: hintFee(invoice.amount, hint) }))
       .filter((x) => x.principal !== this.o.self.principal)
       .map((x) => ({ ...x, held: this.usable(x.principal, invoice.token, invoice.amount + x.fee) }))
-      .filter((x): x is typeof x & { held: Held } => x.held !== null)
+      .filter((x): x is typeof x & { held: HeldChannel } => x.held !== null)
       .sort((a, b) => (a.fee < b.fee ? -1 : a.fee > b.fee ? 1 : 0));
     const best = viaHubs[0];
     if (best === undefined) {
@@ -244,9 +242,8 @@ export class InvoiceDesk {
   }
 
   /** An open channel with `peer` in `token` whose own balance covers `amount` (a connected one first). */
-  private usable(peer: string, token: string | null, amount: bigint): Held | null {
-    const all = this.o.manager.all().filter((h) => h.meta.peer === peer && h.meta.phase === 'open' && h.meta.token === token && h.channel.balances.own >= amount);
-    return all.find((h) => this.o.manager.peerConnected(h.meta.peer)) ?? all[0] ?? null;
+  private usable(peer: string, token: string | null, amount: bigint): HeldChannel | null {
+    return this.o.manager.openWith(peer, token, (h) => h.channel.balances.own >= amount);
   }
 
   /** Ask the hub to forward; it must charge no more than its hint (or the swap's cap) said. What the HTLC carries, as the hub asks. */
@@ -300,7 +297,7 @@ export class InvoiceDesk {
   }
 
   /** An HTLC the peer offers us: fulfil it if it pays an open invoice of ours as asked, else fail it. */
-  private incoming(h: Held, htlc: Htlc): void {
+  private incoming(h: HeldChannel, htlc: Htlc): void {
     const hash = toHex(htlc.hash);
     const decided = this.decided.get(h.meta.id) ?? new Set<string>();
     this.decided.set(h.meta.id, decided);
@@ -329,7 +326,7 @@ export class InvoiceDesk {
   }
 
   /** Why an incoming HTLC does not pay `issued` (null: it does). */
-  private problemWith(issued: IssuedInvoice | null, h: Held, htlc: Htlc): string | null {
+  private problemWith(issued: IssuedInvoice | null, h: HeldChannel, htlc: Htlc): string | null {
     if (issued === null) return 'no invoice of this node has this hash';
     // paid on this very channel: the claim an earlier run began, carried on
     if (issued.status === 'paid' && issued.channelId !== h.meta.id) return 'the invoice is already paid';

@@ -43,6 +43,7 @@ import { fromHex, toHex } from '../wire/json.js';
 import { NodeCode, NodeError } from './errors.js';
 import type { NodeEvents } from './events.js';
 import type { ChannelMeta, NodeMeta, RestoredMark } from './meta.js';
+import { openChannelWith, type HeldChannel } from './open-channel-with.js';
 
 export interface ManagerOptions {
   readonly self: { readonly principal: string; readonly publicKey: Uint8Array; readonly signer: Signer; readonly backend: CryptoBackend };
@@ -131,17 +132,17 @@ export class ChannelManager {
   }
 
   /** Channels the chain loop follows. */
-  all(): readonly { readonly meta: ChannelMeta; readonly channel: Channel }[] {
+  all(): readonly HeldChannel[] {
     return [...this.held.values()];
   }
 
   /** One held channel (NODE_UNKNOWN_CHANNEL if none). */
-  entry(id: string): { readonly meta: ChannelMeta; readonly channel: Channel } {
+  entry(id: string): HeldChannel {
     return this.hold(id);
   }
 
   /** One held channel, or null. */
-  find(id: string): { readonly meta: ChannelMeta; readonly channel: Channel } | null {
+  find(id: string): HeldChannel | null {
     return this.held.get(id) ?? null;
   }
 
@@ -152,6 +153,11 @@ export class ChannelManager {
 
   peerConnected(peer: string): boolean {
     return this.o.net.session(peer)?.connected ?? false;
+  }
+
+  /** An open channel with `peer` in `token` that passes `ok`, a connected one first (null if none). */
+  openWith(peer: string, token: string | null, ok: (h: HeldChannel) => boolean): HeldChannel | null {
+    return openChannelWith([...this.held.values()], { peer, token, ok, connected: (p) => this.peerConnected(p) });
   }
 
   /** Follow every channel's states and learned secrets (the invoice desk, the forwarder). */

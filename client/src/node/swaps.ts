@@ -10,16 +10,13 @@
 // the peer's HTLC standing as agreed; either HTLC that is never settled is refunded at
 // its expiry, the peer's first (its expiry is shorter by its delta). It decides; the
 // invoice desk and the channels sign and store.
-import type { Channel } from '../channel/channel.js';
 import { toHex } from '../wire/json.js';
 import { NodeCode, NodeError } from './errors.js';
 import { SwapQuoteSchema } from './forwarder.js';
 import type { OutgoingPayment } from './invoice-ledger.js';
 import type { InvoiceDesk } from './invoices.js';
 import type { ChannelManager } from './manager.js';
-import type { ChannelMeta } from './meta.js';
 
-type Held = { readonly meta: ChannelMeta; readonly channel: Channel };
 
 export interface SwapRequest {
   readonly peer: string;
@@ -60,7 +57,7 @@ export class SwapDesk {
   async quote(r: SwapRequest): Promise<SwapQuote> {
     if (r.sell === r.buy) throw new NodeError(NodeCode.BadRequest, 'a swap gives one token for another: sell and buy are the same');
     if (r.amount <= 0n) throw new NodeError(NodeCode.BadRequest, 'the amount must be above zero');
-    const buyHeld = this.channel(r.peer, r.buy, (h) => h.channel.balances.other >= r.amount);
+    const buyHeld = this.o.manager.openWith(r.peer, r.buy, (h) => h.channel.balances.other >= r.amount);
     if (buyHeld === null) throw this.noChannel(r, r.buy, `in which ${r.peer} holds ${r.amount}`);
     const session = this.o.manager.sessionOf(r.peer);
     const raw = await session.request('swap-quote', { inToken: r.sell, outToken: r.buy, outAmount: r.amount.toString() }, 10_000).catch((e: unknown) => {
@@ -72,7 +69,7 @@ export class SwapDesk {
     const q = SwapQuoteSchema.safeParse(raw);
     if (!q.success) throw new NodeError(NodeCode.NoRoute, 'the peer answered the swap quote with nonsense');
     const price = BigInt(q.data.inAmount);
-    const sellHeld = this.channel(r.peer, r.sell, (h) => h.channel.balances.own >= price);
+    const sellHeld = this.o.manager.openWith(r.peer, r.sell, (h) => h.channel.balances.own >= price);
     if (sellHeld === null) throw this.noChannel(r, r.sell, `in which this node holds the price, ${price}`);
     return {
       ...r, price, rate: { inUnits: BigInt(q.data.inUnits), outUnits: BigInt(q.data.outUnits) },
@@ -113,12 +110,6 @@ export class SwapDesk {
 
   private result(q: SwapQuote, hash: string, paid: OutgoingPayment): SwapResult {
     return { ...q, paymentHash: hash, status: paid.status, bought: this.o.invoices.issued(hash)?.status === 'paid', secret: paid.secret };
-  }
-
-  /** An open channel with `peer` in `token` passing `ok`, a connected one first. */
-  private channel(peer: string, token: string | null, ok: (h: Held) => boolean): Held | null {
-    const all = this.o.manager.all().filter((h) => h.meta.peer === peer && h.meta.phase === 'open' && h.meta.token === token && ok(h));
-    return all.find((h) => this.o.manager.peerConnected(h.meta.peer)) ?? all[0] ?? null;
   }
 
   private noChannel(r: SwapRequest, token: string | null, what: string): NodeError {
