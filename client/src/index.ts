@@ -1,10 +1,10 @@
-// BitStream's public entry: everything a dApp, service or hub needs to run payment
-// channels, with typed exports. The protocol every module follows is
-// contracts/PROTOCOL.md (version 2); "PROTOCOL §n" in comments names its sections.
-// Node-only tools (the embedded local chain, the deploy tool, the demo) have their own
-// entries under client/src/localchain, client/src/deploy and client/src/demo, so
-// importing this never loads the clarinet-sdk; the browser
-// wallet signer loads @stacks/connect only when it first signs.
+// The package's main entry (`bitstream-channels`): the library a dApp or service runs
+// channels with, safe in a browser — no `node:*` import, no native addon, no SQLite: the
+// noble crypto backend (Node picks a faster one when it is there) and the memory store.
+// Node adds the rest through `bitstream-channels/node` (node-entry.ts), the wallet signer
+// comes from `bitstream-channels/wallet` (wallet-entry.ts). The protocol every module
+// follows is contracts/PROTOCOL.md (version 2); "PROTOCOL §n" in comments names its
+// sections. tests/package checks a browser build of this entry has no Node import.
 export * from './errors/errors.js';
 export * from './codec/index.js';
 export * from './crypto/index.js';

@@ -6,9 +6,8 @@
 // participant-a's. Also: the wallet saw the exact SIP-018 domain and state tuple, a user
 // rejection is WALLET_REJECTED, and another account's signature is WALLET_SIGNATURE_MISMATCH.
 // Needs /usr/bin/chromium (Debian package `chromium`); serves only on 127.0.0.1.
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Cl, deserializeCV, signStructuredData, type ClarityValue } from '@stacks/transactions';
 import { domainToClarity, stateToClarity, type ChannelState, type Domain } from '../../client/src/codec/index.js';
 import { stacksPrivateKey, DEVNET_ACCOUNTS } from '../../client/src/devnet/accounts.js';
@@ -32,19 +31,9 @@ import {
   type Channel,
 } from '../contracts/helpers.js';
 import { buildPage, removeBuild, serve, type BuiltPage } from './build.js';
+import { HAVE_CHROMIUM, launchChromium } from './chromium.js';
 import type { PageGlobal, PageSignRequest, PageSignResult } from './page/bridge.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const DOMAIN: Domain = { contract: CHANNEL, chainId: SIMNET_CHAIN_ID };
 const accountOf = (address: string) => Object.values(DEVNET_ACCOUNTS).find((a) => a.address === address)!;
 const WALLET = accountOf(alice); // the account in the fake wallet: participant-a
@@ -151,17 +140,13 @@ beforeEach(() => {
 /** A payment of 100 from A to B on top of the funding state (nonce 1). */
 const nextState = (): ChannelState => state(ch, { nonce: 2n, balanceA: 900n, balanceB: 600n });
 
-// CI installs Chromium (.ci/run) and must run this file; on a developer machine without
-// it the file is skipped with the reason shown, rather than failing the quick start.
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium`);
 
 beforeAll(async () => {
   if (!HAVE_CHROMIUM) return;
   built = await buildPage();
   console.info(`page built in ${(built.buildMs / 1000).toFixed(1)} s, ${(built.bytes / 1e6).toFixed(2)} MB`);
   server = await serve(built.dir);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

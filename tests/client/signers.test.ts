@@ -12,15 +12,13 @@ import { Cl, serializeCVBytes, signStructuredData } from '@stacks/transactions';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { domainHash, domainToClarity, encodeState, stateHash, type ChannelState, type Domain } from '../../client/src/codec/index.js';
 import { BACKEND_NAMES, bigIntTo32, CURVE_ORDER, nobleBackend, sOf } from '../../client/src/crypto/index.js';
+import { LocalKeySigner, SessionKeySigner, type Signer } from '../../client/src/signers/index.js';
 import {
-  LocalKeySigner,
-  SessionKeySigner,
   WalletSigner,
-  type Signer,
   type StructuredMessageParams,
   type StructuredMessageRequest,
   type StructuredMessageResult,
-} from '../../client/src/signers/index.js';
+} from '../../client/src/wallet-entry.js';
 import {
   alice,
   bob,

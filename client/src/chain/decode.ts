@@ -5,6 +5,7 @@
 // shapes (record.ts and events.ts do) and does no I/O.
 import type { ClarityValue, TupleCV } from '@stacks/transactions';
 import { BitStreamError } from '../errors/errors.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
 
 /** A chain value that does not have the shape the contract promises. */
 export class DecodeError extends BitStreamError {
@@ -26,7 +27,7 @@ export function asBool(cv: ClarityValue, field: string): boolean {
 
 export function asBuffer(cv: ClarityValue, field: string, length?: number): Uint8Array {
   if (cv.type !== 'buffer') throw new DecodeError(field, 'buffer', cv.type);
-  const bytes = Uint8Array.from(Buffer.from(cv.value, 'hex'));
+  const bytes = hexToBytes(cv.value);
   if (length !== undefined && bytes.length !== length) throw new DecodeError(field, `buffer of ${length} bytes`, `${bytes.length} bytes`);
   return bytes;
 }

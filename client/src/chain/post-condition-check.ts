@@ -121,7 +121,7 @@ export function checkPostConditions(
     checkedFungible.set(principal, (checkedFungible.get(principal) ?? new Set()).add(asset));
 
   for (const pc of postConditions.map(toWire)) {
-    const principal = principalOf(pc.principal, origin);
+    const principal = postConditionPrincipal(pc.principal, origin);
     switch (pc.conditionType) {
       case PostConditionType.STX: {
         const transferred = assets.sent(principal, STX);
@@ -185,7 +185,7 @@ export function assetId(asset: AssetWire): string {
   return `${addressToString(asset.address)}.${asset.contractName.content}::${asset.assetName.content}`;
 }
 
-export function principalOf(p: PostConditionPrincipalWire, origin: string): string {
+export function postConditionPrincipal(p: PostConditionPrincipalWire, origin: string): string {
   switch (p.prefix) {
     case PostConditionPrincipalId.Origin: return origin;
     case PostConditionPrincipalId.Standard: return addressToString(p.address);

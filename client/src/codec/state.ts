@@ -43,6 +43,11 @@ export interface ChannelState {
 /** The data of a state that binds nothing. */
 export const NO_DATA: Uint8Array = new Uint8Array(32);
 
+/** The state create-channel leaves on chain (nonce 0, everything on a's side): the state both sides open a Channel at. */
+export function openingState(channelId: Uint8Array, balanceA: bigint): ChannelState {
+  return { channelId, nonce: 0n, balanceA, balanceB: 0n, htlcs: [], action: Action.Transfer, actor: null, amount: 0n, validUntil: 0n, data: NO_DATA };
+}
+
 /** A state's HTLC list as the contract's `(list 8 {hash, amount, expiry, offered-by-a})`. */
 export function htlcsToClarity(htlcs: readonly Htlc[]) {
   return Cl.list(

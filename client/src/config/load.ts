@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parsePrincipal } from '../codec/principal.js';
 import { ConfigError } from './errors.js';
 import { NETWORKS, NETWORK_DEFAULTS, type NetworkName } from './networks.js';
+import { processEnv } from './process-env.js';
 
 /** The environment variables this module reads, by role. */
 export const ENV = {
@@ -113,8 +114,8 @@ export function contractOf(network: NetworkName, variable: string, raw: string):
   return raw as ContractPrincipal;
 }
 
-/** Read and check the whole configuration from `env` (process.env by default). */
-export function loadConfig(env: Env = process.env): BitStreamConfig {
+/** Read and check the whole configuration from `env` (process.env by default, none in a browser). */
+export function loadConfig(env: Env = processEnv()): BitStreamConfig {
   const rawNetwork = read(env, ENV.network);
   const network: NetworkName = rawNetwork === undefined ? 'local' : parse(networkSchema, ENV.network, rawNetwork);
   const d = NETWORK_DEFAULTS[network];

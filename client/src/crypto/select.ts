@@ -6,6 +6,7 @@
 import { BACKEND_NAMES, BackendUnavailableError, type BackendName, type CryptoBackend } from './backend.js';
 import { InvalidInputError } from '../errors/errors.js';
 import { passesKnownAnswers } from './known-answer.js';
+import { processEnv } from '../config/process-env.js';
 
 export type BackendLoader = () => Promise<CryptoBackend>;
 export type BackendLoaders = Readonly<Record<BackendName, BackendLoader>>;
@@ -105,11 +106,6 @@ export interface SelectOptions {
 
 let automatic: Promise<Selection> | null = null;
 const explicit = new Map<BackendName, Promise<CryptoBackend>>();
-
-function processEnv(): Readonly<Record<string, string | undefined>> {
-  const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  return p?.env ?? {};
-}
 
 /**
  * The backend to use: the one named by `opts.backend` or BITSTREAM_CRYPTO if set, else

@@ -3,7 +3,7 @@
 // store, signer and secret book. The link tells both ends what the chain says (an
 // on-chain state mined at a burn height, the tip moving) and can wait until both ends
 // hold the same newest state. It moves no funds and touches no chain itself.
-import { Action, NO_DATA, type ChannelState, type Htlc } from '../codec/state.js';
+import { openingState, type Htlc } from '../codec/state.js';
 import type { Domain } from '../codec/sip018.js';
 import { Channel, type ChannelConfig } from '../channel/channel.js';
 import { backendVerifier } from '../channel/verify.js';
@@ -57,10 +57,7 @@ export class Link {
   /** Open both ends at the channel's on-chain opening state (nonce 0, a's deposit). */
   static async open(o: LinkOptions): Promise<Link> {
     const [endA, endB] = memoryPair();
-    const initial: ChannelState = {
-      channelId: o.channelId, nonce: 0n, balanceA: o.opening, balanceB: 0n, htlcs: [], action: Action.Transfer, actor: null, amount: 0n,
-      validUntil: 0n, data: NO_DATA,
-    };
+    const initial = openingState(o.channelId, o.opening);
     const config = (self: PartyNode, other: PartyNode, role: 'a' | 'b', transport: MemoryEnd): ChannelConfig => ({
       channelId: o.channelId,
       role,

@@ -19,7 +19,7 @@ import {
 } from '@stacks/transactions';
 import type { DecodedTx } from './decode-tx.js';
 import type { ChainEvent } from './post-conditions.js';
-import { assetId, principalOf } from './post-conditions.js';
+import { assetId, postConditionPrincipal } from './post-conditions.js';
 import type { MinedTx } from './producer.js';
 import type { PendingTx } from './mempool.js';
 
@@ -129,7 +129,7 @@ const NFT_CODES: Record<NonFungibleConditionCode, string> = {
 };
 
 function postConditionJson(pc: PostConditionWire, origin: string): Json {
-  const who = principalOf(pc.principal, origin);
+  const who = postConditionPrincipal(pc.principal, origin);
   const [address, contractName] = who.split('.');
   const principal: Json = pc.principal.prefix === PostConditionPrincipalId.Origin
     ? { type_id: 'principal_origin' }

@@ -7,6 +7,7 @@ import { Cl, hexToCV, serializeCV, type ClarityAbiFunction, type ClarityValue } 
 import { Accounts, canonicalPrincipal } from './accounts.js';
 import { decodeTransaction, transactionBytes, TESTNET_CHAIN_ID } from './decode-tx.js';
 import { LocalChainError } from './errors.js';
+import { packagedManifest } from './manifest.js';
 import { Journal, type BlockInfo } from './journal.js';
 import { Mempool, type DropStatus, type PendingTx } from './mempool.js';
 import { ObserverPush } from './observer.js';
@@ -15,7 +16,7 @@ import { BlockProducer, type MinedTx } from './producer.js';
 export interface LocalChainOptions {
   /** a simnet to run on (tests pass vitest's global one); its session is reset at start */
   readonly simnet?: Simnet;
-  /** Clarinet.toml of the project to deploy (default ./Clarinet.toml, from the cwd) */
+  /** Clarinet.toml of the project to deploy (default: the one that ships with BitStream, its own contracts) */
   readonly manifestPath?: string;
   /** mine waiting transactions every this many ms; 0 = only on demand (default 1000) */
   readonly blockIntervalMs?: number;
@@ -66,7 +67,7 @@ export class LocalChain {
 
   /** Boot the simnet (or reset the given one) and start the block clocks. */
   static async start(opts: LocalChainOptions = {}): Promise<LocalChain> {
-    const manifestPath = opts.manifestPath ?? './Clarinet.toml';
+    const manifestPath = opts.manifestPath ?? packagedManifest();
     let simnet = opts.simnet;
     if (simnet === undefined) {
       const { initSimnet } = await import('@stacks/clarinet-sdk');

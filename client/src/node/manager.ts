@@ -31,7 +31,7 @@ import { domainHash, stateHash } from '../codec/sip018.js';
 import { equalBytes } from '../crypto/signature.js';
 import type { ChannelRecord } from '../store/types.js';
 import type { PaymentStatus } from '../channel/payments.js';
-import { Action, NO_DATA, type ChannelState } from '../codec/state.js';
+import { Action, openingState } from '../codec/state.js';
 import type { CryptoBackend } from '../crypto/backend.js';
 import type { PeerNetwork } from '../peer/network.js';
 import type { PeerSession } from '../peer/session.js';
@@ -432,9 +432,7 @@ export class ChannelManager {
   private async openChannel(meta: ChannelMeta, session: PeerSession): Promise<Channel> {
     const channelId = fromHex(meta.id);
     const participants = meta.role === 'a' ? { a: this.o.self.principal, b: meta.peer } : { a: meta.peer, b: this.o.self.principal };
-    const initial: ChannelState = {
-      channelId, nonce: 0n, balanceA: meta.opening, balanceB: 0n, htlcs: [], action: Action.Transfer, actor: null, amount: 0n, validUntil: 0n, data: NO_DATA,
-    };
+    const initial = openingState(channelId, meta.opening);
     let previous: bigint | null = null;
     const channel: Channel = await Channel.open({
       channelId,

@@ -5,6 +5,7 @@
 import { getChannel, getRevealHeight, isHtlcSettled, type ChainContext } from '../chain/readers.js';
 import { ChannelStatus } from '../chain/record.js';
 import type { Watchtower } from './watchtower.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 
 /** Read `channelIds` (and every channel the tower already tracks) into the tower, and the reveals it waits on. */
 export async function pollIntoWatchtower(ctx: ChainContext, tower: Watchtower, channelIds: readonly Uint8Array[] = []): Promise<void> {
@@ -19,7 +20,7 @@ export async function pollIntoWatchtower(ctx: ChainContext, tower: Watchtower, c
 export async function readChannels(ctx: ChainContext, tower: Watchtower, channelIds: readonly Uint8Array[]): Promise<void> {
   const seen = new Set<string>();
   for (const channelId of channelIds) {
-    const k = Buffer.from(channelId).toString('hex');
+    const k = bytesToHex(channelId);
     if (seen.has(k)) continue;
     seen.add(k);
     const record = await getChannel(ctx, { channelId });

@@ -23,6 +23,7 @@ import { ChannelStatus, joinRecord, type ChannelCheckpoint, type ChannelIdentity
 import { BitStreamError } from '../errors/errors.js';
 import type { Decision, WatchAction, WatchProblem } from './actions.js';
 import type { ChainTime, SecretSource, SignedStateSource } from './sources.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 
 export interface WatchtowerOptions {
   /** the channel contract, ADDRESS.name */
@@ -51,7 +52,7 @@ export interface StepResult {
   readonly problems: readonly WatchProblem[];
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const hex = (b: Uint8Array) => bytesToHex(b);
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Unilateral closes and challenges accept only these states (the contract's closing-action). */

@@ -5,6 +5,10 @@
 import { encodeMessage, type Message } from './messages.js';
 import type { Transport } from './transport.js';
 
+// After the current turn, as a socket delivers: setImmediate on Node; browsers have none,
+// so a zero timeout there.
+const nextTurn: (fn: () => void) => void = typeof globalThis.setImmediate === 'function' ? (fn) => void globalThis.setImmediate(fn) : (fn) => void setTimeout(fn, 0);
+
 export interface Faults {
   /** probability a message is lost */
   drop?: number;
@@ -88,7 +92,7 @@ export class MemoryEnd implements Transport {
   private schedule(): void {
     if (this.scheduled || this.closed) return;
     this.scheduled = true;
-    setImmediate(() => this.drain());
+    nextTurn(() => this.drain());
   }
 
   private drain(): void {

@@ -3,7 +3,7 @@
 // `window` as it would in production. It owns only the bridge the test drives
 // (window.bitstreamWallet) and never signs anything itself.
 import { stateSchema } from '../../../client/src/wire/schemas.js';
-import { WalletSigner } from '../../../client/src/signers/index.js';
+import { WalletSigner } from '../../../client/src/wallet-entry.js';
 import type { PageGlobal, PageSignRequest, PageSignResult } from './bridge.js';
 
 const fromHex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
