@@ -121,6 +121,8 @@ describe("the node's built-in watchtower", () => {
     expect(opened.status).toBe(201);
     const id = opened.body.id;
     for (let i = 0; i < 5; i++) expect((await alice.api('POST', '/v1/payments', { channelId: id, amount: '1000' })).status).toBe(200);
+    // the stale copy at state 5, once Alice's last signature has reached Bob (the payer signs last)
+    await expect.poll(async () => (await bob.api<{ nonce: string; busy: boolean }>('GET', `/v1/channels/${id}`)).body, { timeout: 10_000 }).toMatchObject({ nonce: '5', busy: false });
     await stop(bob);
     cpSync(join(dir, 'bob2'), join(dir, 'bob2-stale'), { recursive: true });
     bob = await start(env('bob', join(dir, 'bob2'), port));
