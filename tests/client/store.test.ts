@@ -1,9 +1,10 @@
-// The durable store (client/src/store): the compare-and-swap rules on both
-// implementations (one nonce at a time, never two states at one nonce, no regression,
+// The durable store (client/src/store): the compare-and-swap rules on every
+// implementation (one nonce at a time, never two states at one nonce, no regression,
 // idempotent repeats), what enforcement needs kept (PROTOCOL §8: the closable state and
 // base beside the newest, abandoned proposals, HTLC secrets, payment records), SQLite's
 // durability settings, group commit, reopening at the right nonce, refusing a corrupt
-// row or a file of another schema version, and one owner per store file.
+// row or a file of another schema version, and one owner per store file. The browser
+// store's own rules are tests/client/indexeddb-store.test.ts.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,6 +14,8 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Action, type ChannelState } from '../../client/src/codec/state.js';
 import { MemoryStore } from '../../client/src/store/memory.js';
+import { IndexedDbStore } from '../../client/src/store/indexeddb.js';
+import { IDBFactory } from 'fake-indexeddb';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { initialRecord } from '../../client/src/store/rules.js';
 import { SqliteStore } from '../../client/src/store/sqlite.js';
@@ -47,15 +50,17 @@ async function code(p: Promise<unknown>): Promise<string> {
   return (e as StoreError).code;
 }
 
-const kinds: [string, () => StateStore][] = [
+const kinds: [string, () => StateStore | Promise<StateStore>][] = [
   ['MemoryStore', () => new MemoryStore()],
   ['SqliteStore', () => new SqliteStore(sqlitePath())],
   ['SqliteStore (writer thread)', () => new SqliteStore(sqlitePath(), { writer: 'thread' })],
+  // a fresh in-memory IndexedDB per store (fake-indexeddb); the real one runs in the browser tests
+  ['IndexedDbStore', () => IndexedDbStore.open('store-test', { factory: new IDBFactory(), locks: null })],
 ];
 
 describe.each(kinds)('%s compare-and-swap', (_name, make) => {
   it('advances one nonce at a time and refuses gaps, regressions and unknown channels', async () => {
-    const s = make();
+    const s = await make();
     await s.create(record(1));
     expect(await code(s.create(record(1)))).toBe(StoreCode.Exists);
     expect(await code(s.saveSigned(id(1), signed(1, 2n, 900n)))).toBe(StoreCode.NonceGap);
@@ -74,7 +79,7 @@ describe.each(kinds)('%s compare-and-swap', (_name, make) => {
   });
 
   it('never holds two states at one nonce: a pending signature pins the next state', async () => {
-    const s = make();
+    const s = await make();
     await s.create(record(2));
     const pending = pendingAt(2, 1n, 900n);
     await s.savePending(id(2), pending);
@@ -90,7 +95,7 @@ describe.each(kinds)('%s compare-and-swap', (_name, make) => {
   });
 
   it('of many racing writes for one nonce, exactly one wins', async () => {
-    const s = make();
+    const s = await make();
     await s.create(record(3));
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) => s.savePending(id(3), pendingAt(3, 1n, BigInt(i), i % 4 === 0 ? 0 : i))),
@@ -108,7 +113,7 @@ describe.each(kinds)('%s keeps what enforcement needs (PROTOCOL §8)', (_name, m
     ({ state: st(channel, nonce, balanceA, action), hash: hashOf(nonce, 2), sigA: bytes(7, 65), sigB: bytes(8, 65) });
 
   it('the closable state stays the newest transfer or close while a deposit or withdraw state is newest', async () => {
-    const s = make();
+    const s = await make();
     await s.create(record(4));
     expect(s.load(id(4))!.closable.state.nonce).toBe(0n); // the implicit state
     await s.saveSigned(id(4), signed(4, 1n, 900n));
@@ -132,7 +137,7 @@ describe.each(kinds)('%s keeps what enforcement needs (PROTOCOL §8)', (_name, m
   });
 
   it('an abandoned proposal is kept until the nonce moves on', async () => {
-    const s = make();
+    const s = await make();
     await s.create(record(5));
     await s.saveAbandoned(id(5), bytes(9));
     await s.saveAbandoned(id(5), bytes(9)); // idempotent
@@ -144,7 +149,7 @@ describe.each(kinds)('%s keeps what enforcement needs (PROTOCOL §8)', (_name, m
   });
 
   it('keeps secrets by hash and payment records by id', async () => {
-    const s = make();
+    const s = await make();
     await s.create(record(6));
     await s.saveSecret(id(6), bytes(0x42));
     await s.saveSecret(id(6), bytes(0x42));
