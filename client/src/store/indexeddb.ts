@@ -2,14 +2,15 @@
 // the other stores (rules.ts), each write committed with `durability: 'strict'` before it
 // resolves, so a state this side signed or acknowledged survives a reload or a crashed
 // tab. Reads are synchronous (the channel reads on its hot path), so `open` loads the
-// whole store into memory once; every write goes to IndexedDB first and reaches the
-// in-memory copy only once committed, so a failed write changes nothing. Writes run one
-// at a time in call order, as SQLite's single writer does.
+// whole store into a MemoryStore once and every read is that copy's; every write goes to
+// IndexedDB first and reaches the copy only once committed, so a failed write changes
+// nothing. Writes run one at a time in call order, as SQLite's single writer does.
 //
 // One owner: a Web Lock named after the database is held while the store is open, so a
 // second tab on the same channels gets STORE_LOCKED instead of signing beside the first.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { toHex } from '../wire/json.js';
+import { fromHex, toHex } from '../wire/json.js';
+import { MemoryStore } from './memory.js';
 import { withAbandoned, withPending, withSigned } from './rules.js';
 import {
   StoreCode, StoreError, type ChannelRecord, type PaymentRecord, type PendingState, type SaveSignedOptions, type SignedState,
@@ -84,9 +85,8 @@ function checkRecord(value: unknown, key: string): ChannelRecord {
 }
 
 export class IndexedDbStore implements StateStore {
-  private readonly records = new Map<string, ChannelRecord>();
-  private readonly secretMaps = new Map<string, Map<string, Uint8Array>>();
-  private readonly paymentRecords = new Map<string, PaymentRecord>();
+  /** what is committed, as the channel reads it */
+  private readonly copy = new MemoryStore();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -151,38 +151,38 @@ export class IndexedDbStore implements StateStore {
     if (version !== INDEXEDDB_SCHEMA_VERSION) {
       throw new StoreError(StoreCode.Version, `the store ${this.name} has schema ${String(version)}, this code reads ${INDEXEDDB_SCHEMA_VERSION}`, { details: { name: this.name } });
     }
-    (keys as string[]).forEach((k, i) => this.records.set(k, checkRecord((values as unknown[])[i], k)));
-    for (const s of secrets as SecretRow[]) this.secretMap(s.channel).set(s.hash, s.secret);
-    for (const p of payments as PaymentRecord[]) this.paymentRecords.set(p.id, p);
+    for (const [i, k] of (keys as string[]).entries()) await this.copy.create(checkRecord((values as unknown[])[i], k));
+    for (const row of secrets as SecretRow[]) await this.copy.saveSecret(fromHex(row.channel), row.secret);
+    await this.copy.savePayments(payments as PaymentRecord[]);
   }
 
   load(channelId: Uint8Array): ChannelRecord | null {
-    return this.records.get(toHex(channelId)) ?? null;
+    return this.copy.load(channelId);
   }
 
   channels(): Uint8Array[] {
-    return [...this.records.values()].map((r) => r.channelId);
+    return this.copy.channels();
   }
 
   create(record: ChannelRecord): Promise<void> {
     return this.write(async () => {
       const key = toHex(record.channelId);
-      if (this.records.has(key)) throw new StoreError(StoreCode.Exists, 'channel already stored', { details: { channelId: key } });
+      if (this.copy.load(record.channelId) !== null) throw new StoreError(StoreCode.Exists, 'channel already stored', { details: { channelId: key } });
       await this.commit((tx) => tx.objectStore(CHANNELS).put(record, key));
-      this.records.set(key, record);
+      await this.copy.create(record);
     });
   }
 
   savePending(channelId: Uint8Array, pending: PendingState): Promise<void> {
-    return this.update(channelId, (r) => withPending(r, pending));
+    return this.update(channelId, (r) => withPending(r, pending), () => this.copy.savePending(channelId, pending));
   }
 
   saveSigned(channelId: Uint8Array, signed: SignedState, opts: SaveSignedOptions = {}): Promise<void> {
-    return this.update(channelId, (r) => withSigned(r, signed, opts.lapsed), opts.payments ?? []);
+    return this.update(channelId, (r) => withSigned(r, signed, opts.lapsed), () => this.copy.saveSigned(channelId, signed, opts), opts.payments ?? []);
   }
 
   saveAbandoned(channelId: Uint8Array, hash: Uint8Array): Promise<void> {
-    return this.update(channelId, (r) => withAbandoned(r, hash));
+    return this.update(channelId, (r) => withAbandoned(r, hash), () => this.copy.saveAbandoned(channelId, hash));
   }
 
   saveSecret(channelId: Uint8Array, secret: Uint8Array): Promise<void> {
@@ -191,28 +191,27 @@ export class IndexedDbStore implements StateStore {
       this.get(channelId);
       const row: SecretRow = { channel, hash: toHex(sha256(secret)), secret: Uint8Array.from(secret) };
       await this.commit((tx) => tx.objectStore(SECRETS).put(row, `${channel}:${row.hash}`));
-      this.secretMap(channel).set(row.hash, row.secret);
+      await this.copy.saveSecret(channelId, row.secret);
     });
   }
 
   secrets(channelId: Uint8Array): ReadonlyMap<string, Uint8Array> {
-    return this.secretMaps.get(toHex(channelId)) ?? new Map();
+    return this.copy.secrets(channelId);
   }
 
   savePayments(records: readonly PaymentRecord[]): Promise<void> {
     return this.write(async () => {
       await this.commit((tx) => this.putPayments(tx, records));
-      for (const p of records) this.paymentRecords.set(p.id, p);
+      await this.copy.savePayments(records);
     });
   }
 
   payment(id: string): PaymentRecord | null {
-    return this.paymentRecords.get(id) ?? null;
+    return this.copy.payment(id);
   }
 
   inFlight(channelId: Uint8Array): PaymentRecord[] {
-    const key = toHex(channelId);
-    return [...this.paymentRecords.values()].filter((p) => p.status === 'in-flight' && toHex(p.channelId) === key);
+    return this.copy.inFlight(channelId);
   }
 
   /** Close the database and give up the owner lock; resolves once another tab may open the store. */
@@ -225,18 +224,22 @@ export class IndexedDbStore implements StateStore {
     return this.lockGiven;
   }
 
-  /** A record write: the rule decides (null: already there), IndexedDB commits, then memory. */
-  private update(channelId: Uint8Array, rule: (r: ChannelRecord) => ChannelRecord | null, payments: readonly PaymentRecord[] = []): Promise<void> {
+  /**
+   * A record write: the rule decides on the committed record (null: already there), the
+   * result is committed to IndexedDB, then `apply` makes the same write to the copy (the
+   * same rule on the same record, so it cannot decide otherwise).
+   */
+  private update(
+    channelId: Uint8Array, rule: (r: ChannelRecord) => ChannelRecord | null, apply: () => Promise<void>, payments: readonly PaymentRecord[] = [],
+  ): Promise<void> {
     return this.write(async () => {
-      const key = toHex(channelId);
       const next = rule(this.get(channelId));
       if (next === null && payments.length === 0) return;
       await this.commit((tx) => {
-        if (next !== null) tx.objectStore(CHANNELS).put(next, key);
+        if (next !== null) tx.objectStore(CHANNELS).put(next, toHex(channelId));
         this.putPayments(tx, payments);
       });
-      if (next !== null) this.records.set(key, next);
-      for (const p of payments) this.paymentRecords.set(p.id, p);
+      await apply();
     });
   }
 
@@ -271,14 +274,8 @@ export class IndexedDbStore implements StateStore {
     });
   }
 
-  private secretMap(channel: string): Map<string, Uint8Array> {
-    let m = this.secretMaps.get(channel);
-    if (!m) this.secretMaps.set(channel, (m = new Map()));
-    return m;
-  }
-
   private get(channelId: Uint8Array): ChannelRecord {
-    const r = this.records.get(toHex(channelId));
+    const r = this.copy.load(channelId);
     if (!r) throw new StoreError(StoreCode.UnknownChannel, 'unknown channel', { details: { channelId: toHex(channelId) } });
     return r;
   }
