@@ -1,6 +1,7 @@
 // The package's main entry (`bitstream-channels`): the library a dApp or service runs
 // channels with, safe in a browser — no `node:*` import, no native addon, no SQLite: the
-// noble crypto backend (Node picks a faster one when it is there) and the memory store.
+// noble crypto backend (Node picks a faster one when it is there), the memory store and
+// IndexedDbStore.
 // Node adds the rest through `bitstream-channels/node` (node-entry.ts), the wallet signer
 // comes from `bitstream-channels/wallet` (wallet-entry.ts). The protocol every module
 // follows is contracts/PROTOCOL.md (version 2); "PROTOCOL §n" in comments names its
