@@ -222,6 +222,32 @@ describe('the payer', () => {
     expect(f.added).toHaveLength(1);
   });
 
+  it('an HTLC offer the peer never signs (it went offline mid-proposal) is pending at the caller\'s time, and ends when the offer does', async () => {
+    const payeeDesk = desk(payeeKey, []);
+    for (const end of ['refused', 'signed'] as const) {
+      const inv = await payeeDesk.issue({ amount: 700n, token: null });
+      const { held } = fakeHeld('c1', 'a', null, payee);
+      let settle!: { resolve: (s: SignedState) => void; reject: (e: unknown) => void };
+      (held.channel as unknown as { addHtlc: () => Promise<SignedState> }).addHtlc = () => new Promise((resolve, reject) => (settle = { resolve, reject }));
+      const d = desk(KEY_A, [held]);
+      const paying = d.pay(inv.text, { timeoutMs: 200 });
+      await expect(paying).rejects.toMatchObject({ code: 'PAYMENT_PENDING', message: expect.stringContaining('has not signed the HTLC offer') as string, details: { paymentHash: toHex(inv.paymentHash) } });
+      expect(ledger.outgoing(toHex(inv.paymentHash))!.status).toBe('in-flight');
+      if (end === 'refused') {
+        // the channel refused the offer in the end: it never stood, nothing is locked
+        settle.reject(Object.assign(new Error('peer refused'), { code: 'PEER_REFUSED' }));
+        await flush();
+        expect(ledger.outgoing(toHex(inv.paymentHash))!).toMatchObject({ status: 'failed', reason: 'PEER_REFUSED: peer refused' });
+      } else {
+        // signed once the peer was back: the HTLC stands, the payment is still in flight until the payee settles
+        settle.resolve({} as SignedState);
+        await flush();
+        expect(events.some((e) => e.type === 'invoice.htlc' && e.paymentHash === toHex(inv.paymentHash))).toBe(true);
+        expect(ledger.outgoing(toHex(inv.paymentHash))!.status).toBe('in-flight');
+      }
+    }
+  });
+
   it('refuses to pay its own invoice, and an invoice with no channel to the payee', async () => {
     const { held } = fakeHeld('c1', 'a', null, 'ST000000000000000000002AMW42H');
     const d = desk(KEY_A, [held]);

@@ -157,7 +157,9 @@ describe('swaps between an STX and an sBTC channel', () => {
   it('the Hub killed with swaps in flight: after its restart each swap is done on both sides or on neither', async () => {
     const before = await balances();
     const amounts = Array.from({ length: 12 }, (_, i) => BigInt(100 + i));
-    // all at once, with a short wait: some finish, some are under way when the Hub dies
+    // all at once, with a short wait: some finish, some are under way when the Hub dies, and
+    // one may be an HTLC offer the Hub has not signed yet: its answer comes at its timeout
+    // all the same (pending), never only once the Hub is back (which waits for the answers)
     const started = amounts.map((a) => swap('stx', 'sbtc', a, { timeoutMs: 5_000 }));
     await new Promise((r) => setTimeout(r, 150));
     hub.proc.kill('SIGKILL');
@@ -189,9 +191,5 @@ describe('swaps between an STX and an sBTC channel', () => {
     await expect.poll(async () => (await channel(alice, stxChannel)).peerConnected, { timeout: 15_000 }).toBe(true);
     expect((await swap('stx', 'sbtc', 7n)).status).toBe(200);
     expect(await balances()).toEqual({ stx: before.stx - stxFor(done + 7n), sbtc: before.sbtc + done + 7n });
-    // The budget: a swap the Hub took but never forwarded ends only at its HTLC's expiry,
-    // about 35 burn blocks of 1 s after the kill, then the removal both sides sign; with
-    // the restart and the closing swap that is up to about 100 s (CI #19 ran out of the
-    // default 120 s when most swaps took that path on a loaded machine).
-  }, 240_000);
+  });
 });

@@ -155,26 +155,41 @@ export class InvoiceDesk {
     // through a hub, the payee's HTLC is ours shortened by the hub's delta
     const margin = BigInt(this.o.expiryMargin ?? 3);
     const expiry = heights.tenure + h.meta.window + delta + margin + BigInt(route.hub?.expiryDelta ?? 0);
-    try {
-      const amount = route.hub === null ? invoice.amount : await this.askHub(route, invoice, expiry);
-      await h.channel.addHtlc({ hash: invoice.paymentHash, amount, expiry });
-    } catch (e) {
-      // the HTLC never stood in a signed state: nothing is locked, the payment failed
-      this.settle(hash, { status: 'failed', reason: `${(e as { code?: string }).code ?? 'ERROR'}: ${(e as Error).message}` });
-      throw new PaymentFailedError(ChannelCode.PaymentFailed, `the HTLC could not be offered: ${(e as Error).message}`, { cause: e, details: { paymentHash: hash } });
-    }
-    this.o.events.emit({ type: 'invoice.htlc', paymentHash: hash, channelId, amount: invoice.amount.toString(), expiry: expiry.toString() });
+    // the caller's time bounds the whole payment, the HTLC's offer included: an offer the
+    // peer has not signed (it went offline mid-proposal) waits for it to come back, which
+    // may be never; the payment then stands as pending and ends when the offer does
     const timeoutMs = o.timeoutMs ?? INVOICE_DEFAULTS.payTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
-    const waited = await Promise.race([done, new Promise<null>((r) => (timer = setTimeout(() => r(null), timeoutMs)))]);
-    clearTimeout(timer);
-    if (waited === null) {
-      throw new PaymentPendingError(`the payee has not settled within ${timeoutMs} ms; the HTLC stands until it does or expires at tenure ${expiry}`, {
-        details: { paymentHash: hash, channelId, expiry: expiry.toString() },
-      });
+    const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), timeoutMs)));
+    const pending = (what: string) => new PaymentPendingError(`${what} within ${timeoutMs} ms; the HTLC stands until it settles or expires at tenure ${expiry}`, {
+      details: { paymentHash: hash, channelId, expiry: expiry.toString() },
+    });
+    const failed = (e: unknown) => {
+      // the HTLC never stood in a signed state: nothing is locked, the payment failed
+      this.settle(hash, { status: 'failed', reason: `${(e as { code?: string }).code ?? 'ERROR'}: ${(e as Error).message}` });
+      return new PaymentFailedError(ChannelCode.PaymentFailed, `the HTLC could not be offered: ${(e as Error).message}`, { cause: e, details: { paymentHash: hash } });
+    };
+    try {
+      let amount: bigint;
+      try {
+        amount = route.hub === null ? invoice.amount : await this.askHub(route, invoice, expiry);
+      } catch (e) {
+        throw failed(e);
+      }
+      const offered = h.channel.addHtlc({ hash: invoice.paymentHash, amount, expiry }).then(
+        () => this.o.events.emit({ type: 'invoice.htlc', paymentHash: hash, channelId, amount: invoice.amount.toString(), expiry: expiry.toString() }),
+        (e: unknown) => failed(e),
+      );
+      const stood = await Promise.race([offered, late]);
+      if (stood instanceof PaymentFailedError) throw stood;
+      if (stood === null) throw pending('the peer has not signed the HTLC offer');
+      const waited = await Promise.race([done, late]);
+      if (waited === null) throw pending('the payee has not settled');
+      if (waited.status === 'failed') throw new PaymentFailedError(ChannelCode.PaymentFailed, `the payee refused the payment: ${waited.reason ?? 'no reason'}`, { details: { paymentHash: hash } });
+      return waited;
+    } finally {
+      clearTimeout(timer);
     }
-    if (waited.status === 'failed') throw new PaymentFailedError(ChannelCode.PaymentFailed, `the payee refused the payment: ${waited.reason ?? 'no reason'}`, { details: { paymentHash: hash } });
-    return waited;
   }
 
   issued(hash: string): IssuedInvoice | null {
