@@ -5,8 +5,10 @@
 // maxPayload), and keepalive (a ping each interval; two intervals without a pong or a
 // frame and the socket is dropped). Any breach gets an error frame and a closed socket,
 // with the reason kept as a PeerError. It knows nothing of channels: network.ts routes.
-import type WebSocket from 'ws';
+// The socket is a FrameSocket: `ws` in Node, the browser's WebSocket in a page (which
+// cannot ping, so there the node's pings keep the connection alive).
 import { CloseCode, PeerCode, PeerError } from './errors.js';
+import type { FrameSocket } from './frame-socket.js';
 import { frameText, msgFrameText, parseFrame, type AppFrame, type Frame } from './frames.js';
 import { Handshake, type AuthenticatedPeer, type HandshakeOptions } from './handshake.js';
 import { TokenBucket, type RateLimit } from './rate.js';
@@ -65,9 +67,9 @@ export class PeerConnection {
   private settle!: { resolve: (p: AuthenticatedPeer) => void; reject: (e: PeerError) => void };
   private ended = false;
   private heardSincePing = true;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers: ReturnType<typeof setTimeout>[] = [];
 
-  constructor(private readonly socket: WebSocket, o: ConnectionOptions) {
+  constructor(private readonly socket: FrameSocket, o: ConnectionOptions) {
     this.dialler = o.dialler;
     this.handshake = new Handshake(o);
     this.bucket = new TokenBucket(o.rate ?? DEFAULT_RATE);
@@ -78,37 +80,37 @@ export class PeerConnection {
     this.closed = new Promise((resolve) => {
       this.onEnded = resolve;
     });
-    socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
-    socket.on('pong', () => {
-      this.heardSincePing = true;
-    });
-    socket.on('error', (e: Error & { code?: string }) => {
-      const tooLarge = e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
-      this.end(new PeerError(tooLarge ? PeerCode.TooLarge : PeerCode.Closed, tooLarge ? 'peer sent a frame over the size limit' : `socket error: ${e.message}`, { cause: e }));
-    });
-    socket.on('close', (code, reason) => {
-      const text = reason.toString();
-      this.end(code === CloseCode.Normal || code === CloseCode.GoingAway && text === '' ? null
-        : new PeerError(PeerCode.Closed, `connection closed (${code}${text === '' ? '' : `: ${text}`})`, { details: { code, reason: text } }));
+    const hello = () => this.sendText(frameText(this.handshake.hello));
+    socket.listen({
+      open: hello,
+      text: (data) => this.onFrame(data, false),
+      binary: () => this.onFrame('', true),
+      pong: () => {
+        this.heardSincePing = true;
+      },
+      error: (e) => this.end(e),
+      close: (code, text) => {
+        this.end(code === CloseCode.Normal || code === CloseCode.GoingAway && text === '' ? null
+          : new PeerError(PeerCode.Closed, `connection closed (${code}${text === '' ? '' : `: ${text}`})`, { details: { code, reason: text } }));
+      },
     });
     const handshakeMs = o.handshakeMs ?? 10_000;
     this.timers.push(setTimeout(() => {
       if (this.peer === null) this.fail(new PeerError(PeerCode.Timeout, `handshake not finished within ${handshakeMs} ms`));
     }, handshakeMs));
     const keepaliveMs = o.keepaliveMs ?? 15_000;
-    if (keepaliveMs > 0) {
+    const ping = socket.ping;
+    if (keepaliveMs > 0 && ping !== null) {
       this.timers.push(setInterval(() => {
         if (!this.heardSincePing) {
           this.fail(new PeerError(PeerCode.Timeout, `no answer to keepalive within ${keepaliveMs} ms`));
           return;
         }
         this.heardSincePing = false;
-        if (socket.readyState === socket.OPEN) socket.ping();
+        if (socket.isOpen) ping();
       }, keepaliveMs));
     }
-    const hello = () => this.sendText(frameText(this.handshake.hello));
-    if (socket.readyState === socket.OPEN) hello();
-    else socket.once('open', hello);
+    if (socket.isOpen) hello();
   }
 
   /** Start delivering frames (after the owner has routed the authenticated peer). */
@@ -120,7 +122,7 @@ export class PeerConnection {
   }
 
   get open(): boolean {
-    return !this.ended && this.socket.readyState === this.socket.OPEN;
+    return !this.ended && this.socket.isOpen;
   }
 
   /** Send a channel message's text; false when the socket is gone (the channel retransmits). */
@@ -150,12 +152,12 @@ export class PeerConnection {
   }
 
   private sendText(text: string): boolean {
-    if (this.ended || this.socket.readyState !== this.socket.OPEN) return false;
+    if (this.ended || !this.socket.isOpen) return false;
     this.socket.send(text);
     return true;
   }
 
-  private onFrame(data: WebSocket.RawData, isBinary: boolean): void {
+  private onFrame(data: string, isBinary: boolean): void {
     if (this.ended) return;
     this.heardSincePing = true;
     if (!this.bucket.take()) {
@@ -168,7 +170,7 @@ export class PeerConnection {
     }
     let frame: Frame;
     try {
-      frame = parseFrame(data.toString());
+      frame = parseFrame(data);
     } catch (e) {
       this.fail(e instanceof PeerError ? e : new PeerError(PeerCode.Malformed, 'frame did not parse', { cause: e }));
       return;
@@ -180,7 +182,7 @@ export class PeerConnection {
     try {
       if (frame.t === 'error') {
         this.end(new PeerError(PeerCode.Refused, `peer refused: ${frame.code}: ${frame.message}`, { details: { code: frame.code, message: frame.message } }));
-        this.socket.close(CloseCode.Normal);
+        this.socket.close(CloseCode.Normal, '');
         return;
       }
       if (this.peer === null && this.verified !== null && (frame.t === 'msg' || frame.t === 'app')) {
@@ -212,6 +214,11 @@ export class PeerConnection {
   private established(peer: AuthenticatedPeer): void {
     this.verified = null;
     this.peer = peer;
+    if (peer.delegatedUntil !== undefined) {
+      // a session key speaks for its account only while its delegation runs
+      const left = peer.delegatedUntil * 1000 - Date.now();
+      this.timers.push(setTimeout(() => this.fail(new PeerError(PeerCode.AuthFailed, 'the delegation to this session key has expired')), Math.max(0, left)));
+    }
     this.settle.resolve(peer);
     for (const f of this.waiting.splice(0)) void this.dispatch(f);
   }

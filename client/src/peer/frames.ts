@@ -25,6 +25,8 @@ const helloSchema = z.strictObject({
   principal: z.string().regex(/^S[0-9A-HJKMNP-TV-Z]{27,41}$/),
   publicKey: hex(33),
   nonce: hex(32),
+  /** the account's signature handing `publicKey` its voice until `expires` (delegation.ts), when the key is not the principal's own */
+  delegation: z.strictObject({ expires: z.number().int().min(0).max(2 ** 40), sig: hex(65) }).optional(),
 });
 
 const authSchema = z.strictObject({ t: z.literal('auth'), sig: hex(65) });

@@ -13,6 +13,7 @@ import { PeerCode, PeerError } from './errors.js';
 import { MAX_FRAME_BYTES } from './frames.js';
 import type { PeerIdentity } from './handshake.js';
 import { PeerSession, type AppHandler } from './session.js';
+import { wsFrameSocket } from './ws-socket.js';
 
 export interface PeerNetworkOptions extends ConnectionLimits {
   readonly identity: PeerIdentity;
@@ -62,7 +63,7 @@ export class PeerNetwork {
       server.once('listening', resolve);
       server.once('error', reject);
     });
-    server.on('connection', (socket) => void this.adopt(new PeerConnection(socket, this.options(false, undefined))));
+    server.on('connection', (socket) => void this.adopt(new PeerConnection(wsFrameSocket(socket), this.options(false, undefined))));
     const a = server.address() as AddressInfo;
     return `ws://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
   }
@@ -89,7 +90,7 @@ export class PeerNetwork {
         }
         const socket = new WebSocket(url, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: this.o.handshakeMs ?? 10_000 });
         socket.on('error', () => undefined); // PeerConnection reports it
-        const conn = new PeerConnection(socket, this.options(true, expect));
+        const conn = new PeerConnection(wsFrameSocket(socket), this.options(true, expect));
         void this.adopt(conn).then((session) => {
           if (session !== null) {
             delay = this.o.redial?.firstMs ?? 100;
