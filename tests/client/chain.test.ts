@@ -139,8 +139,13 @@ describe('STX channel through the builders', () => {
     const sessionKey = new Uint8Array(32).fill(7);
     const addCall = chain.buildAddSigner({ contract: CHANNEL, channelId: ch.id, key: publicKeyOf(sessionKey) });
     expect(addCall.postConditions).toEqual([]);
+    expect(await chain.isAuthorisedSigner(ctx, { channelId: ch.id, owner: alice, key: publicKeyOf(sessionKey) })).toBe(false);
     const added = submit(addCall, alice);
     expect(added.events).toEqual([{ kind: 'add-signer', channelId: ch.id, owner: alice, key: publicKeyOf(sessionKey) }]);
+    // for alice, in this channel only
+    expect(await chain.isAuthorisedSigner(ctx, { channelId: ch.id, owner: alice, key: publicKeyOf(sessionKey) })).toBe(true);
+    expect(await chain.isAuthorisedSigner(ctx, { channelId: ch.id, owner: bob, key: publicKeyOf(sessionKey) })).toBe(false);
+    expect(await chain.isAuthorisedSigner(ctx, { channelId: new Uint8Array(32), owner: alice, key: publicKeyOf(sessionKey) })).toBe(false);
 
     const pay = sign(ch, state(ch, { nonce: 2n, balanceA: 900n, balanceB: 600n }), { keyA: sessionKey });
     const verdict = await chain.verifyPayment(ctx, { signed: pay });

@@ -31,6 +31,17 @@ export async function getChannel(ctx: ChainContext, o: { channelId: Uint8Array }
   return asOptional(cv, 'get-channel', (v) => decodeChannelRecord(v));
 }
 
+/**
+ * Did `owner` authorise `key` to sign for it in channel `channelId` (create-channel,
+ * fund-channel or add-signer; PROTOCOL §1)? Its own key is not listed: that one always may.
+ */
+export async function isAuthorisedSigner(ctx: ChainContext, o: { channelId: Uint8Array; owner: string; key: Uint8Array }): Promise<boolean> {
+  const cv = await read(ctx, ctx.contract, 'is-authorised-signer', [
+    Cl.buffer(bytes(o.channelId, 32, 'channelId')), Cl.principal(principal(o.owner, 'owner')), Cl.buffer(bytes(o.key, 33, 'key')),
+  ]);
+  return asBool(cv, 'is-authorised-signer');
+}
+
 /** The id the next create-channel by `a` with `b` in `token` (null = STX) returns. */
 export async function getNextChannelId(
   ctx: ChainContext,

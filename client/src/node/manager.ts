@@ -17,7 +17,7 @@ import { buildCloseChannel, buildUnilateralClose } from '../chain/build-close.js
 import { buildWithdraw } from '../chain/build-update.js';
 import type { ContractCall } from '../chain/call.js';
 import { contractError } from '../chain/errors.js';
-import { getChannel, type ChainContext } from '../chain/readers.js';
+import { getChannel, isAuthorisedSigner, type ChainContext } from '../chain/readers.js';
 import { ChannelStatus } from '../chain/record.js';
 import type { SignedState as ChainSignedState } from '../chain/signed.js';
 import type { Broadcaster, AnyCall } from '../chainclient/broadcaster.js';
@@ -34,6 +34,7 @@ import type { PaymentStatus } from '../channel/payments.js';
 import { Action, openingState } from '../codec/state.js';
 import type { CryptoBackend } from '../crypto/backend.js';
 import type { PeerNetwork } from '../peer/network.js';
+import { principalOf } from '../peer/handshake.js';
 import type { PeerSession } from '../peer/session.js';
 import type { Signer } from '../signers/signer.js';
 import type { SqliteStore } from '../store/sqlite.js';
@@ -414,6 +415,14 @@ export class ChannelManager {
                 : record.balanceA !== want.amount || record.balanceB !== 0n || record.total !== want.amount ? 'balances differ from the offer'
                   : null;
     if (problem !== null) throw new NodeError(NodeCode.OpenMismatch, `channel ${m.channelId}: ${problem}`, { details: { channelId: m.channelId } });
+    // a page's session key speaks for its account here (peer/delegation.ts) and signs its
+    // states: the contract must take its signatures too, or each state it signs is worthless
+    if (principalOf(session.publicKey, this.o.chainId) !== session.principal
+      && !await isAuthorisedSigner(this.o.ctx, { channelId: fromHex(m.channelId), owner: session.principal, key: session.publicKey })) {
+      throw new NodeError(NodeCode.OpenMismatch, `channel ${m.channelId}: the session key ${toHex(session.publicKey)} that speaks for ${session.principal} is not an authorised signer of it: pass it as create-channel's signer`, {
+        details: { channelId: m.channelId, key: toHex(session.publicKey) },
+      });
+    }
     list.splice(at, 1);
     const tx = await this.o.api.tx(m.txid).catch(() => null);
     const burn = tx?.burnHeight ?? this.tipHeights.burn;
