@@ -19,6 +19,7 @@ export * from './config/index.js';
 export * from './invoice/index.js';
 // a page's link to its hub: the handshake (a session key's delegation too) over the platform's WebSocket
 export * from './peer/browser.js';
+export * from './hubclient/index.js';
 // Two concerns name these types alike: the store's are the off-chain records a side
 // keeps, the chain layer's the contract's view of a channel.
 export type { ChannelRecord, SignedState } from './store/index.js';

@@ -13,6 +13,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { domainHash, domainToClarity, encodeState, stateHash, type ChannelState, type Domain } from '../../client/src/codec/index.js';
 import { BACKEND_NAMES, bigIntTo32, CURVE_ORDER, nobleBackend, sOf } from '../../client/src/crypto/index.js';
 import { LocalKeySigner, SessionKeySigner, type Signer } from '../../client/src/signers/index.js';
+import { delegationHash, delegationMessage } from '../../client/src/peer/delegation.js';
 import {
   WalletSigner,
   type StructuredMessageParams,
@@ -255,6 +256,22 @@ describe('WalletSigner', () => {
     const signer = new WalletSigner({ request: fakeWallet(keys[alice]!), publicKey: alicePub });
     expect(await rejection(signer.signState(s, DOMAIN, stateHash(payment(ch, 6n), domainHash(DOMAIN))))).toMatchObject({
       code: 'WALLET_SIGNATURE_MISMATCH',
+    });
+  });
+
+  it('signs a session key\'s delegation once, as the account the key is to speak for', async () => {
+    const session = nobleBackend.publicKeyOf(new Uint8Array(32).fill(9));
+    const d = { principal: alice, sessionKey: session, expires: 2_000_000_000 };
+    const wallet = fakeWallet(keys[alice]!, (x) => '0x' + hex(vrs(x, x[64]! + 27)));
+    const sig = await new WalletSigner({ request: wallet }).signDelegation(d, SIMNET_CHAIN_ID);
+    // the wallet was shown the delegation itself, and its answer is the hash's canonical signature
+    const shown = delegationMessage(d, SIMNET_CHAIN_ID);
+    expect(hex(serializeCVBytes(wallet.calls[0]!.message))).toBe(hex(serializeCVBytes(shown.message)));
+    expect(hex(serializeCVBytes(wallet.calls[0]!.domain))).toBe(hex(serializeCVBytes(shown.domain)));
+    expect(hex(sig)).toBe(hex(nobleBackend.sign(delegationHash(d, SIMNET_CHAIN_ID), keys[alice]!)));
+    // a wallet on another account: refused here, with what to do, rather than by the hub
+    expect(await rejection(new WalletSigner({ request: fakeWallet(keys[mallory]!) }).signDelegation(d, SIMNET_CHAIN_ID))).toMatchObject({
+      code: 'WALLET_SIGNATURE_MISMATCH', message: expect.stringContaining('switch the wallet') as string,
     });
   });
 

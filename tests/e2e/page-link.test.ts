@@ -9,17 +9,20 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createNetwork } from '@stacks/network';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCloseChannel } from '../../client/src/chain/build-close.js';
 import { buildCreateChannel } from '../../client/src/chain/build-open.js';
 import { asBuffer } from '../../client/src/chain/decode.js';
 import { fullySigned } from '../../client/src/watchtower/sources.js';
-import { Channel } from '../../client/src/channel/channel.js';
-import { openingState } from '../../client/src/codec/state.js';
 import { CHAIN_ID_TESTNET } from '../../client/src/config/networks.js';
 import { nobleBackend } from '../../client/src/crypto/noble.js';
+import { Broadcaster } from '../../client/src/chainclient/broadcaster.js';
+import { StacksApi } from '../../client/src/chainclient/api.js';
 import { PARTIES } from '../../client/src/demo/accounts.js';
+import { openWithHub } from '../../client/src/hubclient/open.js';
+import { stacksPrivateKey } from '../../client/src/devnet/accounts.js';
 import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
 import { browserFrameSocket, type WhatwgWebSocket } from '../../client/src/peer/browser-socket.js';
@@ -29,7 +32,7 @@ import { delegatedIdentity } from '../../client/src/peer/identity.js';
 import type { PeerSession } from '../../client/src/peer/session.js';
 import { LocalKeySigner } from '../../client/src/signers/local.js';
 import { MemoryStore } from '../../client/src/store/memory.js';
-import { fromHex, toHex } from '../../client/src/wire/json.js';
+import { toHex } from '../../client/src/wire/json.js';
 import { startChainProcess, startNode, teardown, type NodeProcess } from './fixtures/node-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bitstream-page-e2e-'));
@@ -43,6 +46,8 @@ let hub: NodeProcess;
 let demo: DemoChain;
 let link: HubLink;
 let session: PeerSession;
+let api: StacksApi;
+let wallet: Broadcaster;
 
 beforeAll(async () => {
   chain = await startChainProcess({ blockMs: 50, burnMs: 1_000 });
@@ -56,6 +61,8 @@ beforeAll(async () => {
     socket: (u) => browserFrameSocket(new WebSocket(u) as unknown as WhatwgWebSocket),
   });
   session = await link.ready;
+  api = new StacksApi(chain.url, createNetwork({ network: 'devnet', client: { baseUrl: chain.url } }));
+  wallet = new Broadcaster({ api, address: WALLET.address, senderKey: stacksPrivateKey(WALLET), maxFee: 100_000n, pollMs: 100 });
 });
 
 afterAll(async () => {
@@ -80,34 +87,47 @@ describe('a page with a session key, paying a hub node', () => {
     expect((await hub.api<unknown[]>('GET', '/v1/channels')).body).toEqual([]);
   });
 
+  it('terms the hub does not take are refused before the wallet is asked anything', async () => {
+    let asked = 0;
+    await expect(openWithHub({
+      session, account: WALLET.address, contract: CONTRACTS.channel, chainId: CHAIN_ID_TESTNET,
+      signer: new LocalKeySigner(SESSION), token: null, amount: OPENING, window: 5n, store: new MemoryStore(),
+      callContract: async () => (asked++, 'never'), mined: () => Promise.reject(new Error('never')), heights: () => api.heights(),
+    })).rejects.toMatchObject({ code: 'HUB_OPEN_REFUSED', message: expect.stringContaining('the hub refused the channel') as string });
+    expect(asked).toBe(0);
+  });
+
   it('opens with the session key as signer, pays 100 times signed by it alone, and closes cooperatively', async () => {
-    // the offer agreed above still stands: the refusal took nothing
-    const opened = await create(nobleBackend.publicKeyOf(SESSION));
-    expect(await session.request('open-created', { channelId: opened.id, txid: opened.txid, offer })).toEqual({ ok: true });
-    const tip = await demo.heights();
-    const page = await Channel.open({
-      channelId: fromHex(opened.id), role: 'a', store: new MemoryStore(), transport: session.transport(opened.id), window: 6n,
-      domain: { contract: CONTRACTS.channel, chainId: CHAIN_ID_TESTNET },
-      participants: { a: WALLET.address, b: hub.principal },
-      signer: new LocalKeySigner(SESSION),
-      counterpartyKeys: [session.publicKey],
-      burnHeight: tip.burn, tenureHeight: tip.tenure,
-    }, openingState(fromHex(opened.id), OPENING));
-    page.confirmOnChain(0n, opened.burnHeight);
+    const progress: string[] = [];
+    const { channel: page, channelId } = await openWithHub({
+      session, account: WALLET.address, contract: CONTRACTS.channel, chainId: CHAIN_ID_TESTNET,
+      signer: new LocalKeySigner(SESSION), token: null, amount: OPENING, window: 6n, store: new MemoryStore(),
+      // the wallet: stx_callContract in a page; here the account's key on the local chain
+      callContract: async (call) => (await wallet.submit(call)).txid,
+      mined: (txid) => wallet.mined(txid),
+      heights: () => api.heights(),
+      onProgress: (what) => progress.push(what),
+    });
+    expect(progress).toEqual([
+      'the hub agreed; the wallet sends create-channel',
+      expect.stringMatching(/^create-channel [0-9a-fx]+ sent; waiting for it to be mined$/),
+      `channel ${channelId} mined; the hub checks it on-chain`,
+    ]);
     for (let i = 1; i <= 100; i++) await page.pay(1_000n, { id: `call-${i}`, timeoutMs: 10_000 });
     expect(page.balances).toEqual({ own: OPENING - 100_000n, other: 100_000n });
-    const seen = (await hub.api<{ balance: string; peerBalance: string; nonce: string; peer: string }>('GET', `/v1/channels/${opened.id}`)).body;
+    const seen = (await hub.api<{ balance: string; peerBalance: string; nonce: string; peer: string }>('GET', `/v1/channels/${channelId}`)).body;
     expect(seen).toMatchObject({ balance: '100000', peerBalance: String(OPENING - 100_000n), nonce: '100', peer: WALLET.address });
 
     // the close state, signed by the session key and the hub; the wallet sends it
     const now = await demo.heights();
     page.setChainTime({ burnHeight: now.burn, tenureHeight: now.tenure });
     const close = await page.closeState();
-    const closed = await demo.submit(buildCloseChannel({ contract: CONTRACTS.channel, signed: fullySigned(close)!, token: null }), WALLET);
-    expect(closed.moves).toEqual(expect.arrayContaining([
-      { asset: 'STX', sender: CONTRACTS.channel, recipient: WALLET.address, amount: OPENING - 100_000n },
-      { asset: 'STX', sender: CONTRACTS.channel, recipient: hub.principal, amount: 100_000n },
-    ]));
+    const before = { wallet: await demo.stx(WALLET.address), hub: await demo.stx(hub.principal) };
+    const closed = await wallet.mined((await wallet.submit(buildCloseChannel({ contract: CONTRACTS.channel, signed: fullySigned(close)!, token: null }))).txid);
+    expect(closed.status).toBe('success');
+    // both paid at once, exactly as the last state says (the wallet less the fee it paid)
+    expect(await demo.stx(hub.principal)).toBe(before.hub + 100_000n);
+    expect(await demo.stx(WALLET.address)).toBe(before.wallet + OPENING - 100_000n - closed.fee);
     page.close();
   });
 });

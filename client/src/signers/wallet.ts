@@ -14,6 +14,8 @@ import { InvalidInputError } from '../errors/errors.js';
 import { WalletRejectedError, WalletRequestError, WalletSignatureError } from './errors.js';
 import type { Signer } from './signer.js';
 import { normaliseWalletSignature } from './wallet-signature.js';
+import { delegationHash, delegationMessage, type Delegation } from '../peer/delegation.js';
+import { principalOf } from '../peer/handshake.js';
 
 export interface StructuredMessageParams {
   readonly message: ClarityValue;
@@ -91,12 +93,31 @@ export class WalletSigner implements Signer {
   async signState(state: ChannelState, domain: Domain, hash: Uint8Array): Promise<Uint8Array> {
     assertHash(hash);
     validateState(state);
+    return this.#sign({ message: stateToClarity(state), domain: domainToClarity(domain) }, hash);
+  }
+
+  /**
+   * The account's one signature of a session key's delegation (peer/delegation.ts): the
+   * wallet shows the key and its expiry; afterwards the key speaks for the account on
+   * the peer connection without another prompt.
+   */
+  async signDelegation(d: Delegation, chainId: number): Promise<Uint8Array> {
+    const { domain, message } = delegationMessage(d, chainId);
+    const sig = await this.#sign({ message, domain }, delegationHash(d, chainId));
+    // the account the wallet signed with must be the one the key is to speak for
+    const signer = principalOf(this.#publicKey!, chainId);
+    if (signer !== d.principal) {
+      throw new WalletSignatureError('WALLET_SIGNATURE_MISMATCH', `the wallet signed the delegation as ${signer}, not as ${d.principal}: switch the wallet to that account`, {
+        details: { expected: d.principal, signer },
+      });
+    }
+    return sig;
+  }
+
+  async #sign(params: StructuredMessageParams, hash: Uint8Array): Promise<Uint8Array> {
     let result: StructuredMessageResult;
     try {
-      result = await this.#request('stx_signStructuredMessage', {
-        message: stateToClarity(state),
-        domain: domainToClarity(domain),
-      });
+      result = await this.#request('stx_signStructuredMessage', params);
     } catch (e) {
       const code = (e as { code?: unknown } | null)?.code;
       if (typeof code === 'number' && REJECTION_CODES.has(code)) throw new WalletRejectedError({ cause: e, details: { code } });
