@@ -1,5 +1,5 @@
-// Builds the browser test's page (page/index.html and everything it imports, the real
-// @stacks/connect included) with Vite into a temp dir, and serves that dir on an
+// Builds a browser test's page (page/index.html, or another folder's, and everything it
+// imports, the real @stacks/connect included) with Vite into a temp dir, and serves that dir on an
 // ephemeral 127.0.0.1 port. Nothing here talks to any other host.
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -33,13 +33,13 @@ const leaveOutWalletConnect: Plugin = {
 };
 
 /** Bundle the page for browsers (minification off: it is built once per run, not shipped). */
-export async function buildPage(): Promise<BuiltPage> {
+export async function buildPage(pageDir: string = PAGE_DIR): Promise<BuiltPage> {
   const dir = mkdtempSync(join(tmpdir(), 'bitstream-browser-'));
   const started = performance.now();
   let out: Awaited<ReturnType<typeof build>>;
   try {
     out = await build({
-      root: PAGE_DIR,
+      root: pageDir,
       configFile: false,
       logLevel: 'silent',
       // `base` relative so the page works from any port
