@@ -49,11 +49,16 @@ export function encodeState(state: ChannelState): Uint8Array {
   return encodeStateConsensus(state);
 }
 
-/** The 32-byte hash both participants sign for `state` under `domain`. */
-export function stateHash(state: ChannelState, domainHashBytes: Uint8Array): Uint8Array {
+/** sha256("SIP018" ‖ domain hash ‖ sha256(message bytes)): what every SIP-018 signer signs. */
+export function structuredDataHash(domainHashBytes: Uint8Array, messageBytes: Uint8Array): Uint8Array {
   const msg = new Uint8Array(6 + 32 + 32);
   msg.set(SIP018_PREFIX, 0);
   msg.set(domainHashBytes, 6);
-  msg.set(sha256(encodeState(state)), 38);
+  msg.set(sha256(messageBytes), 38);
   return sha256(msg);
+}
+
+/** The 32-byte hash both participants sign for `state` under `domain`. */
+export function stateHash(state: ChannelState, domainHashBytes: Uint8Array): Uint8Array {
+  return structuredDataHash(domainHashBytes, encodeState(state));
 }

@@ -24,6 +24,21 @@ export interface ConnectionLimits {
 
 export type ConnectionOptions = Omit<HandshakeOptions, 'nonce'> & ConnectionLimits;
 
+/** A connection's options from its owner's (PeerNetwork's, HubLink's): who we are, and the limits set. */
+export function connectionOptions(
+  o: Pick<HandshakeOptions, 'identity' | 'chainId' | 'recover'> & ConnectionLimits,
+  dialler: boolean,
+  expect: string | undefined,
+): ConnectionOptions {
+  return {
+    identity: o.identity, chainId: o.chainId, recover: o.recover, dialler,
+    ...(expect === undefined ? {} : { expect }),
+    ...(o.handshakeMs === undefined ? {} : { handshakeMs: o.handshakeMs }),
+    ...(o.keepaliveMs === undefined ? {} : { keepaliveMs: o.keepaliveMs }),
+    ...(o.rate === undefined ? {} : { rate: o.rate }),
+  };
+}
+
 export interface ConnectionEvents {
   /** a channel message for channel `channelId` (hex), as parsed JSON */
   onMsg(channelId: string, message: unknown): void;

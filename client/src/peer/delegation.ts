@@ -7,6 +7,7 @@
 // channel is the contract's business (it must be an authorised signer there, PROTOCOL
 // §1); this only tells a node who is on the other end of the socket.
 import { Cl, serializeCVBytes } from '@stacks/transactions';
+import { structuredDataHash } from '../codec/sip018.js';
 import { sha256 } from '../crypto/sha256.js';
 import { PeerCode, PeerError } from './errors.js';
 
@@ -25,8 +26,6 @@ export interface Delegation {
   readonly expires: number;
 }
 
-const SIP018_PREFIX = new TextEncoder().encode('SIP018');
-
 /** The domain and message a wallet is asked to sign (`stx_signStructuredMessage`'s params). */
 export function delegationMessage(d: Delegation, chainId: number) {
   return {
@@ -38,11 +37,7 @@ export function delegationMessage(d: Delegation, chainId: number) {
 /** The 32-byte hash the account's key signs (what the wallet computes from delegationMessage). */
 export function delegationHash(d: Delegation, chainId: number): Uint8Array {
   const { domain, message } = delegationMessage(d, chainId);
-  const bytes = new Uint8Array(6 + 32 + 32);
-  bytes.set(SIP018_PREFIX, 0);
-  bytes.set(sha256(serializeCVBytes(domain)), 6);
-  bytes.set(sha256(serializeCVBytes(message)), 38);
-  return sha256(bytes);
+  return structuredDataHash(sha256(serializeCVBytes(domain)), serializeCVBytes(message));
 }
 
 /**

@@ -6,7 +6,7 @@
 // or on another chain, or that refuses our proof (an expired delegation), is not: that
 // is a wrong address or a stale key, not an outage. Browser-safe: the
 // socket is the platform's WebSocket unless one is injected.
-import { PeerConnection, type ConnectionLimits } from './connection.js';
+import { PeerConnection, connectionOptions, type ConnectionLimits } from './connection.js';
 import { PeerCode, PeerError } from './errors.js';
 import type { FrameSocket } from './frame-socket.js';
 import { browserFrameSocket, type WhatwgWebSocketClass } from './browser-socket.js';
@@ -83,13 +83,7 @@ export class HubLink {
     let conn: PeerConnection;
     try {
       const expect = this.session?.principal ?? this.o.expect;
-      conn = new PeerConnection((this.o.socket ?? platformSocket)(this.o.url), {
-        identity: this.o.identity, chainId: this.o.chainId, recover: this.o.recover, dialler: true,
-        ...(expect === undefined ? {} : { expect }),
-        ...(this.o.handshakeMs === undefined ? {} : { handshakeMs: this.o.handshakeMs }),
-        ...(this.o.keepaliveMs === undefined ? {} : { keepaliveMs: this.o.keepaliveMs }),
-        ...(this.o.rate === undefined ? {} : { rate: this.o.rate }),
-      });
+      conn = new PeerConnection((this.o.socket ?? platformSocket)(this.o.url), connectionOptions(this.o, true, expect));
     } catch (e) {
       this.ended(e instanceof PeerError ? e : new PeerError(PeerCode.Closed, `could not dial ${this.o.url}: ${String(e)}`, { cause: e }));
       return;

@@ -8,7 +8,7 @@
 // wss:// (TLS, e.g. a reverse proxy) in front for anything else.
 import { WebSocket, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
-import { PeerConnection, type ConnectionLimits } from './connection.js';
+import { PeerConnection, connectionOptions, type ConnectionLimits } from './connection.js';
 import { PeerCode, PeerError } from './errors.js';
 import { MAX_FRAME_BYTES } from './frames.js';
 import type { PeerIdentity } from './handshake.js';
@@ -63,7 +63,7 @@ export class PeerNetwork {
       server.once('listening', resolve);
       server.once('error', reject);
     });
-    server.on('connection', (socket) => void this.adopt(new PeerConnection(wsFrameSocket(socket), this.options(false, undefined))));
+    server.on('connection', (socket) => void this.adopt(new PeerConnection(wsFrameSocket(socket), connectionOptions(this.o, false, undefined))));
     const a = server.address() as AddressInfo;
     return `ws://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
   }
@@ -90,7 +90,7 @@ export class PeerNetwork {
         }
         const socket = new WebSocket(url, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: this.o.handshakeMs ?? 10_000 });
         socket.on('error', () => undefined); // PeerConnection reports it
-        const conn = new PeerConnection(wsFrameSocket(socket), this.options(true, expect));
+        const conn = new PeerConnection(wsFrameSocket(socket), connectionOptions(this.o, true, expect));
         void this.adopt(conn).then((session) => {
           if (session !== null) {
             delay = this.o.redial?.firstMs ?? 100;
@@ -164,17 +164,6 @@ export class PeerNetwork {
       for (const client of server.clients) client.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-  }
-
-  private options(dialler: boolean, expect: string | undefined) {
-    const o = this.o;
-    return {
-      identity: o.identity, chainId: o.chainId, recover: o.recover, dialler,
-      ...(expect === undefined ? {} : { expect }),
-      ...(o.handshakeMs === undefined ? {} : { handshakeMs: o.handshakeMs }),
-      ...(o.keepaliveMs === undefined ? {} : { keepaliveMs: o.keepaliveMs }),
-      ...(o.rate === undefined ? {} : { rate: o.rate }),
-    };
   }
 
   /** Route an authenticated connection to its principal's session; null when the handshake failed. */
