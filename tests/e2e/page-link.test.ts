@@ -5,7 +5,9 @@
 // payments to the hub, then a cooperative close the wallet sends, paying both sides. The
 // money rule under attack: a channel whose session key the contract would not take
 // (create-channel without it as signer) is refused by the hub, which would otherwise hold
-// states signed by a key worth nothing on-chain.
+// states signed by a key worth nothing on-chain. Then the rest of a page's life through
+// the wallet: a deposit and a withdraw the hub co-signs, a resume from the store on a
+// new channel object, and a force close with the hub stopped, resolved after the window.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +23,11 @@ import { nobleBackend } from '../../client/src/crypto/noble.js';
 import { Broadcaster } from '../../client/src/chainclient/broadcaster.js';
 import { StacksApi } from '../../client/src/chainclient/api.js';
 import { PARTIES } from '../../client/src/demo/accounts.js';
-import { openWithHub } from '../../client/src/hubclient/open.js';
+import { depositThroughWallet, forceCloseThroughWallet, resolveThroughWallet, withdrawThroughWallet } from '../../client/src/hubclient/land.js';
+import { openWithHub, resumeWithHub } from '../../client/src/hubclient/open.js';
+import { getChannel, isWindowEnded } from '../../client/src/chain/readers.js';
+import { httpReadOnlyCaller } from '../../client/src/chain/read-only-caller.js';
+import { ChannelStatus } from '../../client/src/chain/record.js';
 import { stacksPrivateKey } from '../../client/src/devnet/accounts.js';
 import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
@@ -33,7 +39,7 @@ import type { PeerSession } from '../../client/src/peer/session.js';
 import { LocalKeySigner } from '../../client/src/signers/local.js';
 import { MemoryStore } from '../../client/src/store/memory.js';
 import { toHex } from '../../client/src/wire/json.js';
-import { startChainProcess, startNode, teardown, type NodeProcess } from './fixtures/node-process.js';
+import { startChainProcess, startNode, stopNode, teardown, type NodeProcess } from './fixtures/node-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bitstream-page-e2e-'));
 const WALLET = PARTIES.carol; // the page's account, as Leather holds it
@@ -129,5 +135,60 @@ describe('a page with a session key, paying a hub node', () => {
     expect(await demo.stx(hub.principal)).toBe(before.hub + 100_000n);
     expect(await demo.stx(WALLET.address)).toBe(before.wallet + OPENING - 100_000n - closed.fee);
     page.close();
+  });
+
+  it('deposits and withdraws through the wallet, resumes from its store, and force-closes with the hub stopped', async () => {
+    const store = new MemoryStore();
+    const signer = new LocalKeySigner(SESSION);
+    const base = { session, account: WALLET.address, contract: CONTRACTS.channel, chainId: CHAIN_ID_TESTNET, signer, window: 6n, store, heights: () => api.heights() };
+    const walletChain = { callContract: async (call: Parameters<Broadcaster['submit']>[0]) => (await wallet.submit(call)).txid, mined: (txid: string) => wallet.mined(txid) };
+    const { channel, channelId, burnHeight } = await openWithHub({ ...base, token: null, amount: OPENING, ...walletChain });
+    const landings = [{ nonce: 0n, burnHeight }];
+    // the page's clock: chain states it proposes are landable from the tip on
+    const tick = setInterval(() => void api.heights().then((h) => channel.setChainTime({ burnHeight: h.burn, tenureHeight: h.tenure })), 250);
+    try {
+      for (let i = 1; i <= 10; i++) await channel.pay(1_000n, { id: `d-${i}`, timeoutMs: 10_000 });
+      const land = { contract: CONTRACTS.channel, token: null, wallet: walletChain };
+      const dep = await depositThroughWallet(channel, 200_000n, land);
+      expect(dep.state?.state).toMatchObject({ nonce: 11n, balanceA: OPENING - 10_000n + 200_000n, balanceB: 10_000n });
+      const wd = await withdrawThroughWallet(channel, 50_000n, land);
+      expect(wd.state?.state).toMatchObject({ nonce: 12n, balanceA: OPENING - 10_000n + 150_000n });
+      landings.push({ nonce: 11n, burnHeight: dep.burnHeight }, { nonce: 12n, burnHeight: wd.burnHeight });
+      // the contract holds what the states say
+      const ctx = { caller: httpReadOnlyCaller({ network: 'devnet', client: { baseUrl: chain.url } }), contract: CONTRACTS.channel, registry: CONTRACTS.registry };
+      const id = channel.channelId;
+      expect((await getChannel(ctx, { channelId: id }))).toMatchObject({ total: OPENING + 150_000n, nonce: 12n });
+    } finally {
+      clearInterval(tick);
+      channel.close();
+    }
+
+    // a reload: a new channel object from the same store, on the same link, pays on
+    const resumed = await resumeWithHub({ ...base, channelId, landings });
+    expect(resumed.balances).toEqual({ own: OPENING + 140_000n, other: 10_000n });
+    await resumed.pay(5_000n, { id: 'after-resume', timeoutMs: 10_000 });
+    const held = (await hub.api<{ balance: string; nonce: string }>('GET', `/v1/channels/${channelId}`)).body;
+    expect(held).toMatchObject({ balance: '15000', nonce: '13' });
+    await expect(resumeWithHub({ ...base, channelId: '00'.repeat(32), landings })).rejects.toMatchObject({ code: 'HUB_NOT_NOW' });
+
+    // the hub goes away; the page closes alone with its newest state and is paid after the window
+    await stopNode(hub);
+    const ctx = { caller: httpReadOnlyCaller({ network: 'devnet', client: { baseUrl: chain.url } }), contract: CONTRACTS.channel, registry: CONTRACTS.registry };
+    const floor = (await getChannel(ctx, { channelId: resumed.channelId }))!.nonce;
+    const dispute = await forceCloseThroughWallet(resumed, floor, { contract: CONTRACTS.channel, wallet: walletChain });
+    const closing = (await getChannel(ctx, { channelId: resumed.channelId }))!;
+    expect(closing).toMatchObject({ status: ChannelStatus.Closing, nonce: 13n, balanceA: OPENING + 135_000n, balanceB: 15_000n, closer: WALLET.address });
+    expect(dispute.burnHeight).toBeGreaterThan(0n);
+    // too early: the window is still open, and the failed call is a clear error naming the contract's
+    await expect(resolveThroughWallet(resumed.channelId, closing, { contract: CONTRACTS.channel, wallet: walletChain })).rejects.toMatchObject({
+      code: 'HUB_CHAIN_FAILED', message: expect.stringMatching(/^resolve (0x)?[0-9a-f]+ failed on-chain: ERR-/) as string,
+    });
+    while (!(await isWindowEnded(ctx, { channelId: resumed.channelId }))) await new Promise((ok) => setTimeout(ok, 250));
+    const before = { wallet: await demo.stx(WALLET.address), hub: await demo.stx(hub.principal) };
+    const resolved = await resolveThroughWallet(resumed.channelId, closing, { contract: CONTRACTS.channel, wallet: walletChain });
+    const fee = (await wallet.mined(resolved.txid)).fee;
+    expect(await demo.stx(WALLET.address)).toBe(before.wallet + OPENING + 135_000n - fee);
+    expect(await demo.stx(hub.principal)).toBe(before.hub + 15_000n);
+    expect((await getChannel(ctx, { channelId: resumed.channelId }))!.status).toBe(ChannelStatus.Closed);
   });
 });

@@ -8,7 +8,7 @@
 import type { ClarityValue } from '@stacks/transactions';
 import { buildCreateChannel } from '../chain/build-open.js';
 import type { ContractCall } from '../chain/call.js';
-import { Channel } from '../channel/channel.js';
+import { Channel, type ChannelConfig } from '../channel/channel.js';
 import { openingState } from '../codec/state.js';
 import type { PeerSession } from '../peer/session.js';
 import type { Signer } from '../signers/signer.js';
@@ -48,7 +48,7 @@ export interface OpenWithHubOptions {
 }
 
 /** Open a channel with the session's hub; resolves with this side's Channel once the hub holds it. */
-export async function openWithHub(o: OpenWithHubOptions): Promise<{ channel: Channel; channelId: string; txid: string }> {
+export async function openWithHub(o: OpenWithHubOptions): Promise<{ channel: Channel; channelId: string; txid: string; burnHeight: bigint }> {
   const offer = { token: o.token, amount: o.amount.toString(), window: o.window.toString() };
   try {
     await o.session.request('open-offer', offer, 15_000);
@@ -75,14 +75,47 @@ export async function openWithHub(o: OpenWithHubOptions): Promise<{ channel: Cha
   }
   const tip = await o.heights();
   const id = fromHex(channelId);
-  const channel = await Channel.open({
-    channelId: id, role: 'a', store: o.store, transport: o.session.transport(channelId), window: o.window,
+  const channel = await Channel.open(hubChannelConfig(o, id, tip), openingState(id, o.amount));
+  channel.confirmOnChain(0n, tx.burnHeight);
+  return { channel, channelId: toHex(id), txid, burnHeight: tx.burnHeight };
+}
+
+export interface ResumeWithHubOptions extends Pick<OpenWithHubOptions, 'session' | 'account' | 'contract' | 'chainId' | 'signer' | 'window' | 'store' | 'heights'> {
+  readonly channelId: string;
+  /**
+   * The chain states of this channel that landed, and where (the opening at nonce 0,
+   * then each deposit, withdraw: what openWithHub and the *ThroughWallet calls returned).
+   * The channel takes no payment above a chain state it has not seen land.
+   */
+  readonly landings: readonly { readonly nonce: bigint; readonly burnHeight: bigint }[];
+}
+
+/**
+ * This side's Channel again after a reload or a restart: its states from the store (a
+ * state it signed is never lost), its messages over the session. The signer must be one
+ * the contract authorised for the account (the session key the channel was opened with).
+ */
+export async function resumeWithHub(o: ResumeWithHubOptions): Promise<Channel> {
+  const id = fromHex(o.channelId);
+  if (o.store.load(id) === null) {
+    throw new HubClientError(HubClientCode.NotNow, `channel ${o.channelId} is not in this store`, { details: { channelId: o.channelId } });
+  }
+  const channel = await Channel.open(hubChannelConfig(o, id, await o.heights()));
+  for (const l of o.landings) channel.confirmOnChain(l.nonce, l.burnHeight);
+  return channel;
+}
+
+function hubChannelConfig(
+  o: Pick<OpenWithHubOptions, 'session' | 'account' | 'contract' | 'chainId' | 'signer' | 'window' | 'store'>,
+  id: Uint8Array,
+  tip: { readonly burn: bigint; readonly tenure: bigint },
+): ChannelConfig {
+  return {
+    channelId: id, role: 'a', store: o.store, transport: o.session.transport(toHex(id)), window: o.window,
     domain: { contract: o.contract, chainId: o.chainId },
     participants: { a: o.account, b: o.session.principal },
     signer: o.signer,
     counterpartyKeys: [o.session.publicKey],
     burnHeight: tip.burn, tenureHeight: tip.tenure,
-  }, openingState(id, o.amount));
-  channel.confirmOnChain(0n, tx.burnHeight);
-  return { channel, channelId: toHex(id), txid };
+  };
 }
