@@ -3,6 +3,7 @@
 // optional peer dependency, loaded on the first signature: install it where this is used.
 export {
   WalletSigner,
+  isWalletRejection,
   type WalletSignerOptions,
   type StructuredMessageRequest,
   type StructuredMessageParams,

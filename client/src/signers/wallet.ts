@@ -52,6 +52,12 @@ const REJECTION_CODES = new Set([
   4001, // EIP-1193 userRejectedRequest, used by some wallets
 ]);
 
+/** Did the wallet answer "the person said no" (or closed the prompt)? A JSON-RPC error with one of those codes. */
+export function isWalletRejection(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'number' && REJECTION_CODES.has(code);
+}
+
 const connectRequest: StructuredMessageRequest = async (method, params) => {
   const connect = await import('@stacks/connect');
   return connect.request(method, { message: params.message, domain: params.domain });
@@ -119,8 +125,7 @@ export class WalletSigner implements Signer {
     try {
       result = await this.#request('stx_signStructuredMessage', params);
     } catch (e) {
-      const code = (e as { code?: unknown } | null)?.code;
-      if (typeof code === 'number' && REJECTION_CODES.has(code)) throw new WalletRejectedError({ cause: e, details: { code } });
+      if (isWalletRejection(e)) throw new WalletRejectedError({ cause: e, details: { code: (e as { code: number }).code } });
       throw new WalletRequestError('the wallet request failed', { cause: e });
     }
     if (result === null || typeof result !== 'object')
