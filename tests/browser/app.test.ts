@@ -50,31 +50,48 @@ async function openPage(wallet: TestWallet): Promise<{ tab: Page; offHost: strin
   const tab = await context.newPage();
   tab.on('dialog', (d) => void d.accept());
   await tab.goto(app.pageUrl);
-  await tab.waitForSelector('#progress:has-text("connect your wallet")');
+  await until(tab, '#progress:has-text("connect your wallet")');
   return { tab, offHost };
 }
 
+/** Wait for `selector`; on a timeout, say what the page showed (its progress line and error). */
+async function until(tab: Page, selector: string, timeout = 60_000): Promise<void> {
+  try {
+    await tab.waitForSelector(selector, { timeout });
+  } catch (e) {
+    const said = { progress: await tab.textContent('#progress'), error: await tab.textContent('#error'), phase: await tab.getAttribute('#phase', 'data-phase') };
+    throw new Error(`${selector} did not appear within ${timeout} ms; the page showed ${JSON.stringify(said)}`, { cause: e });
+  }
+}
+
 const units = async (tab: Page, id: string) => BigInt((await tab.getAttribute(`#${id}`, 'data-units'))!);
-const phase = (tab: Page, p: string) => tab.waitForSelector(`#phase[data-phase="${p}"]`, { timeout: 60_000 });
+const phase = (tab: Page, p: string) => until(tab, `#phase[data-phase="${p}"]`);
 const shot = (tab: Page, name: string) => tab.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 async function connectAndOpen(tab: Page, amount: string): Promise<void> {
   await tab.click('#connect');
-  await tab.waitForSelector('#open-card:not([hidden])');
+  await until(tab, '#open-card:not([hidden])');
   await tab.fill('#open-amount', amount);
   await tab.click('#open');
   await phase(tab, 'open');
 }
 
-async function burst(tab: Page, n: number, each: string, nonce: bigint): Promise<void> {
+/** Pay `n` times `each` from the burst form; resolves with the nonce after (at least `n` states more: ticks still in flight may land too). */
+async function burst(tab: Page, n: number, each: string): Promise<bigint> {
+  const from = await units(tab, 'nonce');
   await tab.fill('#burst-count', String(n));
   await tab.fill('#burst-amount', each);
   await tab.click('#burst');
-  await tab.waitForSelector(`#nonce[data-units="${nonce}"]`, { timeout: 60_000 });
+  await until(tab, `#progress:has-text("paid ${n} of ${n}")`);
+  await expect.poll(() => units(tab, 'nonce'), { timeout: 5_000 }).toBeGreaterThanOrEqual(from + BigInt(n));
+  return units(tab, 'nonce');
 }
 
 interface HubView { balance: string; peerBalance: string; nonce: string; phase: string }
 const hubView = async (id: string) => (await app.hub.api<HubView>('GET', `/v1/channels/${id}`)).body;
+/** The page and the hub hold the same newest state (read together: payments in flight may still land). */
+const agreed = (tab: Page, id: string) =>
+  expect.poll(async () => [(await hubView(id)).nonce, String(await units(tab, 'nonce'))].reduce((a, b) => (a === b ? a : 'differ')), { timeout: 15_000 }).not.toBe('differ');
 const channelIdOf = async (tab: Page) => (await tab.getAttribute('#channel-id', 'title'))!;
 
 describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/bin/chromium)', () => {
@@ -91,7 +108,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
     expect(wallet.asked[2]!.params).toMatchObject({ functionName: 'create-channel', postConditionMode: 'deny' });
     expect(await units(tab, 'own')).toBe(1_000_000n);
 
-    await burst(tab, 100, '0.001', 100n);
+    // a fresh channel, one payment at a time: exactly one state each
+    expect(await burst(tab, 100, '0.001')).toBe(100n);
     const id = await channelIdOf(tab);
     expect([await units(tab, 'own'), await units(tab, 'hub')]).toEqual([900_000n, 100_000n]);
     expect(await hubView(id)).toMatchObject({ balance: '100000', peerBalance: '900000', nonce: '100' });
@@ -101,11 +119,11 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
 
     await tab.fill('#deposit-amount', '0.5');
     await tab.click('#deposit');
-    await tab.waitForSelector('#progress:has-text("deposit landed")', { timeout: 60_000 });
+    await until(tab, '#progress:has-text("deposit landed")', 60_000);
     expect(await units(tab, 'own')).toBe(1_400_000n);
     await tab.fill('#withdraw-amount', '0.25');
     await tab.click('#withdraw');
-    await tab.waitForSelector('#progress:has-text("withdrawal landed")', { timeout: 60_000 });
+    await until(tab, '#progress:has-text("withdrawal landed")', 60_000);
     expect(await units(tab, 'own')).toBe(1_150_000n);
     expect((await hubView(id)).peerBalance).toBe('1150000');
     // the account's balance on the page is the chain's
@@ -125,5 +143,126 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
     expect(await demo.stx(DEVNET_ACCOUNTS.wallet_1.address)).toBe(walletBefore + 1_150_000n - fee);
     await shot(tab, '4-closed');
     expect(offHost).toEqual([]);
+  });
+
+  it('a wallet refusal, an account or channel too small: each said in words, nothing sent, nothing moved', async () => {
+    const wallet = new TestWallet(DEVNET_ACCOUNTS.wallet_2, app.chainUrl);
+    const { tab } = await openPage(wallet);
+    await tab.click('#connect');
+    await until(tab, '#open-card:not([hidden])');
+    const error = async () => ({ code: await tab.getAttribute('#error', 'data-code'), text: await tab.textContent('#error-text') });
+
+    // the person says no to the session key: no channel, the page says so and offers the open again
+    wallet.refuse('stx_signStructuredMessage');
+    await tab.fill('#open-amount', '1');
+    await tab.click('#open');
+    await until(tab, '#error[data-code="WALLET_REJECTED"]');
+    expect((await error()).text).toBe('You declined in the wallet. Nothing was sent.');
+    await shot(tab, '5-wallet-refused');
+    expect(await tab.isVisible('#open')).toBe(true);
+    expect(await tab.isHidden('#channel-card')).toBe(true);
+
+    // more than the account holds: refused before the wallet is asked
+    const before = wallet.asked.length;
+    await tab.fill('#open-amount', '1000000000');
+    await tab.click('#open');
+    await until(tab, '#error[data-code="APP_NO_FUNDS"]');
+    expect((await error()).text).toMatch(/^Not enough funds in your account for this\./);
+    expect(wallet.asked).toHaveLength(before);
+    await tab.fill('#open-amount', 'ten');
+    await tab.click('#open');
+    await until(tab, '#error[data-code="APP_BAD_AMOUNT"]');
+
+    // the delegation signed, then create-channel refused: nothing on-chain from the account
+    wallet.refuse('stx_callContract');
+    await tab.fill('#open-amount', '1');
+    await tab.click('#open');
+    await until(tab, '#error[data-code="WALLET_REJECTED"]');
+    expect(wallet.asked.slice(before).map((a) => a.method)).toEqual(['stx_signStructuredMessage', 'stx_callContract']);
+    expect(await wallet.api.nextNonce(DEVNET_ACCOUNTS.wallet_2.address)).toBe(0n);
+
+    // again: the session key is already delegated, so the only prompt is create-channel
+    await tab.click('#open');
+    await phase(tab, 'open');
+    expect(wallet.asked.slice(before + 2).map((a) => a.method)).toEqual(['stx_callContract']);
+    expect(await tab.isHidden('#error')).toBe(true);
+
+    // a payment larger than the channel: refused by the channel, the state does not move
+    await tab.fill('#burst-count', '1');
+    await tab.fill('#burst-amount', '5');
+    await tab.click('#burst');
+    await until(tab, '#error[data-code="CHANNEL_INSUFFICIENT_BALANCE"]');
+    expect([await units(tab, 'own'), await units(tab, 'nonce')]).toEqual([1_000_000n, 0n]);
+    await shot(tab, '6-channel-too-small');
+  });
+
+  it('a reload mid-stream: the page resumes its channel from storage with the balance both sides signed', async () => {
+    const wallet = new TestWallet(DEVNET_ACCOUNTS.wallet_3, app.chainUrl);
+    const { tab } = await openPage(wallet);
+    await connectAndOpen(tab, '1');
+    const id = await channelIdOf(tab);
+    await tab.fill('#rate', '0.01');
+    await tab.click('#meter');
+    await until(tab, '#nonce:not([data-units="0"]):not([data-units="1"]):not([data-units="2"])', 30_000);
+    const asked = wallet.asked.length;
+    // mid-stream: ticks in flight as the page goes away
+    await tab.reload();
+    await until(tab, '#progress:has-text("connect your wallet")');
+    await tab.click('#connect');
+    await phase(tab, 'open');
+    await until(tab, '#progress:has-text("channel resumed")');
+    // no prompt but the address: the session key came back from the tab's storage
+    expect(wallet.asked.slice(asked).map((a) => a.method)).toEqual(['getAddresses']);
+    // the page and the hub agree on the newest state, and the balance adds up
+    await agreed(tab, id);
+    const hub = await hubView(id);
+    expect([await units(tab, 'own'), await units(tab, 'hub')]).toEqual([BigInt(hub.peerBalance), BigInt(hub.balance)]);
+    expect(await units(tab, 'own') + await units(tab, 'hub')).toBe(1_000_000n);
+    // and it pays on
+    await burst(tab, 10, '0.001');
+    await agreed(tab, id);
+    await shot(tab, '7-resumed');
+  });
+
+  it('the hub going away mid-stream: offline shown, back by itself; then without it a force close pays out after the window', async () => {
+    const wallet = new TestWallet(DEVNET_ACCOUNTS.wallet_1, app.chainUrl);
+    const { tab } = await openPage(wallet);
+    await connectAndOpen(tab, '1');
+    const id = await channelIdOf(tab);
+    await tab.click('#meter');
+    await until(tab, '#nonce:not([data-units="0"]):not([data-units="1"])', 30_000);
+    await app.stopHub();
+    await until(tab, '#hub-status[data-online="false"]', 15_000);
+    // the meter stops with the reason, the channel and its figures stay
+    await until(tab, '#meter:has-text("Start streaming")', 15_000);
+    expect(await tab.getAttribute('#error', 'data-code')).toMatch(/^(APP_HUB_OFFLINE|PAYMENT_PENDING)$/);
+    await shot(tab, '8-hub-offline');
+    await app.startHub();
+    await until(tab, '#hub-status[data-online="true"]', 30_000);
+    await agreed(tab, id);
+    await burst(tab, 5, '0.001');
+    await agreed(tab, id);
+
+    // now the hub goes for good: the page closes alone with its newest state
+    await app.stopHub();
+    await until(tab, '#hub-status[data-online="false"]', 15_000);
+    const own = await units(tab, 'own');
+    const hubShare = await units(tab, 'hub');
+    const before = { wallet: await demo.stx(DEVNET_ACCOUNTS.wallet_1.address), hub: await demo.stx(app.hub.principal) };
+    await tab.click('#force-close');
+    await phase(tab, 'closing');
+    await until(tab, '#dispute:not([hidden])');
+    await shot(tab, '9-dispute-window');
+    await until(tab, '#resolve:not([disabled])', 60_000);
+    await tab.click('#resolve');
+    await phase(tab, 'closed');
+    const kinds = await tab.$$eval('#txs tr', (trs) => trs.map((t) => t.getAttribute('data-kind')));
+    expect(kinds.slice(0, 2)).toEqual(['resolve', 'initiate-dispute']);
+    // paid as the newest state says: the account less the two fees, the hub its share
+    const txids = await tab.$$eval('#txs code', (c) => c.map((x) => x.getAttribute('title')!));
+    const fees = (await wallet.broadcaster.mined(txids[0]!)).fee + (await wallet.broadcaster.mined(txids[1]!)).fee;
+    expect(await demo.stx(DEVNET_ACCOUNTS.wallet_1.address)).toBe(before.wallet + own - fees);
+    expect(await demo.stx(app.hub.principal)).toBe(before.hub + hubShare);
+    await shot(tab, '10-paid-out');
   });
 });

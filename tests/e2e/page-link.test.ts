@@ -59,13 +59,7 @@ beforeAll(async () => {
   chain = await startChainProcess({ blockMs: 50, burnMs: 1_000 });
   hub = await startNode({ chainUrl: chain.url, dataDir: join(dir, 'hub'), key: toHex(PARTIES.bob.privateKey), token: 'hub-token' });
   demo = new DemoChain(chain.url, { channel: CONTRACTS.channel, registry: CONTRACTS.registry });
-  // the one wallet signature of the session: its key speaks for the account for an hour
-  const d: Delegation = { principal: WALLET.address, sessionKey: nobleBackend.publicKeyOf(SESSION), expires: Math.floor(Date.now() / 1000) + 3600 };
-  link = new HubLink({
-    url: hub.peerUrl, expect: hub.principal, chainId: CHAIN_ID_TESTNET, recover: (h, s) => nobleBackend.recover(h, s),
-    identity: delegatedIdentity(SESSION, nobleBackend, d, nobleBackend.sign(delegationHash(d, CHAIN_ID_TESTNET), WALLET.privateKey)),
-    socket: (u) => browserFrameSocket(new WebSocket(u) as unknown as WhatwgWebSocket),
-  });
+  link = dial(SESSION);
   session = await link.ready;
   api = new StacksApi(chain.url, createNetwork({ network: 'devnet', client: { baseUrl: chain.url } }));
   wallet = new Broadcaster({ api, address: WALLET.address, senderKey: stacksPrivateKey(WALLET), maxFee: 100_000n, pollMs: 100 });
@@ -75,6 +69,16 @@ afterAll(async () => {
   link?.close();
   await teardown([hub], chain, dir);
 });
+
+/** A page's link: the wallet's one signature lets `key` speak for the account for an hour. */
+function dial(key: Uint8Array): HubLink {
+  const d: Delegation = { principal: WALLET.address, sessionKey: nobleBackend.publicKeyOf(key), expires: Math.floor(Date.now() / 1000) + 3600 };
+  return new HubLink({
+    url: hub.peerUrl, expect: hub.principal, chainId: CHAIN_ID_TESTNET, recover: (h, s) => nobleBackend.recover(h, s),
+    identity: delegatedIdentity(key, nobleBackend, d, nobleBackend.sign(delegationHash(d, CHAIN_ID_TESTNET), WALLET.privateKey)),
+    socket: (u) => browserFrameSocket(new WebSocket(u) as unknown as WhatwgWebSocket),
+  });
+}
 
 /** create-channel from the wallet, with `signer` authorised (or none); the channel id */
 async function create(signer: Uint8Array | undefined) {
@@ -135,6 +139,30 @@ describe('a page with a session key, paying a hub node', () => {
     expect(await demo.stx(hub.principal)).toBe(before.hub + 100_000n);
     expect(await demo.stx(WALLET.address)).toBe(before.wallet + OPENING - 100_000n - closed.fee);
     page.close();
+  });
+
+  it('a new tab: another session key for the same account replaces the first on the hub and opens its own channel', async () => {
+    // the first tab is closed; the new one makes its own key (one delegation prompt)
+    link.close();
+    const key2 = crypto.getRandomValues(new Uint8Array(32));
+    const tab2 = dial(key2);
+    try {
+      const s2 = await tab2.ready;
+      // the hub now knows the account by the new key: a channel naming it as signer is taken (it was refused before)
+      const { channel, channelId } = await openWithHub({
+        session: s2, account: WALLET.address, contract: CONTRACTS.channel, chainId: CHAIN_ID_TESTNET,
+        signer: new LocalKeySigner(key2), token: null, amount: 100_000n, window: 6n, store: new MemoryStore(),
+        callContract: async (call) => (await wallet.submit(call)).txid, mined: (txid) => wallet.mined(txid), heights: () => api.heights(),
+      });
+      await channel.pay(1_000n, { id: 'tab-2', timeoutMs: 10_000 });
+      expect((await hub.api<{ balance: string }>('GET', `/v1/channels/${channelId}`)).body).toMatchObject({ balance: '1000' });
+      channel.close();
+    } finally {
+      tab2.close();
+    }
+    // and the first key again, for the tests after this one
+    link = dial(SESSION);
+    session = await link.ready;
   });
 
   it('deposits and withdraws through the wallet, resumes from its store, and force-closes with the hub stopped', async () => {

@@ -67,7 +67,8 @@ async function poll(): Promise<void> {
     try {
       balances = await chain.balances(desk.account);
       drawBalances(cfg, balances);
-      if (!busy) await desk.refresh();
+      // also while an action runs: the channel waits on the chain's tip for a deposit's depth
+      await desk.refresh();
     } catch {
       // the chain API is away for a moment: the next poll tries again
     }

@@ -14,6 +14,7 @@ const BY_CODE: Record<string, string> = {
   CHANNEL_INSUFFICIENT_BALANCE: 'Not enough in the channel for this payment. Deposit more, or pay less.',
   CHANNEL_CLOSED: 'The channel is closing or closed: it takes no more payments.',
   PAYMENT_TIMEOUT: 'The hub did not answer in time. The payment did not go through; your balance is unchanged.',
+  PAYMENT_PENDING: 'The hub did not answer in time. The payment is still in flight: it settles, or is undone, when the hub answers; the figures follow.',
   PAYMENT_FAILED: 'The payment did not go through; your balance is unchanged.',
   HUB_OPEN_REFUSED: 'The hub refused the channel.',
   HUB_OPEN_FAILED: 'The channel was not opened on-chain; nothing is locked.',

@@ -1065,7 +1065,8 @@ export class Channel {
     this.timer = setInterval(() => {
       void this.lock.run(() => this.retransmit(every));
     }, every);
-    this.timer.unref();
+    // (Node: the retransmit timer alone keeps no process alive; a browser's timer is a number)
+    (this.timer as { unref?: () => void }).unref?.();
   }
 
   private retransmit(every: number): void {

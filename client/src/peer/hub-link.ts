@@ -97,7 +97,7 @@ export class HubLink {
       this.delay = this.o.redial?.firstMs ?? 250;
       const first = this.session === null;
       if (first) this.session = new PeerSession(peer.principal, peer.publicKey, this.o.onRequest ?? refuseAll);
-      this.session!.use(conn);
+      this.session!.use(conn, peer.publicKey);
       if (first) this.settle.resolve(this.session!);
       this.o.onConnected?.(this.session!);
       void conn.closed.then((e) => this.ended(e));

@@ -194,7 +194,7 @@ export class PeerNetwork {
       return session;
     }
     void conn.closed.then((e) => e !== null && this.o.onConnectionError?.(e, peer.principal));
-    session.use(conn);
+    session.use(conn, peer.publicKey);
     if (!known) this.o.onSession?.(session);
     this.o.onConnected?.(session);
     return session;

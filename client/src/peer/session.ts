@@ -30,11 +30,23 @@ export class PeerSession {
   private readonly connectedWaiters: (() => void)[] = [];
   private nextId = 1;
 
+  #publicKey: Uint8Array;
+
   constructor(
     readonly principal: string,
-    readonly publicKey: Uint8Array,
+    publicKey: Uint8Array,
     private readonly handleApp: AppHandler,
-  ) {}
+  ) {
+    this.#publicKey = publicKey;
+  }
+
+  /**
+   * The key that proved the principal on the newest connection: the account's own key,
+   * or a session key its wallet delegated (PROTOCOL §8), which a new tab replaces.
+   */
+  get publicKey(): Uint8Array {
+    return this.#publicKey;
+  }
 
   get connected(): boolean {
     return this.conn !== null && this.conn.open;
@@ -88,9 +100,10 @@ export class PeerSession {
   }
 
   /** network.ts: this connection now carries the session. */
-  use(conn: PeerConnection): void {
+  use(conn: PeerConnection, publicKey: Uint8Array = this.#publicKey): void {
     const old = this.conn;
     this.conn = conn;
+    this.#publicKey = publicKey;
     if (old !== null && old !== conn) old.close('replaced by a newer connection');
     conn.attach({
       onMsg: (channelId, message) => this.onMsg(channelId, message),
