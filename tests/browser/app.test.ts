@@ -7,6 +7,7 @@
 // a screenshot under test-results/app/ (not committed). Loopback only.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { cvToString, deserializeCV } from '@stacks/transactions';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchApp, type RunningApp } from '../../client/app/launch.js';
@@ -68,9 +69,10 @@ const units = async (tab: Page, id: string) => BigInt((await tab.getAttribute(`#
 const phase = (tab: Page, p: string) => until(tab, `#phase[data-phase="${p}"]`);
 const shot = (tab: Page, name: string) => tab.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
-async function connectAndOpen(tab: Page, amount: string): Promise<void> {
+async function connectAndOpen(tab: Page, amount: string, token = 'STX'): Promise<void> {
   await tab.click('#connect');
   await until(tab, '#open-card:not([hidden])');
+  await tab.selectOption('#open-token', token);
   await tab.fill('#open-amount', amount);
   await tab.click('#open');
   await phase(tab, 'open');
@@ -196,12 +198,16 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
     await shot(tab, '6-channel-too-small');
   });
 
-  it('a reload mid-stream: the page resumes its channel from storage with the balance both sides signed', async () => {
+  it('a reload mid-stream in an sBTC channel: the page resumes it from storage with the balance both sides signed', async () => {
     const wallet = new TestWallet(DEVNET_ACCOUNTS.wallet_3, app.chainUrl);
     const { tab } = await openPage(wallet);
-    await connectAndOpen(tab, '1');
+    await connectAndOpen(tab, '0.01', CONTRACTS.sbtc);
     const id = await channelIdOf(tab);
-    await tab.fill('#rate', '0.01');
+    // create-channel names the token, and its post-condition is on sBTC
+    const args = (wallet.asked.at(-1)!.params!['functionArgs'] as string[]).map((h) => cvToString(deserializeCV(h)));
+    expect(args).toContain(`(some ${CONTRACTS.sbtc})`);
+    expect(await tab.textContent('#own')).toBe('0.01 sBTC');
+    await tab.fill('#rate', '0.0001');
     await tab.click('#meter');
     await until(tab, '#nonce:not([data-units="0"]):not([data-units="1"]):not([data-units="2"])', 30_000);
     const asked = wallet.asked.length;
@@ -219,7 +225,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
     expect([await units(tab, 'own'), await units(tab, 'hub')]).toEqual([BigInt(hub.peerBalance), BigInt(hub.balance)]);
     expect(await units(tab, 'own') + await units(tab, 'hub')).toBe(1_000_000n);
     // and it pays on
-    await burst(tab, 10, '0.001');
+    await burst(tab, 10, '0.00001');
     await agreed(tab, id);
     await shot(tab, '7-resumed');
   });
