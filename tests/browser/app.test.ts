@@ -42,8 +42,8 @@ afterAll(async () => {
 });
 
 /** A fresh browser profile with `wallet` installed, on the page; nothing leaves loopback. */
-async function openPage(wallet: TestWallet): Promise<{ tab: Page; offHost: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+async function openPage(wallet: TestWallet, viewport = { width: 1100, height: 900 }): Promise<{ tab: Page; offHost: string[] }> {
+  const context = await browser.newContext({ viewport });
   contexts.push(context);
   const offHost: string[] = [];
   await context.route((url) => url.hostname !== '127.0.0.1', (route) => (offHost.push(route.request().url()), route.abort()));
@@ -132,6 +132,17 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
     await expect.poll(async () => units(tab, 'balance-STX'), { timeout: 10_000 }).toBe(await demo.stx(DEVNET_ACCOUNTS.wallet_1.address));
     await shot(tab, '3-deposit-withdraw');
 
+    // the page's own benchmark (npm run bench runs it with more payments): its table, each figure a rate
+    await tab.click('#bench-card summary');
+    await tab.fill('#bench-count', '20');
+    await tab.click('#bench');
+    await until(tab, '#progress:has-text("measured")');
+    const table = await tab.$$eval('#bench-table tr', (trs) => trs.map((t) => t.textContent ?? ''));
+    expect(table).toHaveLength(4);
+    for (const line of table) expect(line).toMatch(/\d+ \/s/);
+    expect((await units(tab, 'hub')) - 100_000n).toBe(40n); // 40 payments of 1 µSTX
+    await shot(tab, '3b-benchmark');
+
     const walletBefore = await demo.stx(DEVNET_ACCOUNTS.wallet_1.address);
     await tab.click('#close');
     await phase(tab, 'closed');
@@ -139,17 +150,18 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
     expect(rows).toEqual([['close-channel', 'success'], ['withdraw', 'success'], ['fund-channel', 'success'], ['create-channel', 'success']]);
     const closeTx = wallet.asked.at(-1)!;
     expect(closeTx.params).toMatchObject({ functionName: 'close-channel', postConditionMode: 'deny' });
-    // both sides paid at once, as the last state says: the hub its 100,000, the account the rest less the close's fee
-    expect(await demo.stx(app.hub.principal)).toBe(hubBefore + 100_000n);
+    // both sides paid at once, as the last state says: the hub its 100,040, the account the rest less the close's fee
+    expect(await demo.stx(app.hub.principal)).toBe(hubBefore + 100_040n);
     const fee = (await wallet.broadcaster.mined(String((await tab.$$eval('#txs code', (c) => c.map((x) => x.getAttribute('title'))))[0]))).fee;
-    expect(await demo.stx(DEVNET_ACCOUNTS.wallet_1.address)).toBe(walletBefore + 1_150_000n - fee);
+    expect(await demo.stx(DEVNET_ACCOUNTS.wallet_1.address)).toBe(walletBefore + 1_150_000n - 40n - fee);
     await shot(tab, '4-closed');
     expect(offHost).toEqual([]);
   });
 
   it('a wallet refusal, an account or channel too small: each said in words, nothing sent, nothing moved', async () => {
     const wallet = new TestWallet(DEVNET_ACCOUNTS.wallet_2, app.chainUrl);
-    const { tab } = await openPage(wallet);
+    // a phone-sized screen: one column, nothing wider than the screen
+    const { tab } = await openPage(wallet, { width: 390, height: 844 });
     await tab.click('#connect');
     await until(tab, '#open-card:not([hidden])');
     const error = async () => ({ code: await tab.getAttribute('#error', 'data-code'), text: await tab.textContent('#error-text') });
@@ -195,7 +207,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
     await tab.click('#burst');
     await until(tab, '#error[data-code="CHANNEL_INSUFFICIENT_BALANCE"]');
     expect([await units(tab, 'own'), await units(tab, 'nonce')]).toEqual([1_000_000n, 0n]);
-    await shot(tab, '6-channel-too-small');
+    await shot(tab, '6-channel-too-small-phone');
+    expect(await tab.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   });
 
   it('a reload mid-stream in an sBTC channel: the page resumes it from storage with the balance both sides signed', async () => {
