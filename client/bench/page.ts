@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { launchApp } from '../app/launch.js';
-import type { BenchResult } from '../app/src/bench.js';
+import type { BenchResult } from '../app/src/bench-result.js';
 import { DEVNET_ACCOUNTS } from '../src/devnet/accounts.js';
 import { HAVE_CHROMIUM, launchChromium } from '../../tests/browser/chromium.js';
 import { TestWallet } from '../../tests/browser/fixtures/test-wallet.js';

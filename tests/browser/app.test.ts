@@ -7,13 +7,15 @@
 // a screenshot under test-results/app/ (not committed). Loopback only.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cvToString, deserializeCV } from '@stacks/transactions';
+import { Cl, cvToString, deserializeCV, serializeCV } from '@stacks/transactions';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchApp, type RunningApp } from '../../client/app/launch.js';
 import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
 import { DEVNET_ACCOUNTS } from '../../client/src/devnet/accounts.js';
+import { nobleBackend } from '../../client/src/crypto/noble.js';
+import { fromHex } from '../../client/src/wire/json.js';
 import { HAVE_CHROMIUM, launchChromium } from './chromium.js';
 import { startChainProcess } from '../e2e/fixtures/node-process.js';
 import { TestWallet } from './fixtures/test-wallet.js';
@@ -33,8 +35,13 @@ beforeAll(async () => {
   demo = new DemoChain(app.chainUrl, { channel: CONTRACTS.channel, registry: CONTRACTS.registry });
 }, 180_000);
 
+// each test's browser profile ends with it: an account's page left open in another test
+// would keep dialling the hub and take the link back from the next page of that account
+afterEach(async () => {
+  for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+});
+
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await app?.stop();
   chain?.proc.kill('SIGTERM');
@@ -108,6 +115,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
     // two prompts: the session key's delegation, then create-channel in deny mode naming it as signer
     expect(wallet.asked.map((a) => a.method)).toEqual(['getAddresses', 'stx_signStructuredMessage', 'stx_callContract']);
     expect(wallet.asked[2]!.params).toMatchObject({ functionName: 'create-channel', postConditionMode: 'deny' });
+    // …whose signer argument is the session key this tab made and keeps (never the account's key)
+    const saved = JSON.parse((await tab.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('bitstream-app-session')))!) as { sessionKey: string };
+    const signerArg = deserializeCV((wallet.asked[2]!.params!['functionArgs'] as string[])[4]!);
+    expect(signerArg).toEqual(deserializeCV(serializeCV(Cl.some(Cl.buffer(nobleBackend.publicKeyOf(fromHex(saved.sessionKey)))))));
     expect(await units(tab, 'own')).toBe(1_000_000n);
 
     // a fresh channel, one payment at a time: exactly one state each
@@ -208,7 +219,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
     await until(tab, '#error[data-code="CHANNEL_INSUFFICIENT_BALANCE"]');
     expect([await units(tab, 'own'), await units(tab, 'nonce')]).toEqual([1_000_000n, 0n]);
     await shot(tab, '6-channel-too-small-phone');
-    expect(await tab.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await tab.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   });
 
   it('a reload mid-stream in an sBTC channel: the page resumes it from storage with the balance both sides signed', async () => {
@@ -243,6 +254,30 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
     await shot(tab, '7-resumed');
   });
 
+  it('a reload between the wallet sending create-channel and the hub taking it: the page finishes that open', async () => {
+    const wallet = new TestWallet(DEVNET_ACCOUNTS.wallet_2, app.chainUrl);
+    const { tab } = await openPage(wallet);
+    await tab.click('#connect');
+    await until(tab, '#open-card:not([hidden])');
+    wallet.holdNextCall();
+    await tab.fill('#open-amount', '2');
+    await tab.click('#open');
+    await until(tab, '#progress:has-text("waiting for it to be mined")');
+    // the page goes away with the deposit on its way; the wallet broadcasts meanwhile
+    await tab.reload();
+    const txid = await wallet.release();
+    await until(tab, '#progress:has-text("connect your wallet")');
+    await tab.click('#connect');
+    await phase(tab, 'open');
+    expect(await units(tab, 'own')).toBe(2_000_000n);
+    // one create-channel, the one the wallet sent; no second prompt for it
+    expect(wallet.asked.filter((a) => a.method === 'stx_callContract')).toHaveLength(1);
+    const id = await channelIdOf(tab);
+    expect(await hubView(id)).toMatchObject({ peerBalance: '2000000' });
+    expect(await tab.$$eval('#txs code', (c) => c.map((x) => x.getAttribute('title')))).toContain(txid.replace(/^0x/, ''));
+    expect(await burst(tab, 3, '0.001')).toBe(3n);
+  });
+
   it('the hub going away mid-stream: offline shown, back by itself; then without it a force close pays out after the window', async () => {
     const wallet = new TestWallet(DEVNET_ACCOUNTS.wallet_1, app.chainUrl);
     const { tab } = await openPage(wallet);
@@ -272,6 +307,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
     await phase(tab, 'closing');
     await until(tab, '#dispute:not([hidden])');
     await shot(tab, '9-dispute-window');
+    // the window's 6 Bitcoin blocks at once, rather than 6 s of the chain's clock
+    await demo.mine({ burnBlocks: 6 });
     await until(tab, '#resolve:not([disabled])', 60_000);
     await tab.click('#resolve');
     await phase(tab, 'closed');
@@ -283,5 +320,34 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
     expect(await demo.stx(DEVNET_ACCOUNTS.wallet_1.address)).toBe(before.wallet + own - fees);
     expect(await demo.stx(app.hub.principal)).toBe(before.hub + hubShare);
     await shot(tab, '10-paid-out');
+  });
+
+  it('the hub force-closes while the page streams: the page shows the channel closing, refuses to pay, and is paid what the closing state says', async () => {
+    await app.startHub();
+    const wallet = new TestWallet(DEVNET_ACCOUNTS.deployer, app.chainUrl);
+    const { tab } = await openPage(wallet);
+    await connectAndOpen(tab, '1');
+    const id = await channelIdOf(tab);
+    await tab.click('#meter');
+    await until(tab, '#nonce:not([data-units="0"]):not([data-units="1"]):not([data-units="2"])', 30_000);
+    const before = await demo.stx(DEVNET_ACCOUNTS.deployer.address);
+    // the hub's operator closes it alone (the node's API): its newest state goes on-chain
+    expect((await app.hub.api('POST', `/v1/channels/${id}/force-close`)).status).toBe(200);
+    await phase(tab, 'closing');
+    await until(tab, '#error[data-code="CHANNEL_CLOSED"]');
+    // the meter stopped at the first refused tick
+    expect(await tab.textContent('#meter')).toBe('Start streaming');
+    expect(await tab.textContent('#error-text')).toBe('The channel is closing or closed: it takes no more payments.');
+    expect(await tab.isHidden('#pay-card')).toBe(true);
+    await until(tab, '#dispute:not([hidden])');
+    await shot(tab, '11-hub-closed');
+    // after the window the hub's node pays out (either side may); the page follows the chain
+    await demo.mine({ burnBlocks: 6 });
+    await phase(tab, 'closed');
+    const own = await units(tab, 'own');
+    expect(own + await units(tab, 'hub')).toBe(1_000_000n);
+    expect(await demo.stx(DEVNET_ACCOUNTS.deployer.address)).toBe(before + own);
+    // the page asked its wallet for nothing after the open
+    expect(wallet.asked.filter((a) => a.method === 'stx_callContract').map((a) => a.params!['functionName'])).toEqual(['create-channel']);
   });
 });

@@ -108,4 +108,19 @@ describe('a client linked to its hub', () => {
     l.close();
     await expect(l.ready).rejects.toMatchObject({ code: PeerCode.Closed });
   });
+
+  it('a second link for the same account takes over: the first stops with PEER_REPLACED instead of taking it back', async () => {
+    const h = await hub();
+    const first = link(h.url, { expect: PRINCIPAL_B });
+    await first.l.ready;
+    const second = link(h.url, { expect: PRINCIPAL_B });
+    await second.l.ready;
+    await expect.poll(() => first.ends.map((e) => e?.code)).toEqual([PeerCode.Replaced]);
+    expect(first.l.lastError?.message).toMatch(/another tab or device/);
+    // no tug of war: well past the redial delays (20–100 ms), the second still holds the link
+    await new Promise((ok) => setTimeout(ok, 400));
+    expect([first.l.connected, second.l.connected]).toEqual([false, true]);
+    expect(second.ends).toEqual([]);
+    expect(await second.l.session!.request('ping', {})).toEqual({ kind: 'ping', echo: {} });
+  });
 });

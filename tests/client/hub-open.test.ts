@@ -2,7 +2,7 @@
 // refuses never reach the wallet; a create-channel that is not mined as a success opens
 // nothing and tells the hub nothing; a mined channel the hub will not take is reported
 // with its id (the deposit is on-chain, the account's to close). The whole path against
-// a hub node process is tests/e2e/page-link.test.ts, and in Chromium tests/browser/hub-page.
+// a hub node process is tests/e2e/page-link.test.ts, and in Chromium the dApp's (tests/browser/app.test.ts).
 import { Cl } from '@stacks/transactions';
 import { describe, expect, it } from 'vitest';
 import type { ContractCall } from '../../client/src/chain/call.js';
@@ -16,11 +16,12 @@ import { KEY_A, PRINCIPAL_A, PRINCIPAL_B } from './fixtures/peers.js';
 const CONTRACT = 'ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM.bitstream';
 const ID = 'cd'.repeat(32);
 
-function attempt(o: { refuse?: 'open-offer' | 'open-created'; tx?: OpenTx }) {
+function attempt(o: { refuse?: 'open-offer' | 'open-created'; tx?: OpenTx; sent?: string }) {
   const requests: string[] = [];
   const calls: ContractCall[] = [];
   const session = {
     principal: PRINCIPAL_B, publicKey: new Uint8Array(33),
+    transport: () => ({ send: () => undefined, onMessage: () => () => undefined }),
     request: async (kind: string) => {
       requests.push(kind);
       if (kind === o.refuse) throw Object.assign(new Error(`${PRINCIPAL_B} refused: NODE_OPEN_MISMATCH: no`), { code: 'PEER_REFUSED' });
@@ -33,6 +34,7 @@ function attempt(o: { refuse?: 'open-offer' | 'open-created'; tx?: OpenTx }) {
     callContract: async (call) => (calls.push(call), '0x' + 'ab'.repeat(32)),
     mined: async () => o.tx ?? { status: 'success', result: Cl.ok(Cl.bufferFromHex(ID)), burnHeight: 7n },
     heights: async () => ({ burn: 7n, tenure: 7n }),
+    ...(o.sent === undefined ? {} : { sent: o.sent }),
   });
   return { opened, requests, calls };
 }
@@ -63,5 +65,15 @@ describe('opening with a hub through a wallet', () => {
     const a = attempt({ refuse: 'open-created' });
     await expect(a.opened).rejects.toMatchObject({ code: 'HUB_OPEN_REFUSED', details: { channelId: ID }, message: expect.stringContaining(`did not take channel ${ID}`) as string });
     expect(a.requests).toEqual(['open-offer', 'open-created']);
+  });
+
+  it('a create-channel already sent (a reload mid-open): the offer again, the wallet not asked, the channel from that transaction', async () => {
+    const a = attempt({ sent: 'ef'.repeat(32) });
+    const { channel, channelId, txid } = await a.opened;
+    expect([channelId, txid]).toEqual([ID, 'ef'.repeat(32)]);
+    expect(a.calls).toEqual([]);
+    expect(a.requests).toEqual(['open-offer', 'open-created']);
+    expect(channel.balances).toEqual({ own: 1_000n, other: 0n });
+    channel.close();
   });
 });

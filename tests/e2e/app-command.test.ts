@@ -15,7 +15,7 @@ afterAll(() => {
 
 describe('npm run app', () => {
   it('starts the chain, the hub and the page on free ports, prints how to connect a wallet, and stops on SIGINT', async () => {
-    proc = spawn(VITE_NODE, ['client/bin/app.ts', '--', '--port', '0', '--chain-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    proc = spawn(VITE_NODE, ['client/bin/app.ts', '--', '--port', '0', '--chain-port', '0', '--no-minify'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));

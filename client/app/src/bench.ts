@@ -6,20 +6,9 @@
 // writes). The hub's side (its signature, its fsync) and the round trip are the rest.
 import { nobleBackend } from '../../src/crypto/noble.js';
 
-export interface BenchRow {
-  readonly what: string;
-  readonly payments: number;
-  readonly ms: number;
-  readonly perSecond: number;
-}
+import type { BenchResult, BenchRow } from './bench-result.js';
 
-export interface BenchResult {
-  readonly rows: readonly BenchRow[];
-  /** states a second noble allows here: sign + verify */
-  readonly bound: number;
-  /** the states the batched run needed */
-  readonly batchedStates: number;
-}
+export type { BenchResult, BenchRow };
 
 const PAYERS = 16;
 

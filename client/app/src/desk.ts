@@ -35,12 +35,18 @@ export interface Snapshot {
   readonly account: string;
   readonly phase: Phase;
   readonly hubOnline: boolean;
+  /** another tab or device of this account took the hub link: this page stopped dialling */
+  readonly replaced: boolean;
   readonly token: TokenInfo | null;
   readonly channelId: string | null;
   readonly own: bigint;
   readonly hub: bigint;
   readonly nonce: bigint;
-  /** the dispute window, while one runs: burn blocks left of the window's length */
+  /**
+   * the dispute window, while one runs: burn blocks left of the window's length. (A page
+   * only pays, so no older state gives the hub more than the newest: a close by the hub
+   * with an old one pays the page more, and there is nothing for the page to answer.)
+   */
   readonly dispute: { readonly left: bigint; readonly of: bigint; readonly ended: boolean } | null;
   readonly txs: readonly SavedTx[];
 }
@@ -51,7 +57,7 @@ export class Desk {
   private peer: PeerSession | null = null;
   private channel: Channel | null = null;
   private store: IndexedDbStore | null = null;
-  private saved: Pick<SavedSession, 'channel' | 'txs'> = { channel: null, txs: [] };
+  private saved: Pick<SavedSession, 'channel' | 'txs' | 'pendingOpen'> = { channel: null, txs: [], pendingOpen: null };
   private phase: Phase = 'no-channel';
   private record: ChannelRecord | null = null;
   private tip = { burn: 0n, tenure: 0n };
@@ -67,9 +73,18 @@ export class Desk {
   /** After a reload: this tab's session and channel, without a prompt. False if there is none. */
   async resume(): Promise<boolean> {
     const found = loadSession(this.account);
-    if (found === null || found.saved.channel === null) return false;
+    if (found === null) return false;
     this.session = found.session;
-    this.saved = { channel: found.saved.channel, txs: found.saved.txs };
+    this.saved = { channel: found.saved.channel, txs: found.saved.txs, pendingOpen: found.saved.pendingOpen };
+    const p = found.saved.pendingOpen;
+    if (found.saved.channel === null && p !== null) {
+      // the page went away between the wallet's create-channel and the hub taking it: finish that open
+      const token = this.cfg.tokens.find((t) => t.contract === p.token) ?? this.cfg.tokens[0]!;
+      this.progress(`finishing the open of create-channel ${p.txid}`);
+      await this.open(token, BigInt(p.amount), BigInt(p.amount), p.txid);
+      return true;
+    }
+    if (found.saved.channel === null) return false;
     const c = found.saved.channel;
     // a channel already closing on-chain needs no hub: show its window, offer the resolve
     await this.refresh();
@@ -92,11 +107,11 @@ export class Desk {
   }
 
   /** Open a channel with the hub: the wallet signs the session key's delegation, then sends create-channel. */
-  async open(token: TokenInfo, amount: bigint, balance: bigint): Promise<void> {
+  async open(token: TokenInfo, amount: bigint, balance: bigint, sent?: string): Promise<void> {
     if (amount > balance) throw new AppError('APP_NO_FUNDS', `the channel needs ${amount} and the account holds ${balance}`);
     if (this.phase === 'opening' || this.phase === 'open' || this.phase === 'closing') throw Object.assign(new Error('this tab already has a channel'), { code: 'HUB_NOT_NOW' });
     // a new channel after the last one paid out
-    this.saved = { channel: null, txs: this.saved.txs };
+    this.saved = { channel: null, txs: this.saved.txs, pendingOpen: this.saved.pendingOpen };
     this.record = null;
     this.final = null;
     this.ended = false;
@@ -114,24 +129,41 @@ export class Desk {
       const { channel, channelId, burnHeight } = await openWithHub({
         session: peer, account: this.account, contract: this.cfg.contract, chainId: this.cfg.chainId, signer: this.signer(),
         token: token.contract, amount, window: BigInt(this.cfg.window), store: await this.openStore(),
-        callContract: (call) => this.sent('create-channel', sendCall(call)), mined: (txid) => this.mined(txid), heights: () => this.chain.heights(),
+        callContract: async (call) => {
+          const txid = await this.sent('create-channel', sendCall(call));
+          // before anything else: a reload from here on finishes this open instead of losing it
+          this.saved.pendingOpen = { txid, token: token.contract, amount: amount.toString(), window: String(this.cfg.window) };
+          this.persist();
+          return txid;
+        },
+        ...(sent === undefined ? {} : { sent }),
+        mined: (txid) => this.mined(txid), heights: () => this.chain.heights(),
         onProgress: (what) => this.progress(what),
       });
       this.channel = channel;
-      this.saved = { ...this.saved, channel: { id: channelId, token: token.contract, window: String(this.cfg.window), landings: [{ nonce: '0', burnHeight: String(burnHeight) }] } };
+      this.saved = {
+        ...this.saved, pendingOpen: null,
+        channel: { id: channelId, token: token.contract, window: String(this.cfg.window), landings: [{ nonce: '0', burnHeight: String(burnHeight) }] },
+      };
       this.persist();
       this.phase = 'open';
       this.progress('the channel is open: payments need no wallet prompt now');
     } catch (e) {
       if (this.channel === null) this.phase = 'no-channel';
+      // nothing was locked: nothing to finish after a reload
+      if ((e as { code?: unknown }).code === 'HUB_OPEN_FAILED') {
+        this.saved.pendingOpen = null;
+        this.persist();
+      }
       throw e;
     }
   }
 
   /** One payment to the hub, signed by the session key alone. */
-  pay(amount: bigint, id: string): Promise<unknown> {
+  async pay(amount: bigint, id: string): Promise<unknown> {
+    // (async: a refusal is a rejection the meter and the burst see, never a throw past them)
     const ch = this.openChannel();
-    if (!this.hubOnline) return Promise.reject(new AppError('APP_HUB_OFFLINE', 'not connected to the hub'));
+    if (!this.hubOnline) throw new AppError('APP_HUB_OFFLINE', 'not connected to the hub');
     return ch.pay(amount, { id, timeoutMs: 10_000 });
   }
 
@@ -208,7 +240,7 @@ export class Desk {
       ? { own: ch.balances.own, hub: ch.balances.other, nonce: ch.latest.state.nonce }
       : this.final ?? (r !== null ? { own: r.balanceA, hub: r.balanceB, nonce: r.nonce } : { own: 0n, hub: 0n, nonce: 0n });
     return {
-      account: this.account, phase: this.phase, hubOnline: this.hubOnline, token: this.saved.channel === null ? null : token,
+      account: this.account, phase: this.phase, hubOnline: this.hubOnline, replaced: this.link?.lastError?.code === 'PEER_REPLACED', token: this.saved.channel === null ? null : token,
       channelId: this.saved.channel?.id ?? null, ...shown, dispute, txs: [...this.saved.txs].reverse(),
     };
   }

@@ -30,7 +30,8 @@ export class Meter {
       // a hub slower than the meter: do not pile up payments, skip the tick
       if (this.inFlight >= 4) return;
       this.inFlight++;
-      this.o.pay(tick, `meter-${run}-${++this.n}`).then(
+      // (through a promise even if `pay` throws: a tick's failure always reaches stop)
+      Promise.resolve().then(() => this.o.pay(tick, `meter-${run}-${++this.n}`)).then(
         () => (this.inFlight--, this.o.onPaid(tick)),
         (e: unknown) => (this.inFlight--, this.stop(e)),
       );

@@ -27,6 +27,11 @@ const saved = z.object({
       landings: z.array(z.object({ nonce: z.string().regex(/^\d+$/), burnHeight: z.string().regex(/^\d+$/) })),
     })
     .nullable(),
+  /** a create-channel the wallet sent that the hub has not taken yet (a reload mid-open finishes it) */
+  pendingOpen: z
+    .object({ txid: z.string(), token: z.string().nullable(), amount: z.string().regex(/^\d+$/), window: z.string().regex(/^\d+$/) })
+    .nullable()
+    .default(null),
   txs: z.array(z.object({ kind: z.string(), txid: z.string(), status: z.string(), at: z.number() })),
 });
 export type SavedSession = z.infer<typeof saved>;
@@ -65,7 +70,7 @@ export function loadSession(account: string): { session: Session; saved: SavedSe
   };
 }
 
-export function saveSession(session: Session, rest: Pick<SavedSession, 'channel' | 'txs'>): void {
+export function saveSession(session: Session, rest: Pick<SavedSession, 'channel' | 'txs' | 'pendingOpen'>): void {
   const s: SavedSession = { account: session.account, sessionKey: toHex(session.sessionKey), expires: session.delegation.expires, sig: toHex(session.sig), ...rest };
   sessionStorage.setItem(KEY, JSON.stringify(s));
 }

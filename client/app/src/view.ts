@@ -65,7 +65,7 @@ export function drawDesk(s: Snapshot | null): void {
     phase.className = `pill ${s.phase === 'open' ? 'good' : s.phase === 'closing' ? 'bad' : ''}`;
     const hub = $('hub-status');
     hub.hidden = s.phase !== 'open';
-    hub.textContent = s.hubOnline ? 'hub online' : 'hub offline — reconnecting';
+    hub.textContent = s.hubOnline ? 'hub online' : s.replaced ? 'another tab took the hub link — reload to take it back' : 'hub offline — reconnecting';
     hub.dataset['online'] = String(s.hubOnline);
     hub.className = `pill ${s.hubOnline ? 'good' : 'bad'}`;
     figure('own', s.own, s.token);
@@ -77,7 +77,7 @@ export function drawDesk(s: Snapshot | null): void {
   if (d !== null) {
     $('dispute-text').textContent = d.ended
       ? 'The dispute window has passed: the channel can pay out now.'
-      : `Dispute window: ${d.left} of ${d.of} Bitcoin blocks left before the payout. The hub can still answer with a newer state; it cannot take more than it signed for.`;
+      : `Dispute window: ${d.left} of ${d.of} Bitcoin blocks left before the payout. Either side can still answer with a newer state; nobody can take more than the newest state gives.`;
     const bar = $<HTMLProgressElement>('dispute-bar');
     bar.max = Number(d.of);
     bar.value = Number(d.of - d.left);

@@ -39,6 +39,12 @@ export interface OpenWithHubOptions {
   readonly store: StateStore;
   /** the wallet: send the call (stx_callContract), resolve with its txid */
   callContract(call: ContractCall): Promise<string>;
+  /**
+   * the txid of a create-channel with these terms this account already sent (a reload
+   * between the wallet's send and the hub's taking it): the offer is made again, the
+   * wallet is not asked, and the open goes on from that transaction
+   */
+  readonly sent?: string;
   /** resolve once `txid` is mined (or failed) */
   mined(txid: string): Promise<OpenTx>;
   /** the chain tip now */
@@ -55,11 +61,16 @@ export async function openWithHub(o: OpenWithHubOptions): Promise<{ channel: Cha
   } catch (e) {
     throw new HubClientError(HubClientCode.OpenRefused, `the hub refused the channel: ${(e as Error).message}`, { cause: e, details: { offer } });
   }
-  o.onProgress?.('the hub agreed; the wallet sends create-channel');
-  const call = buildCreateChannel({
-    contract: o.contract, sender: o.account, participantB: o.session.principal, token: o.token, amount: o.amount, window: o.window, signer: o.signer.publicKey,
-  });
-  const txid = await o.callContract(call);
+  let txid: string;
+  if (o.sent !== undefined) {
+    txid = o.sent;
+  } else {
+    o.onProgress?.('the hub agreed; the wallet sends create-channel');
+    const call = buildCreateChannel({
+      contract: o.contract, sender: o.account, participantB: o.session.principal, token: o.token, amount: o.amount, window: o.window, signer: o.signer.publicKey,
+    });
+    txid = await o.callContract(call);
+  }
   o.onProgress?.(`create-channel ${txid} sent; waiting for it to be mined`);
   const tx = await o.mined(txid);
   if (tx.status !== 'success' || tx.result === null || tx.result.type !== 'ok' || tx.result.value.type !== 'buffer' || tx.burnHeight === null) {

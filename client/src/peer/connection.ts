@@ -80,6 +80,8 @@ export class PeerConnection {
   /** frames that came after the handshake but before attach() */
   private early: (() => void)[] = [];
   private settle!: { resolve: (p: AuthenticatedPeer) => void; reject: (e: PeerError) => void };
+  /** the reason the other side gave when it closed the socket ('' for none; null while open or closed by us) */
+  closeReason: string | null = null;
   private ended = false;
   private heardSincePing = true;
   private readonly timers: ReturnType<typeof setTimeout>[] = [];
@@ -105,6 +107,7 @@ export class PeerConnection {
       },
       error: (e) => this.end(e),
       close: (code, text) => {
+        this.closeReason = text;
         this.end(code === CloseCode.Normal || code === CloseCode.GoingAway && text === '' ? null
           : new PeerError(PeerCode.Closed, `connection closed (${code}${text === '' ? '' : `: ${text}`})`, { details: { code, reason: text } }));
       },

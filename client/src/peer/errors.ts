@@ -26,6 +26,8 @@ export const PeerCode = {
   Refused: 'PEER_REFUSED',
   /** the connection closed or could not be made */
   Closed: 'PEER_CLOSED',
+  /** the other side took a newer connection for the same peer and closed this one */
+  Replaced: 'PEER_REPLACED',
 } as const;
 export type PeerCode = (typeof PeerCode)[keyof typeof PeerCode];
 

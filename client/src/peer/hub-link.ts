@@ -4,14 +4,17 @@
 // PeerSession across reconnects, so the channels bound to it resume when the hub is back.
 // A hub that is away is dialled again with backoff; a hub that proves to be someone else,
 // or on another chain, or that refuses our proof (an expired delegation), is not: that
-// is a wrong address or a stale key, not an outage. Browser-safe: the
+// is a wrong address or a stale key, not an outage. Nor is it after the hub replaced
+// this connection with a newer one for the same account (another tab, another device):
+// dialling again would take the link back and the two would take turns for ever; the
+// link ends with PEER_REPLACED and its owner says so. Browser-safe: the
 // socket is the platform's WebSocket unless one is injected.
 import { PeerConnection, connectionOptions, type ConnectionLimits } from './connection.js';
 import { PeerCode, PeerError } from './errors.js';
 import type { FrameSocket } from './frame-socket.js';
 import { browserFrameSocket, type WhatwgWebSocketClass } from './browser-socket.js';
 import type { PeerIdentity } from './handshake.js';
-import { PeerSession, type AppHandler } from './session.js';
+import { PeerSession, REPLACED, type AppHandler } from './session.js';
 
 export interface HubLinkOptions extends ConnectionLimits {
   /** the hub's peer URL (ws:// on loopback, wss:// anywhere else) */
@@ -33,7 +36,7 @@ export interface HubLinkOptions extends ConnectionLimits {
 }
 
 /** errors that another dial would only repeat */
-const FINAL: readonly string[] = [PeerCode.AuthFailed, PeerCode.WrongPeer, PeerCode.WrongNetwork];
+const FINAL: readonly string[] = [PeerCode.AuthFailed, PeerCode.WrongPeer, PeerCode.WrongNetwork, PeerCode.Replaced];
 
 const refuseAll: AppHandler = (kind) => {
   throw new PeerError(PeerCode.Refused, `this client takes no ${kind} requests`);
@@ -100,7 +103,9 @@ export class HubLink {
       this.session!.use(conn, peer.publicKey);
       if (first) this.settle.resolve(this.session!);
       this.o.onConnected?.(this.session!);
-      void conn.closed.then((e) => this.ended(e));
+      void conn.closed.then((e) => this.ended(conn.closeReason === REPLACED
+        ? new PeerError(PeerCode.Replaced, 'the hub took a newer connection for this account (another tab or device): this one stops', { details: { reason: REPLACED } })
+        : e));
     }, (e: PeerError) => this.ended(e));
   }
 

@@ -23,6 +23,9 @@ interface Request {
 /** A node-level request from the peer; answer it (or throw a BitStreamError to refuse). */
 export type AppHandler = (kind: string, body: unknown, session: PeerSession) => Promise<unknown> | unknown;
 
+/** The reason a connection is closed with when a newer one for the same peer replaced it. */
+export const REPLACED = 'replaced by a newer connection';
+
 export class PeerSession {
   private conn: PeerConnection | null = null;
   private readonly receivers = new Map<string, Receiver>();
@@ -104,7 +107,7 @@ export class PeerSession {
     const old = this.conn;
     this.conn = conn;
     this.#publicKey = publicKey;
-    if (old !== null && old !== conn) old.close('replaced by a newer connection');
+    if (old !== null && old !== conn) old.close(REPLACED);
     conn.attach({
       onMsg: (channelId, message) => this.onMsg(channelId, message),
       onApp: (frame) => void this.onApp(frame),
