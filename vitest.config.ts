@@ -11,6 +11,8 @@ export default defineConfig({
     poolOptions: { forks: { singleFork: true } },
     // property-seed: CI replays fixed fast-check seeds (local runs explore)
     setupFiles: [vitestSetupFilePath, './tests/setup/property-seed.ts'],
+    // node processes run the built client/dist (built here when a source changed)
+    globalSetup: ['./tests/setup/build-dist.ts'],
     include: ['tests/**/*.test.ts'],
     testTimeout: 120_000,
     // The simnet logs every contract print event (e.g. `{ event: "fund-channel", … }

@@ -9,7 +9,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const source = fileURLToPath(new URL('./bitstream.ts', import.meta.url));
-if (!existsSync(source)) {
+// BITSTREAM_RUN_DIST=1: the built dist/ even here (the test run builds it once at its
+// start, tests/setup/build-dist.ts, so its dozens of node processes skip compiling the sources)
+if (!existsSync(source) || process.env['BITSTREAM_RUN_DIST'] === '1') {
   await import('../dist/bin/bitstream.js');
 } else {
   const { createServer } = await import('vite');

@@ -173,9 +173,15 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
     const wallet = new TestWallet(DEVNET_ACCOUNTS.wallet_2, app.chainUrl);
     // a phone-sized screen: one column, nothing wider than the screen
     const { tab } = await openPage(wallet, { width: 390, height: 844 });
+    const error = async () => ({ code: await tab.getAttribute('#error', 'data-code'), text: await tab.textContent('#error-text') });
+    // a wallet on mainnet: no devnet address, and the page says which network to switch to
+    wallet.answerAddressesWith([{ symbol: 'STX', address: 'SP2J6ZY48GV1EZ5V2V5RB9MP66SW86PYKKNRV9EJ7' }, { symbol: 'BTC', address: 'bc1qexample' }]);
+    await tab.click('#connect');
+    await until(tab, '#error[data-code="APP_NO_WALLET"]');
+    expect((await error()).text).toMatch(/no devnet Stacks address: switch it to devnet$/);
+    expect(await tab.isVisible('#connect')).toBe(true);
     await tab.click('#connect');
     await until(tab, '#open-card:not([hidden])');
-    const error = async () => ({ code: await tab.getAttribute('#error', 'data-code'), text: await tab.textContent('#error-text') });
 
     // the person says no to the session key: no channel, the page says so and offers the open again
     wallet.refuse('stx_signStructuredMessage');

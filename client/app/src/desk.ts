@@ -188,7 +188,7 @@ export class Desk {
   async forceClose(): Promise<void> {
     const ch = this.openChannel();
     const rec = await this.chain.record(ch.channelId);
-    if (rec === null) throw new AppError('APP_HUB_OFFLINE', 'the chain does not know this channel');
+    if (rec === null) throw new AppError('APP_NOT_NOW', 'the chain does not know this channel');
     this.final = { own: ch.balances.own, hub: ch.balances.other, nonce: ch.latest.state.nonce };
     await forceCloseThroughWallet(ch, rec.nonce, { contract: this.cfg.contract, wallet: this.walletChain() });
     this.phase = 'closing';
@@ -199,7 +199,7 @@ export class Desk {
   async resolve(): Promise<void> {
     const id = this.channelIdBytes();
     const rec = await this.chain.record(id);
-    if (rec === null || rec.status !== ChannelStatus.Closing) throw new AppError('APP_HUB_OFFLINE', 'the channel is not closing');
+    if (rec === null || rec.status !== ChannelStatus.Closing) throw new AppError('APP_NOT_NOW', 'the channel is not closing');
     await resolveThroughWallet(id, rec, { contract: this.cfg.contract, wallet: this.walletChain() });
     this.phase = 'closed';
     this.endChannel();

@@ -22,20 +22,24 @@ const BY_CODE: Record<string, string> = {
   APP_NO_FUNDS: 'Not enough funds in your account for this.',
   APP_HUB_OFFLINE: 'The hub is offline. Your channel and its signed states are safe here; payments resume when it is back, or force close to leave without it.',
   APP_BAD_AMOUNT: 'Enter an amount above zero, in the token\'s units.',
-  APP_NO_WALLET: 'No Stacks wallet found. Install Leather or Xverse, or open this page with a wallet connected.',
+  APP_NOT_NOW: 'That does not fit the channel as the chain has it now.',
+  APP_NO_WALLET: 'The wallet gave no Stacks address on this page\'s network (Leather or Xverse, pointed at it: see the README).',
 };
+
+/** codes whose own message adds what a person needs (the amounts, the network) */
+const WITH_DETAIL = new Set(['APP_NO_FUNDS', 'APP_NOT_NOW', 'APP_NO_WALLET']);
 
 export function explain(e: unknown): Shown {
   const err = e as { code?: unknown; message?: unknown } | null;
   const code = typeof err?.code === 'string' ? err.code : isWalletRejection(e) ? 'WALLET_REJECTED' : 'ERROR';
   const known = BY_CODE[code];
   const detail = typeof err?.message === 'string' ? err.message : String(e);
-  return { text: known === undefined ? detail : code.startsWith('HUB_') || code === 'APP_NO_FUNDS' ? `${known} ${detail}` : known, code };
+  return { text: known === undefined ? detail : WITH_DETAIL.has(code) || code.startsWith('HUB_') ? `${known} ${detail}` : known, code };
 }
 
 /** An error the page raises itself, with one of the APP_ codes above. */
 export class AppError extends Error {
-  constructor(readonly code: 'APP_NO_FUNDS' | 'APP_HUB_OFFLINE' | 'APP_BAD_AMOUNT' | 'APP_NO_WALLET', message: string) {
+  constructor(readonly code: 'APP_NO_FUNDS' | 'APP_HUB_OFFLINE' | 'APP_BAD_AMOUNT' | 'APP_NO_WALLET' | 'APP_NOT_NOW', message: string) {
     super(message);
   }
 }
