@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchApp, type RunningApp } from '../../client/app/launch.js';
 import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
-import { DEVNET_ACCOUNTS } from '../../client/src/devnet/accounts.js';
+import { DEVNET_ACCOUNTS, type DevnetAccount } from '../../client/src/devnet/accounts.js';
 import { nobleBackend } from '../../client/src/crypto/noble.js';
 import { fromHex } from '../../client/src/wire/json.js';
 import { HAVE_CHROMIUM, launchChromium } from './chromium.js';
@@ -94,6 +94,17 @@ async function burst(tab: Page, n: number, each: string): Promise<bigint> {
   await until(tab, `#progress:has-text("paid ${n} of ${n}")`);
   await expect.poll(() => units(tab, 'nonce'), { timeout: 5_000 }).toBeGreaterThanOrEqual(from + BigInt(n));
   return units(tab, 'nonce');
+}
+
+/** `account`'s page with a 1 STX channel open and the meter running: a few states signed. */
+async function streaming(account: DevnetAccount): Promise<{ wallet: TestWallet; tab: Page; id: string }> {
+  const wallet = new TestWallet(account, app.chainUrl);
+  const { tab } = await openPage(wallet);
+  await connectAndOpen(tab, '1');
+  const id = await channelIdOf(tab);
+  await tab.click('#meter');
+  await until(tab, '#nonce:not([data-units="0"]):not([data-units="1"]):not([data-units="2"])', 30_000);
+  return { wallet, tab, id };
 }
 
 interface HubView { balance: string; peerBalance: string; nonce: string; phase: string }
@@ -183,32 +194,30 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
     await tab.click('#connect');
     await until(tab, '#open-card:not([hidden])');
 
+    /** Try to open `amount`; resolves once the page shows the error `code`. */
+    const refusedOpen = async (amount: string, code: string) => {
+      await tab.fill('#open-amount', amount);
+      await tab.click('#open');
+      await until(tab, `#error[data-code="${code}"]`);
+      return (await error()).text;
+    };
+
     // the person says no to the session key: no channel, the page says so and offers the open again
     wallet.refuse('stx_signStructuredMessage');
-    await tab.fill('#open-amount', '1');
-    await tab.click('#open');
-    await until(tab, '#error[data-code="WALLET_REJECTED"]');
-    expect((await error()).text).toBe('You declined in the wallet. Nothing was sent.');
+    expect(await refusedOpen('1', 'WALLET_REJECTED')).toBe('You declined in the wallet. Nothing was sent.');
     await shot(tab, '5-wallet-refused');
     expect(await tab.isVisible('#open')).toBe(true);
     expect(await tab.isHidden('#channel-card')).toBe(true);
 
     // more than the account holds: refused before the wallet is asked
     const before = wallet.asked.length;
-    await tab.fill('#open-amount', '1000000000');
-    await tab.click('#open');
-    await until(tab, '#error[data-code="APP_NO_FUNDS"]');
-    expect((await error()).text).toMatch(/^Not enough funds in your account for this\./);
+    expect(await refusedOpen('1000000000', 'APP_NO_FUNDS')).toMatch(/^Not enough funds in your account for this\./);
     expect(wallet.asked).toHaveLength(before);
-    await tab.fill('#open-amount', 'ten');
-    await tab.click('#open');
-    await until(tab, '#error[data-code="APP_BAD_AMOUNT"]');
+    await refusedOpen('ten', 'APP_BAD_AMOUNT');
 
     // the delegation signed, then create-channel refused: nothing on-chain from the account
     wallet.refuse('stx_callContract');
-    await tab.fill('#open-amount', '1');
-    await tab.click('#open');
-    await until(tab, '#error[data-code="WALLET_REJECTED"]');
+    await refusedOpen('1', 'WALLET_REJECTED');
     expect(wallet.asked.slice(before).map((a) => a.method)).toEqual(['stx_signStructuredMessage', 'stx_callContract']);
     expect(await wallet.api.nextNonce(DEVNET_ACCOUNTS.wallet_2.address)).toBe(0n);
 
@@ -285,12 +294,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
   });
 
   it('the hub going away mid-stream: offline shown, back by itself; then without it a force close pays out after the window', async () => {
-    const wallet = new TestWallet(DEVNET_ACCOUNTS.wallet_1, app.chainUrl);
-    const { tab } = await openPage(wallet);
-    await connectAndOpen(tab, '1');
-    const id = await channelIdOf(tab);
-    await tab.click('#meter');
-    await until(tab, '#nonce:not([data-units="0"]):not([data-units="1"])', 30_000);
+    const { wallet, tab, id } = await streaming(DEVNET_ACCOUNTS.wallet_1);
     await app.stopHub();
     await until(tab, '#hub-status[data-online="false"]', 15_000);
     // the meter stops with the reason, the channel and its figures stay
@@ -330,12 +334,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the dApp in Chromium with a wallet (needs /usr/
 
   it('the hub force-closes while the page streams: the page shows the channel closing, refuses to pay, and is paid what the closing state says', async () => {
     await app.startHub();
-    const wallet = new TestWallet(DEVNET_ACCOUNTS.deployer, app.chainUrl);
-    const { tab } = await openPage(wallet);
-    await connectAndOpen(tab, '1');
-    const id = await channelIdOf(tab);
-    await tab.click('#meter');
-    await until(tab, '#nonce:not([data-units="0"]):not([data-units="1"]):not([data-units="2"])', 30_000);
+    const { wallet, tab, id } = await streaming(DEVNET_ACCOUNTS.deployer);
     const before = await demo.stx(DEVNET_ACCOUNTS.deployer.address);
     // the hub's operator closes it alone (the node's API): its newest state goes on-chain
     expect((await app.hub.api('POST', `/v1/channels/${id}/force-close`)).status).toBe(200);
