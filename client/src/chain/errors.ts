@@ -104,6 +104,15 @@ export function contractError(source: ErrorSource, value: number | bigint): Cont
   return new UnknownContractError(n, source);
 }
 
+/**
+ * Why a mined call to the channel contract did not succeed, for a person: the contract's
+ * error name for its `(err uN)` (ERR-WINDOW-OPEN…), else the transaction's status
+ * (abort_by_post_condition, dropped_…).
+ */
+export function failedCallCode(tx: { readonly status: string; readonly result: ClarityValue | null }): string {
+  return tx.result?.type === 'err' && tx.result.value.type === 'uint' ? contractError('bitstream', BigInt(tx.result.value.value)).code : tx.status;
+}
+
 /** A result that is not `(err uint)` where one was expected. */
 export class UnexpectedResultError extends BitStreamError {
   constructor(message: string, details: ErrorDetails) {

@@ -9,7 +9,7 @@ import { buildCloseChannel, buildResolve, buildUnilateralClose } from '../chain/
 import { buildFundChannel } from '../chain/build-open.js';
 import { buildWithdraw } from '../chain/build-update.js';
 import type { ContractCall } from '../chain/call.js';
-import { contractError } from '../chain/errors.js';
+import { failedCallCode } from '../chain/errors.js';
 import type { ChannelRecord } from '../chain/record.js';
 import type { SignedState as ChainSignedState } from '../chain/signed.js';
 import type { Channel } from '../channel/channel.js';
@@ -94,7 +94,7 @@ async function send(kind: string, call: ContractCall, wallet: WalletChain): Prom
   wallet.onProgress?.(`${kind} ${txid} sent; waiting for it to be mined`);
   const tx = await wallet.mined(txid);
   if (tx.status !== 'success' || tx.result === null || tx.result.type !== 'ok' || tx.burnHeight === null) {
-    const code = tx.result?.type === 'err' && tx.result.value.type === 'uint' ? contractError('bitstream', BigInt(tx.result.value.value)).code : tx.status;
+    const code = failedCallCode(tx);
     throw new HubClientError(HubClientCode.ChainFailed, `${kind} ${txid} failed on-chain: ${code}`, { details: { txid, status: tx.status, code } });
   }
   wallet.onProgress?.(`${kind} mined at burn height ${tx.burnHeight}`);

@@ -16,7 +16,7 @@ import { buildCreateChannel, buildFundChannel } from '../chain/build-open.js';
 import { buildCloseChannel, buildUnilateralClose } from '../chain/build-close.js';
 import { buildWithdraw } from '../chain/build-update.js';
 import type { ContractCall } from '../chain/call.js';
-import { contractError } from '../chain/errors.js';
+import { failedCallCode } from '../chain/errors.js';
 import { getChannel, isAuthorisedSigner, type ChainContext } from '../chain/readers.js';
 import { ChannelStatus } from '../chain/record.js';
 import type { SignedState as ChainSignedState } from '../chain/signed.js';
@@ -511,7 +511,7 @@ export class ChannelManager {
       sub = await this.o.broadcaster.bump(sub.txid);
     }
     if (tx.status !== 'success' || tx.result === null || tx.burnHeight === null || tx.result.type !== 'ok') {
-      const code = tx.result?.type === 'err' && tx.result.value.type === 'uint' ? contractError('bitstream', BigInt(tx.result.value.value)).code : tx.status;
+      const code = failedCallCode(tx);
       throw new NodeError(NodeCode.Chain, `${kind} failed on-chain: ${code}`, { details: { txid: sub.txid, status: tx.status, code } });
     }
     return tx as TxView & { result: NonNullable<TxView['result']>; burnHeight: bigint };
