@@ -244,6 +244,14 @@ export class Channel {
     return this.role === 'a' ? { own: s.balanceA, other: s.balanceB } : { own: s.balanceB, other: s.balanceA };
   }
 
+  /**
+   * The state this side signed first and awaits the last signature on, if any: what a
+   * payee checks a payment against before it hands the payer's signature in (x402).
+   */
+  get awaiting(): { readonly state: ChannelState; readonly hash: Uint8Array } | null {
+    return this.pending === null ? null : { state: this.pending.state, hash: this.pending.hash };
+  }
+
   /** Is an update in flight or queued? */
   get busy(): boolean {
     return this.proposal !== null || this.pending !== null || this.queue.length > 0;

@@ -1,0 +1,44 @@
+// x402's facilitator, local: a channel payment settles on this server's own channels
+// (PayeeDesk), with no chain call and no remote service per request.
+import type { FacilitatorClient } from '@x402/core/server';
+import type { PaymentPayload, PaymentRequirements, SettleResponse, SupportedResponse, VerifyResponse } from '@x402/core/types';
+import { RefusalReason } from './errors.js';
+import { requestSchema } from './forms.js';
+import { SCHEME, type StacksNetwork } from './names.js';
+import type { PayeeDesk, Priced } from './payee-desk.js';
+
+export class ChannelFacilitator implements FacilitatorClient {
+  constructor(
+    private readonly desk: PayeeDesk,
+    private readonly network: StacksNetwork,
+  ) {}
+
+  getSupported(): Promise<SupportedResponse> {
+    return Promise.resolve({ kinds: [{ x402Version: 2, scheme: SCHEME, network: this.network }], extensions: [], signers: {} });
+  }
+
+  verify(payload: PaymentPayload, requirements: PaymentRequirements): Promise<VerifyResponse> {
+    const priced = pricedOf(requirements);
+    if (priced === null) return Promise.resolve({ isValid: false, invalidReason: RefusalReason.Malformed, invalidMessage: 'the requirements name no request' });
+    const out = this.desk.check(payload.payload, priced);
+    return Promise.resolve(out.ok ? { isValid: true } : { isValid: false, invalidReason: out.reason, invalidMessage: out.message });
+  }
+
+  async settle(payload: PaymentPayload, requirements: PaymentRequirements): Promise<SettleResponse> {
+    const failed = (errorReason: string, errorMessage: string): SettleResponse => ({ success: false, errorReason, errorMessage, transaction: '', network: this.network });
+    const priced = pricedOf(requirements);
+    if (priced === null) return failed(RefusalReason.Malformed, 'the requirements name no request');
+    const out = await this.desk.settle(payload.payload, priced);
+    if (!out.ok) return failed(out.reason, out.message);
+    const { payer, ...receipt } = out.value;
+    // x402's transaction names what settled: here a channel state, not an on-chain txid
+    return { success: true, transaction: `${receipt.channelId}:${receipt.nonce}`, network: this.network, payer, amount: requirements.amount, extra: receipt };
+  }
+}
+
+/** The request and price the server built these requirements for (its own enrichment). */
+function pricedOf(r: PaymentRequirements): Priced | null {
+  const req = requestSchema.safeParse(r.extra['request']);
+  if (!req.success || !/^[1-9][0-9]{0,38}$/.test(r.amount)) return null;
+  return { method: req.data.method, path: req.data.path, amount: BigInt(r.amount), asset: r.asset };
+}

@@ -1,0 +1,52 @@
+// The scheme's own pieces of x402's JSON: the proposal header of an unpaid request, the
+// offer or refusal a 402 carries in `accepts[].extra`, the payment payload and the
+// receipt in the settle response. zod checks each one where it arrives.
+import { base64urlnopad } from '@scure/base';
+import { z } from 'zod';
+import { messageToJson, type ProposalMessage } from '../wire/messages.js';
+
+const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `${bytes} bytes of lower-case hex`);
+const uint = z.string().regex(/^(0|[1-9][0-9]{0,38})$/, 'an unsigned integer as a decimal string');
+/** The channel's payment id rule (PayOptions.id). */
+export const paymentIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'a payment id is 1-128 characters of A-Z a-z 0-9 . _ : -');
+
+/** A header's most bytes: a proposal is about 1 kB as JSON, 4/3 of that in base64. */
+export const MAX_HEADER_CHARS = 8 * 1024;
+
+export const proposalHeaderSchema = z.strictObject({
+  channelId: hex(32),
+  paymentId: paymentIdSchema,
+  /** the channel's proposal message, in its wire JSON (parseMessage checks it) */
+  proposal: z.record(z.string(), z.unknown()),
+});
+export type ProposalHeader = z.output<typeof proposalHeaderSchema>;
+
+/** The payee's first signature on the proposed state (PROTOCOL §4.4 step 2). */
+export const offerSchema = z.strictObject({ channelId: hex(32), nonce: uint, hash: hex(32), signature: hex(65) });
+export type Offer = z.output<typeof offerSchema>;
+
+export const refusalSchema = z.strictObject({ reason: z.string().max(64), message: z.string().max(500) });
+export type Refusal = z.output<typeof refusalSchema>;
+
+/** PAYMENT-SIGNATURE's `payload`: the payer's last signature on the offered state. */
+export const payloadSchema = z.strictObject({ channelId: hex(32), nonce: uint, hash: hex(32), signature: hex(65), paymentId: paymentIdSchema });
+export type Payload = z.output<typeof payloadSchema>;
+
+/** The settle response's `extra`: the state that paid, final and durable at the server. */
+export const receiptSchema = z.strictObject({ channelId: hex(32), nonce: uint, hash: hex(32) });
+export type Receipt = z.output<typeof receiptSchema>;
+
+/** The request the server binds, as it sees it (`accepts[].extra.request`). */
+export const requestSchema = z.strictObject({ method: z.string().min(1).max(16), path: z.string().min(1).max(4096) });
+
+export function encodeProposalHeader(channelId: string, paymentId: string, proposal: ProposalMessage): string {
+  const json = JSON.stringify({ channelId, paymentId, proposal: messageToJson(proposal) });
+  return base64urlnopad.encode(new TextEncoder().encode(json));
+}
+
+/** The header's value, checked; throws (zod or a decode error) when it is not one. */
+export function parseProposalHeader(value: string): ProposalHeader {
+  if (value.length > MAX_HEADER_CHARS) throw new Error(`the proposal header is over ${MAX_HEADER_CHARS} characters`);
+  const json: unknown = JSON.parse(new TextDecoder().decode(base64urlnopad.decode(value)));
+  return proposalHeaderSchema.parse(json);
+}

@@ -1,0 +1,167 @@
+// The server's side of each x402 payment on its channels: sign the client's proposal
+// first when it pays exactly this request's price (the offer), then take the client's
+// last signature only for the state offered for this very request (the settlement). One
+// payment at a time per channel; the Channel keeps every rule and every durable write.
+import type { ChannelState } from '../codec/state.js';
+import type { Channel } from '../channel/channel.js';
+import { Lock } from '../channel/lock.js';
+import { BitStreamError } from '../errors/errors.js';
+import { fromHex, toHex } from '../wire/json.js';
+import { messageToJson, parseMessage, type Message } from '../wire/messages.js';
+import { WIRE_VERSION } from '../wire/version.js';
+import { bindingData } from './binding.js';
+import type { Courier } from './courier.js';
+import { RefusalReason } from './errors.js';
+import { parseProposalHeader, payloadSchema, type Offer, type Payload, type Receipt } from './forms.js';
+
+export interface PayeeChannel {
+  readonly channel: Channel;
+  /** the channel's transport: its messages ride the HTTP exchange */
+  readonly courier: Courier;
+  /** the x402 asset of the channel's token: STX or the SIP-010 contract */
+  readonly asset: string;
+  /** the client's principal (x402's `payer`) */
+  readonly payer: string;
+}
+
+/** The request a payment must be bound to, as this server sees it, and its price. */
+export interface Priced {
+  readonly method: string;
+  readonly path: string;
+  readonly amount: bigint;
+  readonly asset: string;
+}
+
+export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: RefusalReason; readonly message: string };
+
+/** How long the channel may take to sign or to make a state durable before the request is refused. */
+const CHANNEL_MS = 10_000;
+
+const refuse = (reason: RefusalReason, message: string): Outcome<never> => ({ ok: false, reason, message });
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+export class PayeeDesk {
+  private readonly channels = new Map<string, PayeeChannel>();
+  private readonly locks = new Map<string, Lock>();
+
+  /** Serve payments on `c` (keyed by its channel id). */
+  add(c: PayeeChannel): void {
+    const id = toHex(c.channel.channelId);
+    this.channels.set(id, c);
+    if (!this.locks.has(id)) this.locks.set(id, new Lock());
+  }
+
+  get(channelId: string): PayeeChannel | undefined {
+    return this.channels.get(channelId);
+  }
+
+  /** The client's proposal (the header's value) for `priced`: our first signature, or why not. */
+  offer(header: string, priced: Priced): Promise<Outcome<Offer>> {
+    let h: ReturnType<typeof parseProposalHeader>;
+    try {
+      h = parseProposalHeader(header);
+    } catch (e) {
+      return Promise.resolve(refuse(RefusalReason.Malformed, `the proposal header does not parse: ${(e as Error).message}`));
+    }
+    const entry = this.channels.get(h.channelId);
+    if (!entry) return Promise.resolve(refuse(RefusalReason.UnknownChannel, `no channel ${h.channelId} is served here`));
+    return this.locks.get(h.channelId)!.run(() => this.offerOn(entry, h, priced));
+  }
+
+  private async offerOn(entry: PayeeChannel, h: ReturnType<typeof parseProposalHeader>, priced: Priced): Promise<Outcome<Offer>> {
+    if (entry.asset !== priced.asset) return refuse(RefusalReason.WrongToken, `the channel is in ${entry.asset}, the price in ${priced.asset}`);
+    let msg: ReturnType<typeof parseMessage>;
+    try {
+      msg = parseMessage(h.proposal);
+    } catch (e) {
+      return refuse(RefusalReason.Malformed, `the proposal does not parse: ${(e as Error).message}`);
+    }
+    if (msg.type !== 'proposal' || toHex(msg.state.channelId) !== h.channelId) return refuse(RefusalReason.Malformed, 'the header carries no proposal for its channel');
+    const op = msg.ops.length === 1 ? msg.ops[0]! : null;
+    if (op === null || op.op !== 'pay') return refuse(RefusalReason.Malformed, 'a paying proposal is one payment');
+    if (op.amount !== priced.amount) return refuse(RefusalReason.WrongAmount, `the proposal pays ${op.amount}, the price is ${priced.amount}`);
+    const binding = bindingData({ ...priced, paymentId: h.paymentId });
+    if (op.data === undefined || !equalBytes(op.data, binding)) {
+      return refuse(RefusalReason.OtherRequest, `the proposal is not bound to ${priced.method} ${priced.path} with payment id ${h.paymentId}`);
+    }
+    const nonce = msg.state.nonce;
+    const first = entry.courier.expect((m) => m.type === 'signature' && m.first && m.nonce === nonce, CHANNEL_MS);
+    try {
+      await entry.channel.receive(h.proposal);
+    } catch (e) {
+      first.cancel();
+      entry.courier.drop((m) => m.type === 'error');
+      const code = e instanceof BitStreamError ? e.code : 'UNKNOWN';
+      return refuse(RefusalReason.ChannelRefused, `the channel refused the proposal (${code}): ${(e as Error).message}`);
+    }
+    const sig = await first.result;
+    if (sig === null || sig.type !== 'signature') return refuse(RefusalReason.ChannelRefused, 'the channel did not sign in time');
+    return { ok: true, value: { channelId: h.channelId, nonce: nonce.toString(), hash: toHex(sig.hash), signature: toHex(sig.sig) } };
+  }
+
+  /**
+   * The client's payment (PAYMENT-SIGNATURE's payload) for `priced`: once the state is
+   * final and durable here, its receipt; otherwise why not, with nothing changed.
+   */
+  settle(payload: unknown, priced: Priced): Promise<Outcome<Receipt & { payer: string }>> {
+    const parsed = payloadSchema.safeParse(payload);
+    if (!parsed.success) return Promise.resolve(refuse(RefusalReason.Malformed, `the payment payload does not parse: ${parsed.error.issues[0]?.message ?? ''}`));
+    const p = parsed.data;
+    const entry = this.channels.get(p.channelId);
+    if (!entry) return Promise.resolve(refuse(RefusalReason.UnknownChannel, `no channel ${p.channelId} is served here`));
+    return this.locks.get(p.channelId)!.run(() => this.settleOn(entry, p, priced));
+  }
+
+  /** Would `payload` pay for `priced` now? Changes nothing (x402's verify). */
+  check(payload: unknown, priced: Priced): Outcome<Payload> {
+    const parsed = payloadSchema.safeParse(payload);
+    if (!parsed.success) return refuse(RefusalReason.Malformed, `the payment payload does not parse: ${parsed.error.issues[0]?.message ?? ''}`);
+    const entry = this.channels.get(parsed.data.channelId);
+    if (!entry) return refuse(RefusalReason.UnknownChannel, `no channel ${parsed.data.channelId} is served here`);
+    return this.checkOn(entry, parsed.data, priced);
+  }
+
+  private checkOn(entry: PayeeChannel, p: Payload, priced: Priced): Outcome<Payload> {
+    if (entry.asset !== priced.asset) return refuse(RefusalReason.WrongToken, `the channel is in ${entry.asset}, the price in ${priced.asset}`);
+    const nonce = BigInt(p.nonce);
+    const latest = entry.channel.latest;
+    const awaiting = entry.channel.awaiting;
+    if (awaiting === null || awaiting.state.nonce !== nonce || toHex(awaiting.hash) !== p.hash) {
+      if (nonce <= latest.state.nonce) return refuse(RefusalReason.Replayed, `state ${nonce} already paid (the channel is at ${latest.state.nonce})`);
+      return refuse(RefusalReason.NoOffer, `no offer of ours awaits a signature on state ${nonce}`);
+    }
+    if (!equalBytes(awaiting.state.data, bindingData({ ...priced, paymentId: p.paymentId }))) {
+      return refuse(RefusalReason.OtherRequest, `the state was offered for another request than ${priced.method} ${priced.path} with payment id ${p.paymentId}`);
+    }
+    const paid = this.payerBalance(entry, latest.state) - this.payerBalance(entry, awaiting.state);
+    if (paid !== priced.amount) return refuse(RefusalReason.WrongAmount, `the state pays ${paid}, the price is ${priced.amount}`);
+    return { ok: true, value: p };
+  }
+
+  private async settleOn(entry: PayeeChannel, p: Payload, priced: Priced): Promise<Outcome<Receipt & { payer: string }>> {
+    const checked = this.checkOn(entry, p, priced);
+    if (!checked.ok) return checked;
+    const nonce = BigInt(p.nonce);
+    const hash = fromHex(p.hash);
+    const ack = entry.courier.expect((m) => m.type === 'ack' && m.nonce === nonce, CHANNEL_MS);
+    const last: Message = { v: WIRE_VERSION, type: 'signature', channelId: entry.channel.channelId, nonce, hash, sig: fromHex(p.signature), first: false };
+    try {
+      await entry.channel.receive(messageToJson(last));
+    } catch (e) {
+      ack.cancel();
+      entry.courier.drop((m) => m.type === 'error');
+      const code = e instanceof BitStreamError ? e.code : 'UNKNOWN';
+      return refuse(RefusalReason.BadSignature, `the channel refused the signature (${code}): ${(e as Error).message}`);
+    }
+    // the ack leaves only once the state is durable (Channel.completePending)
+    if ((await ack.result) === null) return refuse(RefusalReason.ChannelRefused, 'the state was not durable in time');
+    return { ok: true, value: { channelId: p.channelId, nonce: p.nonce, hash: p.hash, payer: entry.payer } };
+  }
+
+  private payerBalance(entry: PayeeChannel, s: ChannelState): bigint {
+    return entry.channel.role === 'a' ? s.balanceB : s.balanceA;
+  }
+}

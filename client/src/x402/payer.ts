@@ -1,0 +1,302 @@
+// The client's side of x402 payments on its channels: the base fetch that @x402/fetch
+// wraps (it proposes the paying state on the unpaid request, hands the server's first
+// signature to the channel, and the receipt back), and the spend caps, checked before
+// anything is proposed. The scheme client only picks up the signature made here.
+import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from '@x402/core/http';
+import type { PaymentRequired, PaymentRequirements } from '@x402/core/types';
+import type { Channel } from '../channel/channel.js';
+import { toHex, fromHex } from '../wire/json.js';
+import { messageToJson, type Message, type ProposalMessage } from '../wire/messages.js';
+import { WIRE_VERSION } from '../wire/version.js';
+import { bindingData, requestPath } from './binding.js';
+import type { Courier } from './courier.js';
+import { RefusalReason, X402Code, X402Error } from './errors.js';
+import { encodeProposalHeader, offerSchema, receiptSchema, refusalSchema, type Payload } from './forms.js';
+import { PROPOSAL_HEADER, SCHEME, type StacksNetwork } from './names.js';
+import { Slot } from './slot.js';
+
+export interface PayerChannel {
+  readonly channel: Channel;
+  readonly courier: Courier;
+  /** the server node's principal (x402's payTo) */
+  readonly payTo: string;
+  readonly network: StacksNetwork;
+  /** the x402 asset of the channel's token: STX or the SIP-010 contract */
+  readonly asset: string;
+}
+
+export interface SpendCaps {
+  /** the most one request may cost */
+  readonly perRequest?: bigint;
+  /** the most all requests may cost together (this Payer's lifetime) */
+  readonly total?: bigint;
+  /** the most each origin (`https://api.example.com`) may be paid in all; when given, an origin not listed gets nothing */
+  readonly origins?: Readonly<Record<string, bigint>>;
+}
+
+export interface PayerOptions {
+  readonly caps?: SpendCaps;
+  /** how long a request may hold its channel's slot between its proposal and its paid response (default 30 s) */
+  readonly holdMs?: number;
+  /** how long the channel may take to propose or sign (default 10 s) */
+  readonly channelMs?: number;
+}
+
+/** A payment this Payer signed last and whose paid request has not come back yet. */
+interface Signed {
+  readonly payload: Payload;
+  readonly free: () => void;
+}
+
+interface Terms {
+  readonly accept: PaymentRequirements;
+  readonly entry: PayerChannel;
+}
+
+/** Prices remembered by request URL, so the next request proposes at once; oldest dropped beyond this. */
+const PRICES = 1024;
+
+type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export class Payer {
+  private readonly entries: PayerChannel[] = [];
+  private readonly slots = new Map<Channel, Slot>();
+  private readonly prices = new Map<string, Terms>();
+  private readonly signed = new Map<string, Signed>();
+  private readonly caps: SpendCaps;
+  private readonly holdMs: number;
+  private readonly channelMs: number;
+  private spentTotal = 0n;
+  private readonly spentByOrigin = new Map<string, bigint>();
+
+  constructor(opts: PayerOptions = {}) {
+    this.caps = opts.caps ?? {};
+    this.holdMs = opts.holdMs ?? 30_000;
+    this.channelMs = opts.channelMs ?? 10_000;
+  }
+
+  /** Pay servers whose payTo, network and asset are this channel's. */
+  add(entry: PayerChannel): void {
+    this.entries.push(entry);
+    this.slots.set(entry.channel, new Slot());
+  }
+
+  /** What this Payer has paid, in all and by origin (amounts it signed last). */
+  get spent(): { total: bigint; byOrigin: ReadonlyMap<string, bigint> } {
+    return { total: this.spentTotal, byOrigin: this.spentByOrigin };
+  }
+
+  /** The base fetch for @x402/fetch's wrapFetchWithPayment (it carries this scheme's messages). */
+  fetchWith(base: Fetch = fetch): Fetch {
+    return (input, init) => this.send(base, new Request(input, init));
+  }
+
+  /** The payload for the offer in `accept` (called by the scheme client). */
+  payloadFor(accept: PaymentRequirements): Payload {
+    const offer = offerSchema.safeParse(accept.extra['offer']);
+    if (!offer.success) {
+      throw new X402Error(X402Code.BadServerReply, 'the 402 carries no BitStream offer: send the request through Payer.fetchWith so it proposes', {
+        details: { refusal: accept.extra['refusal'] },
+      });
+    }
+    const s = this.signed.get(`${offer.data.channelId}:${offer.data.nonce}`);
+    if (!s || s.payload.hash !== offer.data.hash) throw new X402Error(X402Code.BadServerReply, 'the offer is not one this Payer signed');
+    return s.payload;
+  }
+
+  private async send(base: Fetch, req: Request): Promise<Response> {
+    if (req.headers.has('payment-signature')) return this.paid(base, req);
+    const key = `${req.method} ${req.url}`;
+    let terms = this.prices.get(key);
+    if (terms === undefined) {
+      const res = await base(req.clone());
+      if (res.status !== 402) return res;
+      const found = this.termsOf(res);
+      if (found === null) return res; // not ours to pay: the wrapper tries its other schemes
+      terms = found;
+      this.remember(key, terms);
+    }
+    return this.propose(base, req, key, terms, false);
+  }
+
+  private remember(key: string, terms: Terms): void {
+    this.prices.delete(key);
+    this.prices.set(key, terms);
+    if (this.prices.size > PRICES) this.prices.delete(this.prices.keys().next().value!);
+  }
+
+  /** Our accept in a 402 and the channel that can pay it, or null. */
+  private termsOf(res: Response): Terms | null {
+    const header = res.headers.get('payment-required');
+    if (header === null) return null;
+    let required: PaymentRequired;
+    try {
+      required = decodePaymentRequiredHeader(header);
+    } catch {
+      return null;
+    }
+    for (const accept of required.accepts ?? []) {
+      if (accept.scheme !== SCHEME) continue;
+      const entry = this.entries.find((e) => e.payTo === accept.payTo && e.network === accept.network && e.asset === accept.asset);
+      if (entry) return { accept, entry };
+    }
+    const wanted = required.accepts?.find((a) => a.scheme === SCHEME);
+    if (wanted === undefined) return null;
+    throw new X402Error(X402Code.NoChannel, `no channel with ${wanted.payTo} in ${wanted.asset} on ${wanted.network}: open one with the server's node first`, {
+      details: { payTo: wanted.payTo, asset: wanted.asset, network: wanted.network },
+    });
+  }
+
+  private checkCaps(origin: string, amount: bigint, entry: PayerChannel): void {
+    const c = this.caps;
+    if (c.perRequest !== undefined && amount > c.perRequest) {
+      throw new X402Error(X402Code.OverRequestCap, `the price ${amount} is over the per-request cap ${c.perRequest}`, { details: { amount: String(amount), cap: String(c.perRequest) } });
+    }
+    if (c.total !== undefined && this.spentTotal + amount > c.total) {
+      throw new X402Error(X402Code.OverTotalCap, `paying ${amount} would pass the total cap ${c.total} (${this.spentTotal} spent)`, {
+        details: { amount: String(amount), cap: String(c.total), spent: String(this.spentTotal) },
+      });
+    }
+    if (c.origins !== undefined) {
+      const allowance = c.origins[origin];
+      const spent = this.spentByOrigin.get(origin) ?? 0n;
+      if (allowance === undefined || spent + amount > allowance) {
+        throw new X402Error(X402Code.OverOriginAllowance, allowance === undefined ? `${origin} has no allowance` : `paying ${amount} would pass ${origin}'s allowance ${allowance} (${spent} spent)`, {
+          details: { origin, amount: String(amount), allowance: allowance === undefined ? null : String(allowance), spent: String(spent) },
+        });
+      }
+    }
+    const own = entry.channel.balances.own;
+    if (own < amount) {
+      throw new X402Error(X402Code.BalanceShort, `the channel holds ${own}, the price is ${amount}: deposit or open a larger channel`, {
+        details: { balance: String(own), amount: String(amount) },
+      });
+    }
+  }
+
+  /** Propose on the unpaid request; a 402 with the offer comes back signed last, ready for the wrapper. */
+  private async propose(base: Fetch, req: Request, key: string, terms: Terms, retried: boolean): Promise<Response> {
+    const { accept, entry } = terms;
+    const amount = BigInt(accept.amount);
+    const origin = new URL(req.url).origin;
+    const free = await this.slots.get(entry.channel)!.take(this.holdMs);
+    let kept = false;
+    try {
+      this.checkCaps(origin, amount, entry);
+      const paymentId = `x402-${toHex(crypto.getRandomValues(new Uint8Array(12)))}`;
+      const data = bindingData({ method: req.method, path: requestPath(req.url), amount, asset: accept.asset, paymentId });
+      const proposed = entry.courier.expect((m) => m.type === 'proposal' && m.ops.some((op) => op.op === 'pay' && op.data !== undefined && toHex(op.data) === toHex(data)), this.channelMs);
+      const paying = entry.channel.pay(amount, { id: paymentId, data });
+      paying.catch(() => undefined); // its outcome is read from the channel; a refusal is reported below
+      const proposal = (await proposed.result) as ProposalMessage | null;
+      if (proposal === null) throw new X402Error(X402Code.BadServerReply, 'the channel did not propose in time (is another update in flight?)');
+      const withProposal = req.clone();
+      withProposal.headers.set(PROPOSAL_HEADER, encodeProposalHeader(toHex(entry.channel.channelId), paymentId, proposal));
+      const res = await base(withProposal);
+      const answer = res.status === 402 ? this.answerOf(res, accept) : null;
+      if (answer === null || 'refusal' in answer) {
+        await this.abandon(entry, proposal, answer === null ? 'no offer came back' : answer.refusal.message);
+        if (answer === null) return res;
+        const renewed = this.termsOf(res);
+        if (!retried && answer.refusal.reason === RefusalReason.WrongAmount && renewed !== null) {
+          // the price changed since it was remembered: once more at the new one
+          this.remember(key, renewed);
+          free();
+          kept = true;
+          return this.propose(base, req, key, renewed, true);
+        }
+        throw new X402Error(X402Code.Refused, `the server refused the payment: ${answer.refusal.message}`, { details: { reason: answer.refusal.reason } });
+      }
+      const offer = answer.offer;
+      const last = entry.courier.expect((m) => m.type === 'signature' && !m.first && m.nonce === BigInt(offer.nonce), this.channelMs);
+      const first: Message = { v: WIRE_VERSION, type: 'signature', channelId: entry.channel.channelId, nonce: BigInt(offer.nonce), hash: fromHex(offer.hash), sig: fromHex(offer.signature), first: true };
+      try {
+        await entry.channel.receive(messageToJson(first));
+      } catch (e) {
+        last.cancel();
+        await this.abandon(entry, proposal, 'the offer did not verify');
+        throw new X402Error(X402Code.BadServerReply, `the server's signature on the offer does not verify: ${(e as Error).message}`, { cause: e });
+      }
+      const sig = await last.result;
+      if (sig === null || sig.type !== 'signature') throw new X402Error(X402Code.BadServerReply, 'the channel did not sign the offer in time');
+      this.spentTotal += amount;
+      this.spentByOrigin.set(origin, (this.spentByOrigin.get(origin) ?? 0n) + amount);
+      const payload: Payload = { channelId: offer.channelId, nonce: offer.nonce, hash: offer.hash, signature: toHex(sig.sig), paymentId };
+      this.signed.set(`${offer.channelId}:${offer.nonce}`, { payload, free });
+      kept = true;
+      return res;
+    } finally {
+      if (!kept) free();
+    }
+  }
+
+  /** The offer or refusal in a 402 for our accept (same scheme, network, asset and payTo). */
+  private answerOf(res: Response, accept: PaymentRequirements): { offer: ReturnType<typeof offerSchema.parse> } | { refusal: ReturnType<typeof refusalSchema.parse> } | null {
+    const header = res.headers.get('payment-required');
+    if (header === null) return null;
+    let required: PaymentRequired;
+    try {
+      required = decodePaymentRequiredHeader(header);
+    } catch {
+      return null;
+    }
+    const ours = required.accepts?.find((a) => a.scheme === SCHEME && a.network === accept.network && a.asset === accept.asset && a.payTo === accept.payTo);
+    if (ours === undefined) return null;
+    const offer = offerSchema.safeParse(ours.extra?.['offer']);
+    if (offer.success) return { offer: offer.data };
+    const refusal = refusalSchema.safeParse(ours.extra?.['refusal']);
+    return refusal.success ? { refusal: refusal.data } : null;
+  }
+
+  /** Our proposal got no offer: it is never signed, and its payment fails (Channel's refusal path). */
+  private async abandon(entry: PayerChannel, proposal: ProposalMessage, why: string): Promise<void> {
+    const refusal: Message = { v: WIRE_VERSION, type: 'error', channelId: entry.channel.channelId, nonce: proposal.state.nonce, ref: proposal.tag, code: 'X402_REFUSED', message: why.slice(0, 500) };
+    await entry.channel.receive(messageToJson(refusal)).catch(() => undefined);
+  }
+
+  /** The paid request: its receipt acknowledges our last signature, and frees the channel. */
+  private async paid(base: Fetch, req: Request): Promise<Response> {
+    let res: Response;
+    const pending = [...this.signed.entries()];
+    try {
+      res = await base(req);
+    } catch (e) {
+      this.release(pending.map(([k]) => k), null);
+      throw e;
+    }
+    const header = res.headers.get('payment-response');
+    let receipt: ReturnType<typeof receiptSchema.parse> | null = null;
+    if (header !== null) {
+      try {
+        const parsed = receiptSchema.safeParse(decodePaymentResponseHeader(header).extra);
+        if (parsed.success) receipt = parsed.data;
+      } catch {
+        receipt = null;
+      }
+    }
+    if (receipt !== null) {
+      const entry = this.entries.find((e) => toHex(e.channel.channelId) === receipt.channelId);
+      const ack: Message = { v: WIRE_VERSION, type: 'ack', channelId: fromHex(receipt.channelId), nonce: BigInt(receipt.nonce), hash: fromHex(receipt.hash) };
+      if (entry) await entry.channel.receive(messageToJson(ack)).catch(() => undefined);
+      this.release([`${receipt.channelId}:${receipt.nonce}`], receipt);
+    } else {
+      this.release(pending.map(([k]) => k).filter((k) => this.belongsTo(k, req)), null);
+    }
+    return res;
+  }
+
+  /** Is signed payment `key` the one this paid request carries? */
+  private belongsTo(key: string, req: Request): boolean {
+    const s = this.signed.get(key);
+    return s !== undefined && (req.headers.get('payment-signature') ?? '').length > 0;
+  }
+
+  private release(keys: string[], _receipt: unknown): void {
+    for (const k of keys) {
+      const s = this.signed.get(k);
+      if (!s) continue;
+      this.signed.delete(k);
+      s.free();
+    }
+  }
+}

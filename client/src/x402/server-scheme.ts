@@ -1,0 +1,101 @@
+// The BitStream scheme for x402's resource server (register(network, scheme)): prices in
+// the token's smallest unit, each 402 names the request it binds, and an unpaid request
+// that carries the client's proposal gets the server's first signature in its 402.
+import type { AssetAmount, Network, PaymentRequirements, Price, SchemeNetworkServer, SchemePaymentRequiredContext } from '@x402/core/types';
+import type { HTTPRequestContext } from '@x402/core/server';
+import { requestPath } from './binding.js';
+import { X402Code, X402Error } from './errors.js';
+import { parseProposalHeader, type Offer, type Refusal } from './forms.js';
+import { PROPOSAL_HEADER, SCHEME, type StacksNetwork } from './names.js';
+import type { PayeeDesk } from './payee-desk.js';
+
+export interface ServerSchemeOptions {
+  readonly desk: PayeeDesk;
+  readonly network: StacksNetwork;
+  /** the asset a bare price is in: STX (the default) or a SIP-010 contract such as sBTC's */
+  readonly asset?: string;
+  /** decimals of the assets this server prices, for x402's display and `$` overrides (STX: 6) */
+  readonly decimals?: Readonly<Record<string, number>>;
+  /** what a client needs to reach this server's node (peer URL, contract), copied into every accept */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+const AMOUNT = /^[1-9][0-9]{0,38}$/;
+
+/** The transfer method name x402 keys payment flows by: a channel state, settled before the handler. */
+const CHANNEL_STATE = 'channel-state';
+
+export class BitStreamServerScheme implements SchemeNetworkServer {
+  readonly scheme = SCHEME;
+  readonly defaultAssetTransferMethod = CHANNEL_STATE;
+  /** `upfront`: the payment is final and durable before the handler runs (no request served unpaid) */
+  readonly paymentFlows = { [CHANNEL_STATE]: { supported: ['upfront'] as const, default: 'upfront' as const } };
+  /** per-request fields, not terms: left out when x402 matches a payload to its requirements */
+  readonly dynamicExtraFields = ['offer', 'refusal'];
+  private readonly opts: ServerSchemeOptions;
+  private readonly asset: string;
+
+  constructor(opts: ServerSchemeOptions) {
+    this.opts = opts;
+    this.asset = opts.asset ?? 'STX';
+  }
+
+  /** A price is a whole number of the token's smallest unit (a string or number), or an AssetAmount. */
+  parsePrice(price: Price, network: Network): Promise<AssetAmount> {
+    try {
+      if (network !== this.opts.network) throw new X402Error(X402Code.BadNetwork, `this scheme serves ${this.opts.network}, not ${network}`);
+      if (typeof price === 'object') {
+        if (!AMOUNT.test(price.amount)) throw new X402Error(X402Code.BadPrice, `the price ${price.amount} is not a positive whole number of the token's smallest unit`);
+        return Promise.resolve({ amount: price.amount, asset: price.asset });
+      }
+      const text = String(price);
+      if (!AMOUNT.test(text)) {
+        throw new X402Error(X402Code.BadPrice, `the price ${text} is not a positive whole number of ${this.asset}'s smallest unit (BitStream does not convert dollars)`, {
+          details: { price: text },
+        });
+      }
+      return Promise.resolve({ amount: text, asset: this.asset });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  getAssetDecimals(asset: string): number | undefined {
+    return this.opts.decimals?.[asset] ?? (asset === 'STX' ? 6 : undefined);
+  }
+
+  enhancePaymentRequirements(requirements: PaymentRequirements): Promise<PaymentRequirements> {
+    return Promise.resolve({ ...requirements, extra: { ...requirements.extra, ...this.opts.extra } });
+  }
+
+  /**
+   * Every 402 (and the requirements a payment is matched to) names the request as this
+   * server sees it; an unpaid request with a proposal gets the offer or the refusal.
+   */
+  async enrichPaymentRequiredResponse(ctx: SchemePaymentRequiredContext): Promise<PaymentRequirements[] | void> {
+    const http = (ctx.transportContext as { request?: HTTPRequestContext } | undefined)?.request;
+    if (http === undefined) return undefined;
+    const method = http.method.toUpperCase();
+    const path = requestPath(http.adapter.getUrl());
+    const header = ctx.paymentPayload === undefined ? http.adapter.getHeader(PROPOSAL_HEADER) : undefined;
+    const ours = (r: PaymentRequirements) => r.scheme === SCHEME && r.network === this.opts.network;
+    const accepts = ctx.requirements.map((r) => (ours(r) ? { ...r, extra: { ...r.extra, request: { method, path } } } : r));
+    if (header === undefined) return accepts;
+    const target = this.offerTarget(header, accepts.filter(ours));
+    if (target === null) return accepts;
+    const out = await this.opts.desk.offer(header, { method, path, amount: BigInt(target.amount), asset: target.asset });
+    const answer: { offer: Offer } | { refusal: Refusal } = out.ok ? { offer: out.value } : { refusal: { reason: out.reason, message: out.message } };
+    return accepts.map((r) => (r === target ? { ...r, extra: { ...r.extra, ...answer } } : r));
+  }
+
+  /** The accept the proposal's channel pays in (its asset); the first of ours when it cannot tell. */
+  private offerTarget(header: string, ours: PaymentRequirements[]): PaymentRequirements | null {
+    let asset: string | undefined;
+    try {
+      asset = this.opts.desk.get(parseProposalHeader(header).channelId)?.asset;
+    } catch {
+      asset = undefined; // the desk refuses it with its reason
+    }
+    return ours.find((r) => r.asset === asset) ?? ours[0] ?? null;
+  }
+}

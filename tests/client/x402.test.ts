@@ -1,0 +1,335 @@
+// x402 with the BitStream scheme, in one process: the official @x402 client (x402Client,
+// @x402/fetch's wrapper) and resource server (@x402/hono's middleware) with the scheme
+// registered, over loopback HTTP, paying on a channel whose messages ride the requests.
+// Each rule that protects the server's or the client's money is attacked here: replays,
+// another route, forged signatures, underpayment, caps.
+import { serve, type ServerType } from '@hono/node-server';
+import { x402Client, x402HTTPClient } from '@x402/core/client';
+import { decodePaymentRequiredHeader, decodePaymentResponseHeader, encodePaymentSignatureHeader } from '@x402/core/http';
+import { x402ResourceServer, type RouteConfig } from '@x402/core/server';
+import type { PaymentPayload, PaymentRequired, PaymentRequirements } from '@x402/core/types';
+import { wrapFetchWithPayment } from '@x402/fetch';
+import { paymentMiddleware } from '@x402/hono';
+import { Hono } from 'hono';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Channel } from '../../client/src/channel/channel.js';
+import { MemoryStore } from '../../client/src/store/memory.js';
+import { toHex } from '../../client/src/wire/json.js';
+import {
+  BitStreamClientScheme,
+  BitStreamServerScheme,
+  ChannelFacilitator,
+  Courier,
+  PayeeDesk,
+  Payer,
+  PROPOSAL_HEADER,
+  STACKS_TESTNET,
+  X402Code,
+  X402Error,
+  type SpendCaps,
+} from '../../client/src/x402/index.js';
+import { encodeProposalHeader } from '../../client/src/x402/forms.js';
+import { channelIdOf, openingState, PRINCIPAL_A, PRINCIPAL_B, sideConfig } from './fixtures/peers.js';
+
+const NET = STACKS_TESTNET;
+const OPENING = 1_000_000n;
+
+interface World {
+  base: string;
+  a: Channel;
+  b: Channel;
+  payer: Payer;
+  pay: typeof fetch;
+  served: Map<string, number>;
+  /** every request that reached the server, with its headers */
+  seen: Request[];
+  close(): Promise<void>;
+}
+
+const route = (price: string, description: string): RouteConfig => ({ accepts: { scheme: 'bitstream', network: NET, payTo: PRINCIPAL_B, price }, description });
+
+async function world(opts: { caps?: SpendCaps; balance?: bigint; holdMs?: number } = {}): Promise<World> {
+  const channelId = channelIdOf(402);
+  const initial = openingState(channelId, opts.balance ?? OPENING);
+  const courierA = new Courier();
+  const courierB = new Courier();
+  const a = await Channel.open(sideConfig('a', { store: new MemoryStore(), transport: courierA, channelId }), initial);
+  const b = await Channel.open(sideConfig('b', { store: new MemoryStore(), transport: courierB, channelId }), initial);
+
+  const desk = new PayeeDesk();
+  desk.add({ channel: b, courier: courierB, asset: 'STX', payer: PRINCIPAL_A });
+  const server = new x402ResourceServer(new ChannelFacilitator(desk, NET)).register(NET, new BitStreamServerScheme({ desk, network: NET }));
+  const served = new Map<string, number>();
+  const count = (k: string) => served.set(k, (served.get(k) ?? 0) + 1);
+  const seen: Request[] = [];
+  const app = new Hono();
+  app.use(async (c, next) => {
+    seen.push(c.req.raw.clone());
+    await next();
+  });
+  app.use(
+    paymentMiddleware(
+      {
+        'GET /weather': route('100', 'the weather'),
+        'GET /a': route('100', 'route a'),
+        'GET /b': route('100', 'route b, same price'),
+        'GET /joke': route('250', 'a joke'),
+      },
+      server,
+    ),
+  );
+  for (const path of ['/weather', '/a', '/b', '/joke']) {
+    app.get(path, (c) => {
+      count(path);
+      return c.json({ path, n: served.get(path) });
+    });
+  }
+  const http: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+
+  const payer = new Payer({ caps: opts.caps, holdMs: opts.holdMs });
+  payer.add({ channel: a, courier: courierA, payTo: PRINCIPAL_B, network: NET, asset: 'STX' });
+  const client = new x402Client().register(NET, new BitStreamClientScheme(payer));
+  client.setSpendControls(false); // the Payer's caps are the ones that count
+  const pay = wrapFetchWithPayment(payer.fetchWith(fetch), client);
+  return {
+    base,
+    a,
+    b,
+    payer,
+    pay,
+    served,
+    seen,
+    async close() {
+      a.close();
+      b.close();
+      await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}
+
+function requiredOf(res: Response): PaymentRequired {
+  const h = res.headers.get('payment-required');
+  expect(h, 'a 402 carries PAYMENT-REQUIRED').not.toBeNull();
+  return decodePaymentRequiredHeader(h!);
+}
+
+/** Run the payer's half by hand: a 402 with the offer, signed last, and the payload the wrapper would send. */
+async function signedPayment(w: World, path: string): Promise<{ accept: PaymentRequirements; required: PaymentRequired; payload: PaymentPayload }> {
+  const res = await w.payer.fetchWith(fetch)(`${w.base}${path}`);
+  expect(res.status).toBe(402);
+  const required = requiredOf(res);
+  const accept = required.accepts[0]!;
+  const payload: PaymentPayload = { x402Version: 2, resource: required.resource, accepted: accept, payload: { ...w.payer.payloadFor(accept) } };
+  return { accept, required, payload };
+}
+
+/** Send a payment header the way an attacker would: raw, not through the wrapper. */
+async function sendPayment(w: World, path: string, payload: PaymentPayload): Promise<Response> {
+  return w.payer.fetchWith(fetch)(`${w.base}${path}`, { headers: { 'PAYMENT-SIGNATURE': encodePaymentSignatureHeader(payload) } });
+}
+
+function failureOf(res: Response): { errorReason?: string; errorMessage?: string } {
+  const h = res.headers.get('payment-response');
+  if (h !== null) return decodePaymentResponseHeader(h);
+  return { errorReason: requiredOf(res).error };
+}
+
+function serverAt(w: World): { nonce: bigint; balanceB: bigint } {
+  return { nonce: w.b.latest.state.nonce, balanceB: w.b.latest.state.balanceB };
+}
+
+describe('x402 with the BitStream scheme (official client and middleware)', () => {
+  let w: World;
+  beforeEach(async () => {
+    w = await world();
+  });
+  afterEach(async () => {
+    await w.close();
+  });
+
+  it('an unpaid request gets 402 with PAYMENT-REQUIRED naming the scheme, network, price, asset, payTo and the request', async () => {
+    const res = await fetch(`${w.base}/weather?city=Lisbon`);
+    expect(res.status).toBe(402);
+    const required = requiredOf(res);
+    expect(required.x402Version).toBe(2);
+    expect(required.resource.url).toBe(`${w.base}/weather?city=Lisbon`);
+    expect(required.accepts).toHaveLength(1);
+    const accept = required.accepts[0]!;
+    expect(accept).toMatchObject({ scheme: 'bitstream', network: 'stacks:2147483648', amount: '100', asset: 'STX', payTo: PRINCIPAL_B });
+    expect(accept.extra).toEqual({ paymentFlow: 'upfront', request: { method: 'GET', path: '/weather?city=Lisbon' } });
+    expect(w.served.size).toBe(0);
+  });
+
+  it('pays 300 requests over one channel through the wrapper; both sides agree to the unit and each receipt names its state', async () => {
+    const n = 300;
+    for (let i = 0; i < n; i++) {
+      const path = i % 3 === 2 ? '/joke' : '/weather';
+      const res = await w.pay(`${w.base}${path}`);
+      expect(res.status).toBe(200);
+      const receipt = decodePaymentResponseHeader(res.headers.get('payment-response')!);
+      expect(receipt.success).toBe(true);
+      expect(receipt.transaction).toBe(`${toHex(w.b.channelId)}:${i + 1}`);
+      expect(receipt.payer).toBe(PRINCIPAL_A);
+    }
+    const expected = 200n * 100n + 100n * 250n;
+    expect(w.b.latest.state.nonce).toBe(BigInt(n));
+    expect(w.b.latest.state.balanceB).toBe(expected);
+    expect(w.a.latest.hash).toEqual(w.b.latest.hash);
+    expect(w.a.balances.own).toBe(OPENING - expected);
+    expect(w.payer.spent.total).toBe(expected);
+    expect(w.served.get('/weather')).toBe(200);
+    expect(w.served.get('/joke')).toBe(100);
+    // a steady stream costs x402's two requests a call: the price is remembered, the proposal rides the first
+    const proposals = w.seen.filter((r) => r.headers.has(PROPOSAL_HEADER)).length;
+    expect(w.seen.length).toBe(2 * n + 2); // one plain 402 per route to learn its price
+    expect(proposals).toBe(n);
+  });
+
+  it('each paying state is bound to its request: its data is the binding of method, path, price and payment id', async () => {
+    const { payload } = await signedPayment(w, '/weather');
+    const res = await sendPayment(w, '/weather', payload);
+    expect(res.status).toBe(200);
+    const { bindingData } = await import('../../client/src/x402/binding.js');
+    const paymentId = (payload.payload as { paymentId: string }).paymentId;
+    expect(toHex(w.b.latest.state.data)).toBe(toHex(bindingData({ method: 'GET', path: '/weather', amount: 100n, asset: 'STX', paymentId })));
+  });
+
+  it('a replayed payment is refused with 402 bitstream_replayed and nothing is served', async () => {
+    const { payload } = await signedPayment(w, '/weather');
+    expect((await sendPayment(w, '/weather', payload)).status).toBe(200);
+    const before = serverAt(w);
+    const again = await sendPayment(w, '/weather', payload);
+    expect(again.status).toBe(402);
+    expect(failureOf(again).errorReason).toBe('bitstream_replayed');
+    expect(w.served.get('/weather')).toBe(1);
+    expect(serverAt(w)).toEqual(before);
+  });
+
+  it('a payment made for one route is refused on another of the same price, as it stands and with its accepted terms rewritten', async () => {
+    const { payload, accept } = await signedPayment(w, '/a');
+    const before = serverAt(w);
+    const as = await sendPayment(w, '/b', payload);
+    expect(as.status).toBe(402);
+    expect(requiredOf(as).error).toBe('No matching payment requirements');
+    const rewritten: PaymentPayload = { ...payload, accepted: { ...accept, extra: { ...accept.extra, request: { method: 'GET', path: '/b' } } } };
+    const forged = await sendPayment(w, '/b', rewritten);
+    expect(forged.status).toBe(402);
+    expect(failureOf(forged).errorReason).toBe('bitstream_other_request');
+    expect(w.served.size).toBe(0);
+    expect(serverAt(w)).toEqual(before);
+    // the genuine request still pays with it
+    expect((await sendPayment(w, '/a', payload)).status).toBe(200);
+    expect(w.served.get('/a')).toBe(1);
+  });
+
+  it('a forged signature is refused with 402 bitstream_bad_signature and no state moves', async () => {
+    const { payload } = await signedPayment(w, '/weather');
+    const p = payload.payload as { signature: string };
+    const flipped = (p.signature[10] === '0' ? '1' : '0') + '';
+    const forged: PaymentPayload = { ...payload, payload: { ...payload.payload, signature: p.signature.slice(0, 10) + flipped + p.signature.slice(11) } };
+    const before = serverAt(w);
+    const res = await sendPayment(w, '/weather', forged);
+    expect(res.status).toBe(402);
+    expect(failureOf(res).errorReason).toBe('bitstream_bad_signature');
+    expect(w.served.size).toBe(0);
+    expect(serverAt(w)).toEqual(before);
+  });
+
+  it('a payload for a state never offered, and one that does not parse, are refused', async () => {
+    const { payload } = await signedPayment(w, '/weather');
+    const ahead: PaymentPayload = { ...payload, payload: { ...payload.payload, nonce: '7' } };
+    const r1 = await sendPayment(w, '/weather', ahead);
+    expect(failureOf(r1).errorReason).toBe('bitstream_no_offer');
+    const junk: PaymentPayload = { ...payload, payload: { channelId: 'zz' } };
+    const r2 = await sendPayment(w, '/weather', junk);
+    expect(r2.status).toBe(402);
+    expect(failureOf(r2).errorReason).toBe('bitstream_malformed');
+    expect(w.served.size).toBe(0);
+  });
+
+  it('an underpaying proposal gets a refusal in its 402, no offer: the server signs nothing', async () => {
+    // the client's channel proposes 50 for the 100 route (a client that does not follow the price)
+    const paymentId = 'under-1';
+    const { bindingData } = await import('../../client/src/x402/binding.js');
+    const data = bindingData({ method: 'GET', path: '/weather', amount: 50n, asset: 'STX', paymentId });
+    const courier = (w.a as unknown as { cfg: { transport: Courier } }).cfg.transport;
+    const proposed = courier.expect((m) => m.type === 'proposal', 2000);
+    const paying = w.a.pay(50n, { id: paymentId, data });
+    paying.catch(() => undefined);
+    const proposal = await proposed.result;
+    expect(proposal?.type).toBe('proposal');
+    const res = await fetch(`${w.base}/weather`, {
+      headers: { [PROPOSAL_HEADER]: encodeProposalHeader(toHex(w.a.channelId), paymentId, proposal as never) },
+    });
+    expect(res.status).toBe(402);
+    const extra = requiredOf(res).accepts[0]!.extra;
+    expect(extra['offer']).toBeUndefined();
+    expect(extra['refusal']).toMatchObject({ reason: 'bitstream_wrong_amount' });
+    expect(w.b.awaiting).toBeNull();
+    expect(serverAt(w).nonce).toBe(0n);
+  });
+
+  it('a malformed proposal header and one for an unknown channel are refused in the 402, nothing signed', async () => {
+    const bad = await fetch(`${w.base}/weather`, { headers: { [PROPOSAL_HEADER]: 'not base64 json!' } });
+    expect(bad.status).toBe(402);
+    expect(requiredOf(bad).accepts[0]!.extra['refusal']).toMatchObject({ reason: 'bitstream_malformed' });
+    const other = Buffer.from(JSON.stringify({ channelId: '11'.repeat(32), paymentId: 'x', proposal: {} })).toString('base64url');
+    const unknown = await fetch(`${w.base}/weather`, { headers: { [PROPOSAL_HEADER]: other } });
+    expect(requiredOf(unknown).accepts[0]!.extra['refusal']).toMatchObject({ reason: 'bitstream_unknown_channel' });
+    expect(w.b.awaiting).toBeNull();
+    expect(w.served.size).toBe(0);
+  });
+});
+
+describe('the client\'s caps, checked before anything is proposed', () => {
+  let w: World | null = null;
+  afterEach(async () => {
+    await w?.close();
+    w = null;
+  });
+
+  async function refusedWith(caps: SpendCaps, code: string, balance?: bigint, first = 0): Promise<void> {
+    w = await world({ caps, balance });
+    for (let i = 0; i < first; i++) expect((await w.pay(`${w.base}/weather`)).status).toBe(200);
+    const before = w.a.latest.state.nonce;
+    const err = await w.pay(`${w.base}/joke`).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(X402Error);
+    expect((err as X402Error).code).toBe(code);
+    expect(w.a.latest.state.nonce).toBe(before);
+    expect(w.a.busy).toBe(false);
+    expect(w.served.get('/joke')).toBeUndefined();
+  }
+
+  it('a price over the per-request cap', () => refusedWith({ perRequest: 200n }, X402Code.OverRequestCap));
+  it('a payment that would pass the total cap', () => refusedWith({ total: 300n }, X402Code.OverTotalCap, undefined, 2));
+  it('an origin with no allowance', () => refusedWith({ origins: { 'https://elsewhere.example': 10_000n } }, X402Code.OverOriginAllowance));
+  it('a channel whose balance is short of the price', () => refusedWith({}, X402Code.BalanceShort, 200n));
+  it('a payment within every cap goes through and counts against them', async () => {
+    w = await world({ caps: { perRequest: 300n, total: 1000n } });
+    expect((await w.pay(`${w.base}/joke`)).status).toBe(200);
+    expect(w.payer.spent.total).toBe(250n);
+    expect(w.payer.spent.byOrigin.get(w.base)).toBe(250n);
+  });
+});
+
+describe('without the Payer\'s fetch', () => {
+  it('the scheme client says how to pay when the 402 carries no offer', async () => {
+    const w = await world();
+    try {
+      const client = new x402Client().register(NET, new BitStreamClientScheme(w.payer));
+      client.setSpendControls(false);
+      const bare = wrapFetchWithPayment(fetch, new x402HTTPClient(client));
+      await expect(bare(`${w.base}/weather`)).rejects.toThrow(/Payer\.fetchWith/);
+      expect(w.served.size).toBe(0);
+    } finally {
+      await w.close();
+    }
+  });
+});
