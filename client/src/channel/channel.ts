@@ -839,12 +839,13 @@ export class Channel {
   // ---------------------------------------------------------------------------------
 
   private async onProposal(m: ProposalMessage): Promise<void> {
-    const latest = this.latestSigned;
     const n = m.state.nonce;
     if (!equalBytes(m.state.channelId, this.channelId)) throw new ProtocolError(ChannelCode.UnknownChannel, 'proposal for another channel');
     if (m.prevSig && this.pending && this.pending.state.nonce === n - 1n) {
       await this.completePending(this.pending.state.nonce, this.pending.hash, m.prevSig);
     }
+    // read after the piggybacked signature: it may just have made state n-1 the newest
+    const latest = this.latestSigned;
     if (n <= latest.state.nonce) {
       if (n === latest.state.nonce && latest.sigA && latest.sigB && this.sameState(m.state, latest.hash)) {
         // a retransmit of a proposal we already completed: the same signature again
