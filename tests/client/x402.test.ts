@@ -33,6 +33,8 @@ import { encodeProposalHeader } from '../../client/src/x402/forms.js';
 import { channelIdOf, openingState, PRINCIPAL_A, PRINCIPAL_B, sideConfig } from './fixtures/peers.js';
 
 const NET = STACKS_TESTNET;
+/** The price of /quote, computed per request: tests move it. */
+const quotePrice = { value: 100 };
 const OPENING = 1_000_000n;
 
 interface World {
@@ -75,11 +77,12 @@ async function world(opts: { caps?: SpendCaps; balance?: bigint; holdMs?: number
         'GET /a': route('100', 'route a'),
         'GET /b': route('100', 'route b, same price'),
         'GET /joke': route('250', 'a joke'),
+        'GET /quote': { accepts: { scheme: 'bitstream', network: NET, payTo: PRINCIPAL_B, price: () => String(quotePrice.value) }, description: 'priced per request' },
       },
       server,
     ),
   );
-  for (const path of ['/weather', '/a', '/b', '/joke']) {
+  for (const path of ['/weather', '/a', '/b', '/joke', '/quote']) {
     app.get(path, (c) => {
       count(path);
       return c.json({ path, n: served.get(path) });
@@ -271,6 +274,37 @@ describe('x402 with the BitStream scheme (official client and middleware)', () =
     expect(extra['refusal']).toMatchObject({ reason: 'bitstream_wrong_amount' });
     expect(w.b.awaiting).toBeNull();
     expect(serverAt(w).nonce).toBe(0n);
+  });
+
+  it('a price that changed since it was remembered: the stale proposal is refused and abandoned, the new price paid once', async () => {
+    quotePrice.value = 100;
+    expect((await w.pay(`${w.base}/quote`)).status).toBe(200);
+    quotePrice.value = 150;
+    const seenBefore = w.seen.length;
+    expect((await w.pay(`${w.base}/quote`)).status).toBe(200);
+    // the remembered 100 proposed and refused, 150 proposed and offered, then paid
+    expect(w.seen.length - seenBefore).toBe(3);
+    expect(w.b.latest.state.balanceB).toBe(250n);
+    expect(w.a.latest.hash).toEqual(w.b.latest.hash);
+    expect(w.payer.spent.total).toBe(250n);
+    expect(w.served.get('/quote')).toBe(2);
+  });
+
+  it('a paid request lost on the way: the next proposal completes it, and its state binds the request it was for', async () => {
+    await w.close();
+    w = await world({ holdMs: 100 }); // the lost request held its channel's slot: not for long here
+    const lost = await signedPayment(w, '/weather'); // signed last, never sent
+    const offered = w.b.awaiting;
+    expect(offered?.state.nonce).toBe(1n);
+    expect((await w.pay(`${w.base}/joke`)).status).toBe(200);
+    expect(w.b.latest.state.nonce).toBe(2n);
+    expect(w.b.latest.state.balanceB).toBe(350n);
+    expect(w.served.get('/weather')).toBeUndefined();
+    const paymentId = (lost.payload.payload as { paymentId: string }).paymentId;
+    expect(w.a.paymentStatus(paymentId)).toMatchObject({ status: 'completed', nonce: 1n });
+    // the client's proof: state 1's data is the binding of GET /weather with that payment id
+    const { bindingData } = await import('../../client/src/x402/binding.js');
+    expect(toHex(offered!.state.data)).toBe(toHex(bindingData({ method: 'GET', path: '/weather', amount: 100n, asset: 'STX', paymentId })));
   });
 
   it('a malformed proposal header and one for an unknown channel are refused in the 402, nothing signed', async () => {
