@@ -53,7 +53,7 @@ describe('the bitstream-channels tarball', () => {
       const paths = typeof target === 'string' ? [target] : [target.types, target.default];
       for (const p of paths) expect(existsSync(join(pkg(), p)), `${entry} → ${p}`).toBe(true);
     }
-    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './node', './package.json', './wallet']);
+    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './node', './package.json', './wallet', './x402']);
     expect(readFileSync(join(pkg(), manifest.bin['bitstream']!), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     // the wallet's 380 MB and the simnet are a user's choice, not every install's
     expect(manifest.dependencies['@stacks/connect']).toBeUndefined();
@@ -83,8 +83,10 @@ describe('the bitstream-channels tarball', () => {
       "import { Channel, MemoryStore, openingState, type ChannelState, type PaymentReceipt } from 'bitstream-channels';",
       "import { BitStreamNode, SqliteStore, startLocalChain } from 'bitstream-channels/node';",
       "import { WalletSigner } from 'bitstream-channels/wallet';",
+      "import { BitStreamServerScheme, Payer, type SpendCaps } from 'bitstream-channels/x402';",
       'const opening: ChannelState = openingState(new Uint8Array(32), 1_000n);',
-      'export const used = [opening, Channel, MemoryStore, BitStreamNode, SqliteStore, startLocalChain, WalletSigner];',
+      'export const used = [opening, Channel, MemoryStore, BitStreamNode, SqliteStore, startLocalChain, WalletSigner, BitStreamServerScheme, Payer];',
+      'export const caps: SpendCaps = { perRequest: 100n };',
       'export async function pay(c: Channel): Promise<bigint> { const r: PaymentReceipt = await c.pay(5n); return r.nonce; }',
       '// each line below must be a type error: were the declarations `any`, it would not be',
       '// @ts-expect-error an amount is a bigint',
@@ -93,6 +95,8 @@ describe('the bitstream-channels tarball', () => {
       'new MemoryStore().noSuchMethod();',
       "// @ts-expect-error the SQLite store is not in the browser-safe main entry",
       "export { SqliteStore as NotThere } from 'bitstream-channels';",
+      '// @ts-expect-error a cap is a bigint',
+      'export const badCaps: SpendCaps = { total: 5 };',
       '',
     ].join('\n'));
     const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
