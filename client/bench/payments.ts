@@ -18,20 +18,18 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { BACKEND_NAMES, type BackendName, type CryptoBackend } from '../src/crypto/backend.js';
 import { loadBackend } from '../src/crypto/select.js';
-import { domainHash, stateHash } from '../src/codec/sip018.js';
 import { Channel } from '../src/channel/channel.js';
-import { backendVerifier } from '../src/channel/verify.js';
 import { channelConfig } from './hub-channels.js';
 import { Mux } from './mux.js';
 import { payWindow } from './pay-window.js';
 import { quantile } from './quantile.js';
+import { commitMs, cryptoBounds } from './bounds.js';
 import { hubCapacity } from './hub-capacity.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import {
-  DOMAIN, KEY_A, channelIdOf, openPair, openingState,
+  channelIdOf, openPair, openingState,
 } from '../../tests/client/fixtures/peers.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -45,42 +43,6 @@ const BATCH_OUTSTANDING = 3_000;
 // ---------------------------------------------------------------------------------
 // Bare bounds
 // ---------------------------------------------------------------------------------
-
-function perOp(fn: (i: number) => void, minMs: number): number {
-  for (let i = 0; i < 20; i++) fn(i);
-  const start = performance.now();
-  let n = 0;
-  while (performance.now() - start < minMs) fn(n++);
-  return (performance.now() - start) / n;
-}
-
-/** One fsync'd commit on this disk: a WAL upsert of a state-sized row with synchronous=FULL. */
-function commitMs(dir: string): number {
-  const db = new Database(join(dir, 'fsync-probe.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec('CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v TEXT)');
-  const put = db.prepare('INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v');
-  // the row must change: SQLite skips the write (and the fsync) of an unchanged page
-  const row = 'x'.repeat(900);
-  const ms = perOp((i) => db.transaction(() => put.run(i % 16, `${row}${i}`)).immediate(), 500);
-  db.close();
-  return ms;
-}
-
-function cryptoBounds(backend: CryptoBackend) {
-  const key = KEY_A;
-  const hashes = Array.from({ length: 64 }, (_, i) => new Uint8Array(32).fill(i + 1));
-  const sigs = hashes.map((h) => backend.sign(h, key));
-  const verifier = backendVerifier(backend);
-  const keys = [backend.publicKeyOf(key)];
-  const signMs = perOp((i) => backend.sign(hashes[i % 64]!, key), 600);
-  const verifyMs = perOp((i) => verifier.verify(hashes[i % 64]!, sigs[i % 64]!, keys), 600);
-  const dh = domainHash(DOMAIN);
-  const st = openingState(channelIdOf(1), 1_000n);
-  const hashMs = perOp((i) => stateHash({ ...st, nonce: BigInt(i) }, dh), 300);
-  return { signMs, verifyMs, hashMs };
-}
 
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);

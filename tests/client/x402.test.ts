@@ -3,116 +3,20 @@
 // registered, over loopback HTTP, paying on a channel whose messages ride the requests.
 // Each rule that protects the server's or the client's money is attacked here: replays,
 // another route, forged signatures, underpayment, caps.
-import { serve, type ServerType } from '@hono/node-server';
 import { x402Client, x402HTTPClient } from '@x402/core/client';
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader, encodePaymentSignatureHeader } from '@x402/core/http';
-import { x402ResourceServer, type RouteConfig } from '@x402/core/server';
 import type { PaymentPayload, PaymentRequired, PaymentRequirements } from '@x402/core/types';
 import { wrapFetchWithPayment } from '@x402/fetch';
-import { paymentMiddleware } from '@x402/hono';
-import { Hono } from 'hono';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Channel } from '../../client/src/channel/channel.js';
-import { MemoryStore } from '../../client/src/store/memory.js';
 import { toHex } from '../../client/src/wire/json.js';
-import {
-  BitStreamClientScheme,
-  BitStreamServerScheme,
-  ChannelFacilitator,
-  Courier,
-  PayeeDesk,
-  Payer,
-  PROPOSAL_HEADER,
-  STACKS_TESTNET,
-  X402Code,
-  X402Error,
-  type SpendCaps,
-} from '../../client/src/x402/index.js';
+import { BitStreamClientScheme, Courier, PROPOSAL_HEADER, X402Code, X402Error, type SpendCaps } from '../../client/src/x402/index.js';
+import { bindingData } from '../../client/src/x402/binding.js';
 import { encodeProposalHeader } from '../../client/src/x402/forms.js';
-import { channelIdOf, openingState, PRINCIPAL_A, PRINCIPAL_B, sideConfig } from './fixtures/peers.js';
+import { PRINCIPAL_A, PRINCIPAL_B } from './fixtures/peers.js';
+import { NET, OPENING, quotePrice, x402World, type X402World, type X402WorldOptions } from './fixtures/x402-world.js';
 
-const NET = STACKS_TESTNET;
-/** The price of /quote, computed per request: tests move it. */
-const quotePrice = { value: 100 };
-const OPENING = 1_000_000n;
-
-interface World {
-  base: string;
-  a: Channel;
-  b: Channel;
-  payer: Payer;
-  pay: typeof fetch;
-  served: Map<string, number>;
-  /** every request that reached the server, with its headers */
-  seen: Request[];
-  close(): Promise<void>;
-}
-
-const route = (price: string, description: string): RouteConfig => ({ accepts: { scheme: 'bitstream', network: NET, payTo: PRINCIPAL_B, price }, description });
-
-async function world(opts: { caps?: SpendCaps; balance?: bigint; holdMs?: number } = {}): Promise<World> {
-  const channelId = channelIdOf(402);
-  const initial = openingState(channelId, opts.balance ?? OPENING);
-  const courierA = new Courier();
-  const courierB = new Courier();
-  const a = await Channel.open(sideConfig('a', { store: new MemoryStore(), transport: courierA, channelId }), initial);
-  const b = await Channel.open(sideConfig('b', { store: new MemoryStore(), transport: courierB, channelId }), initial);
-
-  const desk = new PayeeDesk();
-  desk.add({ channel: b, courier: courierB, asset: 'STX', payer: PRINCIPAL_A });
-  const server = new x402ResourceServer(new ChannelFacilitator(desk, NET)).register(NET, new BitStreamServerScheme({ desk, network: NET }));
-  const served = new Map<string, number>();
-  const count = (k: string) => served.set(k, (served.get(k) ?? 0) + 1);
-  const seen: Request[] = [];
-  const app = new Hono();
-  app.use(async (c, next) => {
-    seen.push(c.req.raw.clone());
-    await next();
-  });
-  app.use(
-    paymentMiddleware(
-      {
-        'GET /weather': route('100', 'the weather'),
-        'GET /a': route('100', 'route a'),
-        'GET /b': route('100', 'route b, same price'),
-        'GET /joke': route('250', 'a joke'),
-        'GET /quote': { accepts: { scheme: 'bitstream', network: NET, payTo: PRINCIPAL_B, price: () => String(quotePrice.value) }, description: 'priced per request' },
-      },
-      server,
-    ),
-  );
-  for (const path of ['/weather', '/a', '/b', '/joke', '/quote']) {
-    app.get(path, (c) => {
-      count(path);
-      return c.json({ path, n: served.get(path) });
-    });
-  }
-  const http: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-
-  const payer = new Payer({ caps: opts.caps, holdMs: opts.holdMs });
-  payer.add({ channel: a, courier: courierA, payTo: PRINCIPAL_B, network: NET, asset: 'STX' });
-  const client = new x402Client().register(NET, new BitStreamClientScheme(payer));
-  client.setSpendControls(false); // the Payer's caps are the ones that count
-  const pay = wrapFetchWithPayment(payer.fetchWith(fetch), client);
-  return {
-    base,
-    a,
-    b,
-    payer,
-    pay,
-    served,
-    seen,
-    async close() {
-      a.close();
-      b.close();
-      await new Promise<void>((r) => http.close(() => r()));
-    },
-  };
-}
+type World = X402World;
+const world = (opts: X402WorldOptions = {}) => x402World({ record: true, ...opts });
 
 function requiredOf(res: Response): PaymentRequired {
   const h = res.headers.get('payment-required');
@@ -196,7 +100,6 @@ describe('x402 with the BitStream scheme (official client and middleware)', () =
     const { payload } = await signedPayment(w, '/weather');
     const res = await sendPayment(w, '/weather', payload);
     expect(res.status).toBe(200);
-    const { bindingData } = await import('../../client/src/x402/binding.js');
     const paymentId = (payload.payload as { paymentId: string }).paymentId;
     expect(toHex(w.b.latest.state.data)).toBe(toHex(bindingData({ method: 'GET', path: '/weather', amount: 100n, asset: 'STX', paymentId })));
   });
@@ -257,7 +160,6 @@ describe('x402 with the BitStream scheme (official client and middleware)', () =
   it('an underpaying proposal gets a refusal in its 402, no offer: the server signs nothing', async () => {
     // the client's channel proposes 50 for the 100 route (a client that does not follow the price)
     const paymentId = 'under-1';
-    const { bindingData } = await import('../../client/src/x402/binding.js');
     const data = bindingData({ method: 'GET', path: '/weather', amount: 50n, asset: 'STX', paymentId });
     const courier = (w.a as unknown as { cfg: { transport: Courier } }).cfg.transport;
     const proposed = courier.expect((m) => m.type === 'proposal', 2000);
@@ -303,7 +205,6 @@ describe('x402 with the BitStream scheme (official client and middleware)', () =
     const paymentId = (lost.payload.payload as { paymentId: string }).paymentId;
     expect(w.a.paymentStatus(paymentId)).toMatchObject({ status: 'completed', nonce: 1n });
     // the client's proof: state 1's data is the binding of GET /weather with that payment id
-    const { bindingData } = await import('../../client/src/x402/binding.js');
     expect(toHex(offered!.state.data)).toBe(toHex(bindingData({ method: 'GET', path: '/weather', amount: 100n, asset: 'STX', paymentId })));
   });
 
