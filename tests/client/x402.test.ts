@@ -268,3 +268,21 @@ describe('without the Payer\'s fetch', () => {
     }
   });
 });
+
+describe('the courier teed onto a peer connection', () => {
+  it('gives an expected message to its taker and every other one, retransmits included, to the peer', async () => {
+    const toPeer: string[] = [];
+    const courier = new Courier();
+    const peer = { send: (m: { type: string }) => toPeer.push(m.type), onMessage: () => () => undefined, close: () => undefined };
+    const t = courier.tee(peer as never);
+    const ack = (nonce: bigint) => ({ v: 2, type: 'ack', channelId: new Uint8Array(32), nonce, hash: new Uint8Array(32) }) as const;
+    const wanted = courier.expect((m) => m.type === 'ack' && m.nonce === 2n, 1000);
+    t.send(ack(1n));
+    t.send(ack(2n));
+    t.send(ack(2n)); // a retransmit nobody expects now
+    expect((await wanted.result)?.type).toBe('ack');
+    expect(toPeer).toEqual(['ack', 'ack']);
+    // nothing is kept for a later taker in this mode
+    expect(await courier.expect((m) => m.type === 'ack', 10).result).toBeNull();
+  });
+});

@@ -1,6 +1,8 @@
 // A channel transport whose messages ride HTTP: what the channel sends waits here until
 // a request or response carries it. The caller hands the peer's messages to
-// Channel.receive itself (so it sees the refusal), not through onMessage.
+// Channel.receive itself (so it sees the refusal), not through onMessage. Teed onto a
+// peer connection (a node's channel), only the messages an x402 exchange expects ride
+// HTTP; every other one, retransmits included, goes to the peer as before.
 import type { Message } from '../wire/messages.js';
 import type { Transport } from '../wire/transport.js';
 
@@ -17,14 +19,37 @@ export class Courier implements Transport {
   private recent: Message[] = [];
 
   send(message: Message): void {
+    if (this.deliver(message)) return;
+    this.recent.push(message);
+    if (this.recent.length > RECENT) this.recent = this.recent.slice(-RECENT);
+  }
+
+  /** Hand `message` to the taker expecting it; false when none does. */
+  private deliver(message: Message): boolean {
     for (const w of this.waiters) {
       if (w.match(message)) {
         w.resolve(message);
-        return;
+        return true;
       }
     }
-    this.recent.push(message);
-    if (this.recent.length > RECENT) this.recent = this.recent.slice(-RECENT);
+    return false;
+  }
+
+  /**
+   * The channel's transport when it also has a peer: an expected message is this
+   * courier's, anything else the peer's (nothing is kept for a later taker).
+   */
+  tee(peer: Transport): Transport {
+    return {
+      send: (m) => {
+        if (!this.deliver(m)) peer.send(m);
+      },
+      onMessage: (handler) => peer.onMessage(handler),
+      close: () => {
+        this.close();
+        peer.close();
+      },
+    };
   }
 
   onMessage(): () => void {

@@ -5,11 +5,11 @@ import type { PaymentPayload, PaymentRequirements, SettleResponse, SupportedResp
 import { RefusalReason } from './errors.js';
 import { requestSchema } from './forms.js';
 import { SCHEME, type StacksNetwork } from './names.js';
-import type { PayeeDesk, Priced } from './payee-desk.js';
+import type { Desk, Priced } from './payee-desk.js';
 
 export class ChannelFacilitator implements FacilitatorClient {
   constructor(
-    private readonly desk: PayeeDesk,
+    private readonly desk: Desk,
     private readonly network: StacksNetwork,
   ) {}
 
@@ -17,11 +17,11 @@ export class ChannelFacilitator implements FacilitatorClient {
     return Promise.resolve({ kinds: [{ x402Version: 2, scheme: SCHEME, network: this.network }], extensions: [], signers: {} });
   }
 
-  verify(payload: PaymentPayload, requirements: PaymentRequirements): Promise<VerifyResponse> {
+  async verify(payload: PaymentPayload, requirements: PaymentRequirements): Promise<VerifyResponse> {
     const priced = pricedOf(requirements);
-    if (priced === null) return Promise.resolve({ isValid: false, invalidReason: RefusalReason.Malformed, invalidMessage: 'the requirements name no request' });
-    const out = this.desk.check(payload.payload, priced);
-    return Promise.resolve(out.ok ? { isValid: true } : { isValid: false, invalidReason: out.reason, invalidMessage: out.message });
+    if (priced === null) return { isValid: false, invalidReason: RefusalReason.Malformed, invalidMessage: 'the requirements name no request' };
+    const out = await this.desk.check(payload.payload, priced);
+    return out.ok ? { isValid: true } : { isValid: false, invalidReason: out.reason, invalidMessage: out.message };
   }
 
   async settle(payload: PaymentPayload, requirements: PaymentRequirements): Promise<SettleResponse> {

@@ -32,6 +32,16 @@ export interface Priced {
   readonly asset: string;
 }
 
+/** What the x402 scheme and facilitator ask of the server's channels: this desk, or a node's over HTTP. */
+export interface Desk {
+  /** Our first signature on the header's proposal, priced by the candidate in the channel's asset; or why not. */
+  offer(header: string, candidates: readonly Priced[]): Promise<Outcome<Offer & { asset: string }>>;
+  /** Would `payload` pay for `priced` now? Changes nothing (x402's verify). */
+  check(payload: unknown, priced: Priced): Promise<Outcome<Payload>>;
+  /** The payment, final and durable here before this resolves with its receipt; or why not, nothing changed. */
+  settle(payload: unknown, priced: Priced): Promise<Outcome<Receipt & { payer: string }>>;
+}
+
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: RefusalReason; readonly message: string };
 
 /** How long the channel may take to sign or to make a state durable before the request is refused. */
@@ -43,36 +53,43 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-export class PayeeDesk {
+export class PayeeDesk implements Desk {
   private readonly channels = new Map<string, PayeeChannel>();
   private readonly locks = new Map<string, Lock>();
 
+  /** `lookup`: the channels someone else holds (a node's), besides those added here. */
+  constructor(private readonly lookup: (channelId: string) => PayeeChannel | undefined = () => undefined) {}
+
   /** Serve payments on `c` (keyed by its channel id). */
   add(c: PayeeChannel): void {
-    const id = toHex(c.channel.channelId);
-    this.channels.set(id, c);
-    if (!this.locks.has(id)) this.locks.set(id, new Lock());
+    this.channels.set(toHex(c.channel.channelId), c);
   }
 
-  get(channelId: string): PayeeChannel | undefined {
-    return this.channels.get(channelId);
+  private find(channelId: string): PayeeChannel | undefined {
+    return this.channels.get(channelId) ?? this.lookup(channelId);
   }
 
-  /** The client's proposal (the header's value) for `priced`: our first signature, or why not. */
-  offer(header: string, priced: Priced): Promise<Outcome<Offer>> {
+  private lockOf(channelId: string): Lock {
+    let lock = this.locks.get(channelId);
+    if (!lock) this.locks.set(channelId, (lock = new Lock()));
+    return lock;
+  }
+
+  offer(header: string, candidates: readonly Priced[]): Promise<Outcome<Offer & { asset: string }>> {
     let h: ReturnType<typeof parseProposalHeader>;
     try {
       h = parseProposalHeader(header);
     } catch (e) {
       return Promise.resolve(refuse(RefusalReason.Malformed, `the proposal header does not parse: ${(e as Error).message}`));
     }
-    const entry = this.channels.get(h.channelId);
+    const entry = this.find(h.channelId);
     if (!entry) return Promise.resolve(refuse(RefusalReason.UnknownChannel, `no channel ${h.channelId} is served here`));
-    return this.locks.get(h.channelId)!.run(() => this.offerOn(entry, h, priced));
+    const priced = candidates.find((c) => c.asset === entry.asset);
+    if (!priced) return Promise.resolve(refuse(RefusalReason.WrongToken, `the channel is in ${entry.asset}; this request is priced in ${candidates.map((c) => c.asset).join(', ') || 'nothing'}`));
+    return this.lockOf(h.channelId).run(() => this.offerOn(entry, h, priced));
   }
 
-  private async offerOn(entry: PayeeChannel, h: ReturnType<typeof parseProposalHeader>, priced: Priced): Promise<Outcome<Offer>> {
-    if (entry.asset !== priced.asset) return refuse(RefusalReason.WrongToken, `the channel is in ${entry.asset}, the price in ${priced.asset}`);
+  private async offerOn(entry: PayeeChannel, h: ReturnType<typeof parseProposalHeader>, priced: Priced): Promise<Outcome<Offer & { asset: string }>> {
     let msg: ReturnType<typeof parseMessage>;
     try {
       msg = parseMessage(h.proposal);
@@ -99,7 +116,7 @@ export class PayeeDesk {
     }
     const sig = await first.result;
     if (sig === null || sig.type !== 'signature') return refuse(RefusalReason.ChannelRefused, 'the channel did not sign in time');
-    return { ok: true, value: { channelId: h.channelId, nonce: nonce.toString(), hash: toHex(sig.hash), signature: toHex(sig.sig) } };
+    return { ok: true, value: { channelId: h.channelId, nonce: nonce.toString(), hash: toHex(sig.hash), signature: toHex(sig.sig), asset: entry.asset } };
   }
 
   /**
@@ -107,21 +124,23 @@ export class PayeeDesk {
    * final and durable here, its receipt; otherwise why not, with nothing changed.
    */
   settle(payload: unknown, priced: Priced): Promise<Outcome<Receipt & { payer: string }>> {
-    const parsed = payloadSchema.safeParse(payload);
-    if (!parsed.success) return Promise.resolve(refuse(RefusalReason.Malformed, `the payment payload does not parse: ${parsed.error.issues[0]?.message ?? ''}`));
-    const p = parsed.data;
-    const entry = this.channels.get(p.channelId);
-    if (!entry) return Promise.resolve(refuse(RefusalReason.UnknownChannel, `no channel ${p.channelId} is served here`));
-    return this.locks.get(p.channelId)!.run(() => this.settleOn(entry, p, priced));
+    const found = this.entryOf(payload);
+    if (!found.ok) return Promise.resolve(found);
+    const { entry, p } = found.value;
+    return this.lockOf(p.channelId).run(() => this.settleOn(entry, p, priced));
   }
 
-  /** Would `payload` pay for `priced` now? Changes nothing (x402's verify). */
-  check(payload: unknown, priced: Priced): Outcome<Payload> {
+  check(payload: unknown, priced: Priced): Promise<Outcome<Payload>> {
+    const found = this.entryOf(payload);
+    return Promise.resolve(found.ok ? this.checkOn(found.value.entry, found.value.p, priced) : found);
+  }
+
+  private entryOf(payload: unknown): Outcome<{ entry: PayeeChannel; p: Payload }> {
     const parsed = payloadSchema.safeParse(payload);
     if (!parsed.success) return refuse(RefusalReason.Malformed, `the payment payload does not parse: ${parsed.error.issues[0]?.message ?? ''}`);
-    const entry = this.channels.get(parsed.data.channelId);
+    const entry = this.find(parsed.data.channelId);
     if (!entry) return refuse(RefusalReason.UnknownChannel, `no channel ${parsed.data.channelId} is served here`);
-    return this.checkOn(entry, parsed.data, priced);
+    return { ok: true, value: { entry, p: parsed.data } };
   }
 
   private checkOn(entry: PayeeChannel, p: Payload, priced: Priced): Outcome<Payload> {

@@ -36,6 +36,8 @@ export interface SpendCaps {
 
 export interface PayerOptions {
   readonly caps?: SpendCaps;
+  /** the channels someone else holds (a node's) that can pay `payTo` in `asset`, besides those added */
+  readonly find?: (payTo: string, network: string, asset: string) => PayerChannel | undefined;
   /** how long a request may hold its channel's slot between its proposal and its paid response (default 30 s) */
   readonly holdMs?: number;
   /** how long the channel may take to propose or sign (default 10 s) */
@@ -60,7 +62,8 @@ type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Resp
 
 export class Payer {
   private readonly entries: PayerChannel[] = [];
-  private readonly slots = new Map<Channel, Slot>();
+  private readonly slots = new WeakMap<Channel, Slot>();
+  private readonly find: NonNullable<PayerOptions['find']>;
   private readonly prices = new Map<string, Terms>();
   private readonly signed = new Map<string, Signed>();
   private readonly caps: SpendCaps;
@@ -71,6 +74,7 @@ export class Payer {
 
   constructor(opts: PayerOptions = {}) {
     this.caps = opts.caps ?? {};
+    this.find = opts.find ?? (() => undefined);
     this.holdMs = opts.holdMs ?? 30_000;
     this.channelMs = opts.channelMs ?? 10_000;
   }
@@ -78,7 +82,12 @@ export class Payer {
   /** Pay servers whose payTo, network and asset are this channel's. */
   add(entry: PayerChannel): void {
     this.entries.push(entry);
-    this.slots.set(entry.channel, new Slot());
+  }
+
+  private slotOf(channel: Channel): Slot {
+    let slot = this.slots.get(channel);
+    if (!slot) this.slots.set(channel, (slot = new Slot()));
+    return slot;
   }
 
   /** What this Payer has paid, in all and by origin (amounts it signed last). */
@@ -137,7 +146,8 @@ export class Payer {
     }
     for (const accept of required.accepts ?? []) {
       if (accept.scheme !== SCHEME) continue;
-      const entry = this.entries.find((e) => e.payTo === accept.payTo && e.network === accept.network && e.asset === accept.asset);
+      const entry = this.entries.find((e) => e.payTo === accept.payTo && e.network === accept.network && e.asset === accept.asset)
+        ?? this.find(accept.payTo, accept.network, accept.asset);
       if (entry) return { accept, entry };
     }
     const wanted = required.accepts?.find((a) => a.scheme === SCHEME);
@@ -179,22 +189,30 @@ export class Payer {
     const { accept, entry } = terms;
     const amount = BigInt(accept.amount);
     const origin = new URL(req.url).origin;
-    const free = await this.slots.get(entry.channel)!.take(this.holdMs);
+    const free = await this.slotOf(entry.channel).take(this.holdMs);
     let kept = false;
     try {
       this.checkCaps(origin, amount, entry);
       const paymentId = `x402-${toHex(crypto.getRandomValues(new Uint8Array(12)))}`;
       const data = bindingData({ method: req.method, path: requestPath(req.url), amount, asset: accept.asset, paymentId });
       const proposed = entry.courier.expect((m) => m.type === 'proposal' && m.ops.some((op) => op.op === 'pay' && op.data !== undefined && toHex(op.data) === toHex(data)), this.channelMs);
-      const paying = entry.channel.pay(amount, { id: paymentId, data });
+      const stop = new AbortController();
+      const paying = entry.channel.pay(amount, { id: paymentId, data, signal: stop.signal });
       paying.catch(() => undefined); // its outcome is read from the channel; a refusal is reported below
       const proposal = (await proposed.result) as ProposalMessage | null;
-      if (proposal === null) throw new X402Error(X402Code.BadServerReply, 'the channel did not propose in time (is another update in flight?)');
+      if (proposal === null) {
+        stop.abort(); // still queued: it fails for good, never proposed to the peer later
+        throw new X402Error(X402Code.BadServerReply, 'the channel did not propose in time (is another update in flight?)');
+      }
+      const nonce = proposal.state.nonce;
+      // expected from now on, so the last signature rides the paid request whichever way the first came
+      const last = entry.courier.expect((m) => m.type === 'signature' && !m.first && m.nonce === nonce, this.holdMs);
       const withProposal = req.clone();
       withProposal.headers.set(PROPOSAL_HEADER, encodeProposalHeader(toHex(entry.channel.channelId), paymentId, proposal));
       const res = await base(withProposal);
       const answer = res.status === 402 ? this.answerOf(res, accept) : null;
       if (answer === null || 'refusal' in answer) {
+        last.cancel();
         await this.abandon(entry, proposal, answer === null ? 'no offer came back' : answer.refusal.message);
         if (answer === null) return res;
         const renewed = this.termsOf(res);
@@ -208,14 +226,22 @@ export class Payer {
         throw new X402Error(X402Code.Refused, `the server refused the payment: ${answer.refusal.message}`, { details: { reason: answer.refusal.reason } });
       }
       const offer = answer.offer;
-      const last = entry.courier.expect((m) => m.type === 'signature' && !m.first && m.nonce === BigInt(offer.nonce), this.channelMs);
+      if (BigInt(offer.nonce) !== nonce || toHex(entry.channel.channelId) !== offer.channelId) {
+        last.cancel();
+        await this.abandon(entry, proposal, 'the offer is for another state');
+        throw new X402Error(X402Code.BadServerReply, `the offer is for state ${offer.nonce} of ${offer.channelId}, not the one proposed`);
+      }
       const first: Message = { v: WIRE_VERSION, type: 'signature', channelId: entry.channel.channelId, nonce: BigInt(offer.nonce), hash: fromHex(offer.hash), sig: fromHex(offer.signature), first: true };
       try {
         await entry.channel.receive(messageToJson(first));
       } catch (e) {
-        last.cancel();
-        await this.abandon(entry, proposal, 'the offer did not verify');
-        throw new X402Error(X402Code.BadServerReply, `the server's signature on the offer does not verify: ${(e as Error).message}`, { cause: e });
+        // the same signature may have come over the peer connection first: then it is signed already
+        const signed = entry.channel.latest.state.nonce === nonce && toHex(entry.channel.latest.hash) === offer.hash;
+        if (!signed) {
+          last.cancel();
+          await this.abandon(entry, proposal, 'the offer did not verify');
+          throw new X402Error(X402Code.BadServerReply, `the server's signature on the offer does not verify: ${(e as Error).message}`, { cause: e });
+        }
       }
       const sig = await last.result;
       if (sig === null || sig.type !== 'signature') throw new X402Error(X402Code.BadServerReply, 'the channel did not sign the offer in time');

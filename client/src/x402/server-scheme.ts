@@ -5,12 +5,13 @@ import type { AssetAmount, Network, PaymentRequirements, Price, SchemeNetworkSer
 import type { HTTPRequestContext } from '@x402/core/server';
 import { requestPath } from './binding.js';
 import { X402Code, X402Error } from './errors.js';
-import { parseProposalHeader, type Offer, type Refusal } from './forms.js';
+import type { Offer, Refusal } from './forms.js';
 import { PROPOSAL_HEADER, SCHEME, type StacksNetwork } from './names.js';
-import type { PayeeDesk } from './payee-desk.js';
+import type { Desk, Priced } from './payee-desk.js';
 
 export interface ServerSchemeOptions {
-  readonly desk: PayeeDesk;
+  /** the server's channels: a PayeeDesk in this process, or a node's (NodeDesk) */
+  readonly desk: Desk;
   readonly network: StacksNetwork;
   /** the asset a bare price is in: STX (the default) or a SIP-010 contract such as sBTC's */
   readonly asset?: string;
@@ -81,21 +82,15 @@ export class BitStreamServerScheme implements SchemeNetworkServer {
     const ours = (r: PaymentRequirements) => r.scheme === SCHEME && r.network === this.opts.network;
     const accepts = ctx.requirements.map((r) => (ours(r) ? { ...r, extra: { ...r.extra, request: { method, path } } } : r));
     if (header === undefined) return accepts;
-    const target = this.offerTarget(header, accepts.filter(ours));
-    if (target === null) return accepts;
-    const out = await this.opts.desk.offer(header, { method, path, amount: BigInt(target.amount), asset: target.asset });
-    const answer: { offer: Offer } | { refusal: Refusal } = out.ok ? { offer: out.value } : { refusal: { reason: out.reason, message: out.message } };
-    return accepts.map((r) => (r === target ? { ...r, extra: { ...r.extra, ...answer } } : r));
-  }
-
-  /** The accept the proposal's channel pays in (its asset); the first of ours when it cannot tell. */
-  private offerTarget(header: string, ours: PaymentRequirements[]): PaymentRequirements | null {
-    let asset: string | undefined;
-    try {
-      asset = this.opts.desk.get(parseProposalHeader(header).channelId)?.asset;
-    } catch {
-      asset = undefined; // the desk refuses it with its reason
+    const candidates = accepts.filter(ours);
+    const priced = candidates.map((r): Priced => ({ method, path, amount: BigInt(r.amount), asset: r.asset }));
+    const out = await this.opts.desk.offer(header, priced);
+    if (!out.ok) {
+      const refusal: Refusal = { reason: out.reason, message: out.message };
+      return accepts.map((r) => (ours(r) ? { ...r, extra: { ...r.extra, refusal } } : r));
     }
-    return ours.find((r) => r.asset === asset) ?? ours[0] ?? null;
+    const { asset, ...offer } = out.value;
+    const target = candidates.find((r) => r.asset === asset);
+    return accepts.map((r) => (r === target ? { ...r, extra: { ...r.extra, offer: offer satisfies Offer } } : r));
   }
 }
