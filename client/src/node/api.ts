@@ -18,6 +18,7 @@ import { MAX_INVOICE_CHARS, MAX_EXPIRY_DELTA, MAX_EXPIRY_SECONDS, MAX_MEMO_BYTES
 import type { Invoice } from '../invoice/sign.js';
 import type { IssuedInvoice, OutgoingPayment } from './invoice-ledger.js';
 import type { SwapQuote } from './swaps.js';
+import { x402Routes } from './x402-api.js';
 
 const Amount = z.string().regex(/^[1-9][0-9]{0,38}$/, 'a positive integer in the token\'s smallest unit, as a string').openapi({ example: '1000' });
 const ChannelId = z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'a 32-byte channel id in hex');
@@ -381,6 +382,8 @@ export function createApi(node: BitStreamNode, token: string): OpenAPIHono {
         await stream.writeSSE({ event: (JSON.parse(next) as { type: string }).type, data: next });
       }
     }));
+
+  x402Routes(app, node, errors);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -45,6 +45,7 @@ import { NodeCode, NodeError } from './errors.js';
 import type { NodeEvents } from './events.js';
 import type { ChannelMeta, NodeMeta, RestoredMark } from './meta.js';
 import { openChannelWith, type HeldChannel } from './open-channel-with.js';
+import { Courier } from '../x402/courier.js';
 
 export interface ManagerOptions {
   readonly self: { readonly principal: string; readonly publicKey: Uint8Array; readonly signer: Signer; readonly backend: CryptoBackend };
@@ -91,6 +92,8 @@ type Offer = z.infer<typeof OfferSchema>;
 interface Held {
   meta: ChannelMeta;
   readonly channel: Channel;
+  /** what an x402 exchange on this channel carries over HTTP instead of the peer connection */
+  readonly courier: Courier;
 }
 
 const OFFER_TTL_MS = 15 * 60_000;
@@ -145,6 +148,11 @@ export class ChannelManager {
   /** One held channel, or null. */
   find(id: string): HeldChannel | null {
     return this.held.get(id) ?? null;
+  }
+
+  /** The courier of a held channel's x402 exchanges, or null. */
+  courierOf(id: string): Courier | null {
+    return this.held.get(id)?.courier ?? null;
   }
 
   /** The chain tip the channels were last told of. */
@@ -443,6 +451,7 @@ export class ChannelManager {
     const participants = meta.role === 'a' ? { a: this.o.self.principal, b: meta.peer } : { a: meta.peer, b: this.o.self.principal };
     const initial = openingState(channelId, meta.opening);
     let previous: bigint | null = null;
+    const courier = new Courier();
     const channel: Channel = await Channel.open({
       channelId,
       role: meta.role,
@@ -452,7 +461,7 @@ export class ChannelManager {
       counterpartyKeys: [fromHex(meta.peerKey)],
       verifier: backendVerifier(this.o.self.backend),
       store: this.o.store,
-      transport: session.transport(meta.id),
+      transport: courier.tee(session.transport(meta.id)),
       window: meta.window,
       confirmations: this.o.confirmations,
       burnHeight: this.tipHeights.burn,
@@ -468,7 +477,7 @@ export class ChannelManager {
       onError: (e) => this.o.log.debug({ channel: meta.id, err: e }, 'refused a peer message'),
     }, initial);
     previous = channel.balances.own;
-    this.held.set(meta.id, { meta, channel });
+    this.held.set(meta.id, { meta, channel, courier });
     return channel;
   }
 

@@ -33,6 +33,7 @@ import type { NodeConfig } from './config.js';
 import { NodeEvents } from './events.js';
 import { loadKey } from './keyfile.js';
 import { ChannelManager } from './manager.js';
+import { NodeX402 } from './x402.js';
 import { NodeMeta } from './meta.js';
 import { NodeMetrics } from './metrics.js';
 import { apiToken } from './token.js';
@@ -70,6 +71,7 @@ export class BitStreamNode {
     readonly metrics: NodeMetrics,
     readonly log: Logger,
     private readonly token: string,
+    readonly x402: NodeX402,
   ) {}
 
   static async start(config: NodeConfig, o: StartOptions = {}): Promise<BitStreamNode> {
@@ -141,7 +143,8 @@ export class BitStreamNode {
       chainReads: () => loop.reads,
     });
     const token = apiToken(config);
-    node = new BitStreamNode(config, principal, publicKey, store, meta, net, manager, invoices, forwarder, swaps, backups, vault, vaultStore, ledger, uploads, loop, events, metrics, log, token);
+    const x402 = new NodeX402(manager, { chainId: config.chain.chainId });
+    node = new BitStreamNode(config, principal, publicKey, store, meta, net, manager, invoices, forwarder, swaps, backups, vault, vaultStore, ledger, uploads, loop, events, metrics, log, token, x402);
     try {
       await manager.restore();
       invoices.resume();

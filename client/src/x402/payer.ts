@@ -95,9 +95,12 @@ export class Payer {
     return { total: this.spentTotal, byOrigin: this.spentByOrigin };
   }
 
-  /** The base fetch for @x402/fetch's wrapFetchWithPayment (it carries this scheme's messages). */
-  fetchWith(base: Fetch = fetch): Fetch {
-    return (input, init) => this.send(base, new Request(input, init));
+  /**
+   * The base fetch for @x402/fetch's wrapFetchWithPayment (it carries this scheme's
+   * messages). `perRequest` tightens the per-request cap for what goes through it.
+   */
+  fetchWith(base: Fetch = fetch, opts: { perRequest?: bigint } = {}): Fetch {
+    return (input, init) => this.send(base, new Request(input, init), opts.perRequest);
   }
 
   /** The payload for the offer in `accept` (called by the scheme client). */
@@ -113,7 +116,7 @@ export class Payer {
     return s.payload;
   }
 
-  private async send(base: Fetch, req: Request): Promise<Response> {
+  private async send(base: Fetch, req: Request, perRequest: bigint | undefined): Promise<Response> {
     if (req.headers.has('payment-signature')) return this.paid(base, req);
     const key = `${req.method} ${req.url}`;
     let terms = this.prices.get(key);
@@ -125,7 +128,7 @@ export class Payer {
       terms = found;
       this.remember(key, terms);
     }
-    return this.propose(base, req, key, terms, false);
+    return this.propose(base, req, key, terms, false, perRequest);
   }
 
   private remember(key: string, terms: Terms): void {
@@ -157,10 +160,11 @@ export class Payer {
     });
   }
 
-  private checkCaps(origin: string, amount: bigint, entry: PayerChannel): void {
+  private checkCaps(origin: string, amount: bigint, entry: PayerChannel, tighter: bigint | undefined): void {
     const c = this.caps;
-    if (c.perRequest !== undefined && amount > c.perRequest) {
-      throw new X402Error(X402Code.OverRequestCap, `the price ${amount} is over the per-request cap ${c.perRequest}`, { details: { amount: String(amount), cap: String(c.perRequest) } });
+    const perRequest = tighter === undefined ? c.perRequest : c.perRequest === undefined || tighter < c.perRequest ? tighter : c.perRequest;
+    if (perRequest !== undefined && amount > perRequest) {
+      throw new X402Error(X402Code.OverRequestCap, `the price ${amount} is over the per-request cap ${perRequest}`, { details: { amount: String(amount), cap: String(perRequest) } });
     }
     if (c.total !== undefined && this.spentTotal + amount > c.total) {
       throw new X402Error(X402Code.OverTotalCap, `paying ${amount} would pass the total cap ${c.total} (${this.spentTotal} spent)`, {
@@ -185,14 +189,14 @@ export class Payer {
   }
 
   /** Propose on the unpaid request; a 402 with the offer comes back signed last, ready for the wrapper. */
-  private async propose(base: Fetch, req: Request, key: string, terms: Terms, retried: boolean): Promise<Response> {
+  private async propose(base: Fetch, req: Request, key: string, terms: Terms, retried: boolean, perRequest: bigint | undefined): Promise<Response> {
     const { accept, entry } = terms;
     const amount = BigInt(accept.amount);
     const origin = new URL(req.url).origin;
     const free = await this.slotOf(entry.channel).take(this.holdMs);
     let kept = false;
     try {
-      this.checkCaps(origin, amount, entry);
+      this.checkCaps(origin, amount, entry, perRequest);
       const paymentId = `x402-${toHex(crypto.getRandomValues(new Uint8Array(12)))}`;
       const data = bindingData({ method: req.method, path: requestPath(req.url), amount, asset: accept.asset, paymentId });
       const proposed = entry.courier.expect((m) => m.type === 'proposal' && m.ops.some((op) => op.op === 'pay' && op.data !== undefined && toHex(op.data) === toHex(data)), this.channelMs);
@@ -221,7 +225,7 @@ export class Payer {
           this.remember(key, renewed);
           free();
           kept = true;
-          return this.propose(base, req, key, renewed, true);
+          return this.propose(base, req, key, renewed, true, perRequest);
         }
         throw new X402Error(X402Code.Refused, `the server refused the payment: ${answer.refusal.message}`, { details: { reason: answer.refusal.reason } });
       }

@@ -1,0 +1,78 @@
+// The node API's pay-per-call routes (PROTOCOL §11). /v1/x402/{offer,check,settle}: a
+// paid-API process's NodeDesk asks the node to sign or settle on its channels.
+// /v1/fetch: the node fetches a URL and pays its 402 on one of its channels, within its
+// caps and the call's maxAmount. Handlers translate; NodeX402 and the desk decide.
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { BitStreamNode } from './service.js';
+
+const Amount = z.string().regex(/^[1-9][0-9]{0,38}$/, 'a positive integer in the token\'s smallest unit, as a string');
+const Priced = z.strictObject({
+  method: z.string().regex(/^[A-Z]{1,16}$/, 'an upper-case HTTP method'),
+  path: z.string().min(1).max(4096).startsWith('/'),
+  amount: Amount,
+  asset: z.string().min(1).max(200),
+});
+const Outcome = z.object({ ok: z.boolean(), value: z.record(z.string(), z.unknown()).optional(), reason: z.string().optional(), message: z.string().optional() }).openapi('X402Outcome');
+const PaidFetch = z.object({
+  status: z.number(), headers: z.record(z.string(), z.string()), body: z.string(),
+  payment: z.object({ amount: z.string(), transaction: z.string(), payer: z.string().nullable() }).nullable(),
+}).openapi('PaidFetch');
+
+const security = [{ bearer: [] }];
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
+const toPriced = (p: z.infer<typeof Priced>) => ({ method: p.method, path: p.path, amount: BigInt(p.amount), asset: p.asset });
+
+export function x402Routes(app: OpenAPIHono, node: BitStreamNode, errors: Record<number, { content: unknown; description: string }>): void {
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/x402/offer', security,
+      request: body(z.strictObject({ header: z.string().min(1).max(8192), candidates: z.array(Priced).min(1).max(8) })),
+      responses: { 200: json(Outcome, 'our first signature on the proposal, or why not (nothing signed)'), ...errors },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      return c.json(await node.x402.desk.offer(b.header, b.candidates.map(toPriced)), 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/x402/check', security,
+      request: body(z.strictObject({ payload: z.record(z.string(), z.unknown()), priced: Priced })),
+      responses: { 200: json(Outcome, 'whether the payload would pay for the request now (nothing changes)'), ...errors },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      return c.json(await node.x402.desk.check(b.payload, toPriced(b.priced)), 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/x402/settle', security,
+      request: body(z.strictObject({ payload: z.record(z.string(), z.unknown()), priced: Priced })),
+      responses: { 200: json(Outcome, 'the receipt, once the state is final and durable; or why not (nothing moved)'), ...errors },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      return c.json(await node.x402.desk.settle(b.payload, toPriced(b.priced)), 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/fetch', security,
+      request: body(z.strictObject({
+        url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'an http or https URL'),
+        method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
+        headers: z.record(z.string(), z.string()).optional(),
+        body: z.string().max(1024 * 1024).optional(),
+        maxAmount: Amount.optional(),
+      })),
+      responses: { 200: json(PaidFetch, 'the response, and the payment it settled'), ...errors },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      const init = { method: b.method, ...(b.headers === undefined ? {} : { headers: b.headers }), ...(b.body === undefined ? {} : { body: b.body }) };
+      return c.json(await node.x402.fetch(b.url, init, b.maxAmount === undefined ? undefined : BigInt(b.maxAmount)), 200);
+    },
+  );
+}

@@ -1,0 +1,135 @@
+// Pay-per-call with real node processes on the local chain (PROTOCOL §11): Bob's node
+// serves a paid API's payments — two API instances in this process, each the official
+// @x402/hono middleware with the BitStream scheme and a NodeDesk on Bob's node, so both
+// share its view — and Alice's node pays through its /v1/fetch with the official @x402
+// client. 1,000 paid requests over one channel; balances agree; a payment replayed on
+// the other instance is refused; a call over its cap pays nothing; Bob closes and his
+// earnings land on-chain.
+import { serve, type ServerType } from '@hono/node-server';
+import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from '@x402/core/http';
+import { x402ResourceServer, type RouteConfig } from '@x402/core/server';
+import { paymentMiddleware } from '@x402/hono';
+import { Hono } from 'hono';
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PARTIES } from '../../client/src/demo/accounts.js';
+import { DemoChain } from '../../client/src/demo/chain-client.js';
+import { CONTRACTS } from '../../client/src/demo/world.js';
+import { BitStreamServerScheme, ChannelFacilitator, STACKS_TESTNET } from '../../client/src/x402/index.js';
+import { NodeDesk } from '../../client/src/x402/node-desk.js';
+import { feesPaid, startChainProcess, startNode, teardown, type NodeProcess } from './fixtures/node-process.js';
+
+const NET = STACKS_TESTNET;
+const PRICE = 30n;
+const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
+const dir = mkdtempSync(join(tmpdir(), 'bitstream-x402-e2e-'));
+let chain: Awaited<ReturnType<typeof startChainProcess>>;
+let view: DemoChain;
+let alice: NodeProcess;
+let bob: NodeProcess;
+let channelId: string;
+/** on-chain STX before the channel opened */
+let stxBefore: { a: bigint; b: bigint };
+const OPENING = 100_000n;
+
+interface Instance {
+  base: string;
+  served: number;
+  /** the PAYMENT-SIGNATURE of each request it served */
+  payments: string[];
+  close(): Promise<void>;
+}
+const instances: Instance[] = [];
+
+async function apiInstance(node: NodeProcess): Promise<Instance> {
+  const desk = new NodeDesk({ url: node.apiUrl, token: node.token });
+  const server = new x402ResourceServer(new ChannelFacilitator(desk, NET)).register(NET, new BitStreamServerScheme({ desk, network: NET }));
+  const route = (price: string): RouteConfig => ({ accepts: { scheme: 'bitstream', network: NET, payTo: node.principal, price }, description: 'a paid call' });
+  const inst: Instance = { base: '', served: 0, payments: [], close: async () => undefined };
+  const app = new Hono();
+  app.use(paymentMiddleware({ 'GET /api/quote': route(PRICE.toString()), 'GET /api/report': route('5000') }, server));
+  app.get('/api/quote', (c) => {
+    inst.served++;
+    inst.payments.push(c.req.header('payment-signature') ?? '');
+    return c.json({ quote: inst.served });
+  });
+  app.get('/api/report', (c) => c.json({ report: true }));
+  const http: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  inst.base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  inst.close = () => new Promise<void>((r) => http.close(() => r()));
+  return inst;
+}
+
+beforeAll(async () => {
+  chain = await startChainProcess({ blockMs: 50, burnMs: 150 });
+  view = new DemoChain(chain.url, { channel: CONTRACTS.channel, registry: CONTRACTS.registry });
+  [alice, bob] = await Promise.all([
+    startNode({ chainUrl: chain.url, dataDir: join(dir, 'alice'), key: hex(PARTIES.alice.privateKey), token: 'alice-token' }),
+    startNode({ chainUrl: chain.url, dataDir: join(dir, 'bob'), key: hex(PARTIES.bob.privateKey), token: 'bob-token' }),
+  ]);
+  stxBefore = { a: await view.stx(alice.principal), b: await view.stx(bob.principal) };
+  const connected = await alice.api('POST', '/v1/peers', { url: bob.peerUrl, principal: bob.principal });
+  expect(connected.status, JSON.stringify(connected.body)).toBe(200);
+  const opened = await alice.api<{ id: string }>('POST', '/v1/channels', { peer: bob.principal, amount: OPENING.toString() });
+  expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+  channelId = opened.body.id;
+  instances.push(await apiInstance(bob), await apiInstance(bob));
+}, 120_000);
+
+afterAll(async () => {
+  for (const i of instances) await i.close();
+  await teardown([alice, bob], chain, dir);
+});
+
+type Paid = { status: number; body: string; payment: { amount: string; transaction: string; payer: string | null } | null };
+
+describe('x402 through node processes', () => {
+  it('an unpaid request to the API gets the documented 402, naming Bob\'s node as payTo', async () => {
+    const res = await fetch(`${instances[0]!.base}/api/quote`);
+    expect(res.status).toBe(402);
+    const accept = decodePaymentRequiredHeader(res.headers.get('payment-required')!).accepts[0]!;
+    expect(accept).toMatchObject({ scheme: 'bitstream', network: NET, amount: PRICE.toString(), asset: 'STX', payTo: bob.principal });
+    expect(instances[0]!.served).toBe(0);
+  });
+
+  it('1,000 paid requests over one channel, alternating between two API instances behind Bob\'s node', async () => {
+    const n = 1000;
+    for (let i = 0; i < n; i++) {
+      const r = await alice.api<Paid>('POST', '/v1/fetch', { url: `${instances[i % 2]!.base}/api/quote` });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.status, r.body.body).toBe(200);
+      expect(r.body.payment).toMatchObject({ amount: PRICE.toString(), payer: alice.principal, transaction: `${channelId}:${i + 1}` });
+    }
+    expect(instances[0]!.served + instances[1]!.served).toBe(n);
+    const earned = PRICE * BigInt(n);
+    const atBob = await bob.api<{ balance: string; peerBalance: string; nonce: string }>('GET', `/v1/channels/${channelId}`);
+    expect(atBob.body).toMatchObject({ balance: earned.toString(), peerBalance: (OPENING - earned).toString(), nonce: String(n) });
+    const atAlice = await alice.api<{ balance: string; nonce: string }>('GET', `/v1/channels/${channelId}`);
+    expect(atAlice.body).toMatchObject({ balance: (OPENING - earned).toString(), nonce: String(n) });
+
+    // a payment served by one instance, replayed on the other: the node has it as paid
+    const replay = await fetch(`${instances[1]!.base}/api/quote`, { headers: { 'PAYMENT-SIGNATURE': instances[0]!.payments[0]! } });
+    expect(replay.status).toBe(402);
+    expect(decodePaymentResponseHeader(replay.headers.get('payment-response')!).errorReason).toBe('bitstream_replayed');
+
+    // a call over its cap pays nothing and changes nothing
+    const capped = await alice.api<{ error: { code: string } }>('POST', '/v1/fetch', { url: `${instances[0]!.base}/api/quote`, maxAmount: '10' });
+    expect(capped.status).toBe(400);
+    expect(capped.body.error.code).toBe('X402_OVER_REQUEST_CAP');
+    const dear = await alice.api<{ error: { code: string } }>('POST', '/v1/fetch', { url: `${instances[0]!.base}/api/report`, maxAmount: '4999' });
+    expect(dear.body.error.code).toBe('X402_OVER_REQUEST_CAP');
+    expect((await bob.api<{ nonce: string }>('GET', `/v1/channels/${channelId}`)).body.nonce).toBe(String(n));
+
+    // Bob's node closes: his earnings land on-chain
+    const closed = await bob.api<{ phase: string }>('POST', `/v1/channels/${channelId}/close`);
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    expect(closed.body.phase).toBe('closed');
+    await expect.poll(async () => (await view.stx(bob.principal)) + (await feesPaid(bob)), { timeout: 15_000 }).toBe(stxBefore.b + earned);
+    await expect.poll(async () => (await view.stx(alice.principal)) + (await feesPaid(alice)), { timeout: 15_000 }).toBe(stxBefore.a - earned);
+  }, 300_000);
+});
