@@ -9,7 +9,7 @@ import type { PaymentPayload, PaymentRequired, PaymentRequirements } from '@x402
 import { wrapFetchWithPayment } from '@x402/fetch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../client/src/wire/json.js';
-import { BitStreamClientScheme, Courier, PROPOSAL_HEADER, X402Code, X402Error, type SpendCaps } from '../../client/src/x402/index.js';
+import { BitStreamClientScheme, Courier, Payer, PROPOSAL_HEADER, X402Code, X402Error, type SpendCaps } from '../../client/src/x402/index.js';
 import { bindingData } from '../../client/src/x402/binding.js';
 import { encodeProposalHeader } from '../../client/src/x402/forms.js';
 import { PRINCIPAL_A, PRINCIPAL_B } from './fixtures/peers.js';
@@ -262,6 +262,26 @@ describe('without the Payer\'s fetch', () => {
       client.setSpendControls(false);
       const bare = wrapFetchWithPayment(fetch, new x402HTTPClient(client));
       await expect(bare(`${w.base}/weather`)).rejects.toThrow(/Payer\.fetchWith/);
+      expect(w.served.size).toBe(0);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe('a client with no channel to the server', () => {
+  it('is told so before anything is signed, with where the server\'s node is when the 402 says', async () => {
+    const w = await world({ serverExtra: { node: { peerUrl: 'ws://127.0.0.1:9736' } } });
+    try {
+      const lonely = new Payer();
+      const client = new x402Client().register(NET, new BitStreamClientScheme(lonely));
+      client.setSpendControls(false);
+      const pay = wrapFetchWithPayment(lonely.fetchWith(fetch), client);
+      const err = await pay(`${w.base}/weather`).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(X402Error);
+      expect((err as X402Error).code).toBe(X402Code.NoChannel);
+      expect((err as X402Error).message).toContain('ws://127.0.0.1:9736');
+      expect((err as X402Error).details).toMatchObject({ payTo: PRINCIPAL_B, asset: 'STX', network: NET });
       expect(w.served.size).toBe(0);
     } finally {
       await w.close();

@@ -155,8 +155,11 @@ export class Payer {
     }
     const wanted = required.accepts?.find((a) => a.scheme === SCHEME);
     if (wanted === undefined) return null;
-    throw new X402Error(X402Code.NoChannel, `no channel with ${wanted.payTo} in ${wanted.asset} on ${wanted.network}: open one with the server's node first`, {
-      details: { payTo: wanted.payTo, asset: wanted.asset, network: wanted.network },
+    // a server that says where its node is (extra.node) lets the caller open a channel there
+    const node = wanted.extra?.['node'] ?? null;
+    const where = typeof (node as { peerUrl?: unknown } | null)?.peerUrl === 'string' ? ` at ${(node as { peerUrl: string }).peerUrl}` : '';
+    throw new X402Error(X402Code.NoChannel, `no channel with ${wanted.payTo} in ${wanted.asset} on ${wanted.network}: open one with the server's node${where} first`, {
+      details: { payTo: wanted.payTo, asset: wanted.asset, network: wanted.network, node },
     });
   }
 
