@@ -289,6 +289,36 @@ describe('a client with no channel to the server', () => {
   });
 });
 
+describe('a server that fails while the proposal is out', () => {
+  it('is unanswered, not refused: the proposal it may have signed is not abandoned, nothing is served', async () => {
+    const w = await world({
+      desk: (real) => ({
+        // the real desk signs first, then the server fails before it answers
+        offer: async (header, candidates) => {
+          await real.offer(header, candidates);
+          throw new Error('the node went away');
+        },
+        check: (p, priced) => real.check(p, priced),
+        settle: (p, priced) => real.settle(p, priced),
+      }),
+    });
+    try {
+      expect((await fetch(`${w.base}/weather`)).status).toBe(402); // the price, remembered below
+      const err = await w.pay(`${w.base}/weather`).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(X402Error);
+      expect((err as X402Error).code).toBe(X402Code.Unanswered);
+      const { paymentId, nonce } = (err as X402Error).details as { paymentId: string; nonce: string };
+      expect(nonce).toBe('1');
+      // the server holds its first signature on state 1; the client keeps the proposal open
+      expect(w.b.awaiting?.state.nonce).toBe(1n);
+      expect(w.a.paymentStatus(paymentId)?.status).toBe('in-flight');
+      expect(w.served.size).toBe(0);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 describe('the courier teed onto a peer connection', () => {
   it('gives an expected message to its taker and every other one, retransmits included, to the peer', async () => {
     const toPeer: string[] = [];

@@ -20,7 +20,7 @@ import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
 import { BitStreamServerScheme, ChannelFacilitator, STACKS_TESTNET } from '../../client/src/x402/index.js';
 import { NodeDesk } from '../../client/src/x402/node-desk.js';
-import { feesPaid, startChainProcess, startNode, teardown, type NodeProcess } from './fixtures/node-process.js';
+import { feesPaid, freePort, startChainProcess, startNode, teardown, type NodeEnv, type NodeProcess } from './fixtures/node-process.js';
 
 const NET = STACKS_TESTNET;
 const PRICE = 30n;
@@ -30,6 +30,8 @@ let chain: Awaited<ReturnType<typeof startChainProcess>>;
 let view: DemoChain;
 let alice: NodeProcess;
 let bob: NodeProcess;
+/** Bob's ports are fixed, so a restarted Bob is where Alice and the API instances look */
+let bobEnv: NodeEnv;
 let channelId: string;
 /** on-chain STX before the channel opened */
 let stxBefore: { a: bigint; b: bigint };
@@ -68,9 +70,13 @@ async function apiInstance(node: NodeProcess): Promise<Instance> {
 beforeAll(async () => {
   chain = await startChainProcess({ blockMs: 50, burnMs: 150 });
   view = new DemoChain(chain.url, { channel: CONTRACTS.channel, registry: CONTRACTS.registry });
+  bobEnv = {
+    chainUrl: chain.url, dataDir: join(dir, 'bob'), key: hex(PARTIES.bob.privateKey), token: 'bob-token',
+    extra: { BITSTREAM_PEER_PORT: String(await freePort()), BITSTREAM_API_PORT: String(await freePort()) },
+  };
   [alice, bob] = await Promise.all([
     startNode({ chainUrl: chain.url, dataDir: join(dir, 'alice'), key: hex(PARTIES.alice.privateKey), token: 'alice-token' }),
-    startNode({ chainUrl: chain.url, dataDir: join(dir, 'bob'), key: hex(PARTIES.bob.privateKey), token: 'bob-token' }),
+    startNode(bobEnv),
   ]);
   stxBefore = { a: await view.stx(alice.principal), b: await view.stx(bob.principal) };
   const connected = await alice.api('POST', '/v1/peers', { url: bob.peerUrl, principal: bob.principal });
@@ -85,6 +91,16 @@ afterAll(async () => {
   for (const i of instances) await i.close();
   await teardown([alice, bob], chain, dir);
 });
+
+/** `read` again until `done` (bounded). */
+async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (done(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 type Paid = { status: number; body: string; payment: { amount: string; transaction: string; payer: string | null } | null };
 
@@ -131,5 +147,61 @@ describe('x402 through node processes', () => {
     expect(closed.body.phase).toBe('closed');
     await expect.poll(async () => (await view.stx(bob.principal)) + (await feesPaid(bob)), { timeout: 15_000 }).toBe(stxBefore.b + earned);
     await expect.poll(async () => (await view.stx(alice.principal)) + (await feesPaid(alice)), { timeout: 15_000 }).toBe(stxBefore.a - earned);
+  }, 300_000);
+
+  it('Bob\'s node killed mid-stream and restarted: nothing served without a durable payment; at most the call in flight paid and not served, and Alice was told', async () => {
+    // a fresh channel (the first test closed its own; run alone, Alice's node may pay on either)
+    const opened = await alice.api<{ id: string }>('POST', '/v1/channels', { peer: bob.principal, amount: OPENING.toString() });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    const servedBefore = instances.map((i) => i.payments.length);
+    const call = () => alice.api<Paid & { error?: { code: string } }>('POST', '/v1/fetch', { url: `${instances[0]!.base}/api/quote` });
+    const firstTx = (await call()).body.payment?.transaction ?? '';
+    const [id, firstNonce] = firstTx.split(':') as [string, string];
+    const start = BigInt(firstNonce) - 1n;
+    // the balances at the first call's state: every later state moves them by PRICE
+    const read = async (n: NodeProcess) => (await n.api<{ nonce: string; balance: string; busy: boolean }>('GET', `/v1/channels/${id}`)).body;
+    const aliceAt1 = BigInt((await read(alice)).balance);
+    const bobAt1 = BigInt((await until(() => read(bob), (b) => b.nonce === firstNonce)).balance);
+    for (let i = 1; i < 30; i++) expect((await call()).body.payment?.transaction).toBe(`${id}:${start + BigInt(i) + 1n}`);
+
+    const inFlight = call();
+    await new Promise((r) => setTimeout(r, 3));
+    bob.proc.kill('SIGKILL');
+    await bob.exited;
+    const during = await inFlight;
+    const servedDuring = during.status === 200 && during.body.status === 200 && during.body.payment !== null;
+    if (!servedDuring) {
+      // told: the proposal went unanswered, or the paid request was refused unsettled
+      expect(during.body.error?.code ?? `status ${during.body.status}`).toMatch(/X402_UNANSWERED|status 402|status 500/);
+    }
+    bob = await startNode(bobEnv);
+    // Alice reconnects; whatever was in flight between them finishes over the peer link
+    await expect.poll(async () => {
+      const [a, b] = await Promise.all([alice.api<{ nonce: string; busy: boolean }>('GET', `/v1/channels/${id}`), bob.api<{ nonce: string; busy: boolean }>('GET', `/v1/channels/${id}`)]);
+      return a.body.nonce === b.body.nonce && !a.body.busy && !b.body.busy;
+    }, { timeout: 60_000, interval: 250 }).toBe(true);
+    for (let i = 0; i < 30; i++) {
+      const r = await call();
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.status).toBe(200);
+    }
+
+    const atBob = (await bob.api<{ nonce: string; balance: string }>('GET', `/v1/channels/${id}`)).body;
+    const atAlice = (await alice.api<{ nonce: string; balance: string }>('GET', `/v1/channels/${id}`)).body;
+    const taken = BigInt(atBob.nonce) - start;
+    expect(atAlice.nonce).toBe(atBob.nonce);
+    expect(aliceAt1 - BigInt(atAlice.balance)).toBe(PRICE * (taken - 1n));
+    expect(BigInt(atBob.balance) - bobAt1).toBe(PRICE * (taken - 1n));
+    // every request served on this channel was paid by its own state, durable at Bob's node
+    const served = instances.flatMap((inst, k) => inst.payments.slice(servedBefore[k]))
+      .map((h) => JSON.parse(Buffer.from(h, 'base64').toString('utf8')) as { payload: { channelId: string; nonce: string } })
+      .filter((p) => p.payload.channelId === id)
+      .map((p) => BigInt(p.payload.nonce));
+    expect(new Set(served).size).toBe(served.length);
+    for (const n of served) expect(n > start && n <= start + taken).toBe(true);
+    // paid and not served: only the call the kill cut, which Alice was told had failed
+    const unserved = Number(taken) - served.length;
+    expect(unserved).toBeGreaterThanOrEqual(0);
+    expect(unserved).toBeLessThanOrEqual(servedDuring ? 0 : 1);
   }, 300_000);
 });

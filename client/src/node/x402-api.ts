@@ -35,28 +35,20 @@ export function x402Routes(app: OpenAPIHono, node: BitStreamNode, errors: Record
       return c.json(await node.x402.desk.offer(b.header, b.candidates.map(toPriced)), 200);
     },
   );
-  app.openapi(
-    createRoute({
-      method: 'post', path: '/v1/x402/check', security,
-      request: body(z.strictObject({ payload: z.record(z.string(), z.unknown()), priced: Priced })),
-      responses: { 200: json(Outcome, 'whether the payload would pay for the request now (nothing changes)'), ...errors },
-    }),
-    async (c) => {
-      const b = c.req.valid('json');
-      return c.json(await node.x402.desk.check(b.payload, toPriced(b.priced)), 200);
-    },
-  );
-  app.openapi(
-    createRoute({
-      method: 'post', path: '/v1/x402/settle', security,
-      request: body(z.strictObject({ payload: z.record(z.string(), z.unknown()), priced: Priced })),
-      responses: { 200: json(Outcome, 'the receipt, once the state is final and durable; or why not (nothing moved)'), ...errors },
-    }),
-    async (c) => {
-      const b = c.req.valid('json');
-      return c.json(await node.x402.desk.settle(b.payload, toPriced(b.priced)), 200);
-    },
-  );
+  const paying = { check: 'whether the payload would pay for the request now (nothing changes)', settle: 'the receipt, once the state is final and durable; or why not (nothing moved)' } as const;
+  for (const [what, description] of Object.entries(paying) as [keyof typeof paying, string][]) {
+    app.openapi(
+      createRoute({
+        method: 'post', path: `/v1/x402/${what}`, security,
+        request: body(z.strictObject({ payload: z.record(z.string(), z.unknown()), priced: Priced })),
+        responses: { 200: json(Outcome, description), ...errors },
+      }),
+      async (c) => {
+        const b = c.req.valid('json');
+        return c.json(await node.x402.desk[what](b.payload, toPriced(b.priced)), 200);
+      },
+    );
+  }
   app.openapi(
     createRoute({
       method: 'post', path: '/v1/fetch', security,

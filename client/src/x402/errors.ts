@@ -15,6 +15,8 @@ export const X402Code = {
   NoChannel: 'X402_NO_CHANNEL',
   /** the server refused the proposal (its reason is in details) */
   Refused: 'X402_REFUSED',
+  /** the server failed or went away while the proposal was out: the payment's outcome is the channel's to finish */
+  Unanswered: 'X402_UNANSWERED',
   /** the server's 402 or receipt does not parse or does not match what was proposed */
   BadServerReply: 'X402_BAD_SERVER_REPLY',
   /** the price is not an amount in the token's smallest unit */

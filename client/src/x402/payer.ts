@@ -47,16 +47,35 @@ export interface PayerOptions {
 /** A payment this Payer signed last and whose paid request has not come back yet. */
 interface Signed {
   readonly payload: Payload;
+  readonly entry: PayerChannel;
   readonly free: () => void;
 }
 
-interface Terms {
-  readonly accept: PaymentRequirements;
-  readonly entry: PayerChannel;
-}
+/** What a URL's 402 asked, remembered; the channel is looked up at each call (channels close and open). */
+type Terms = PaymentRequirements;
 
 /** Prices remembered by request URL, so the next request proposes at once; oldest dropped beyond this. */
 const PRICES = 1024;
+
+/** No channel here can pay `wanted`: where the server's node is, when its accept says (extra.node). */
+function noChannel(wanted: PaymentRequirements): X402Error {
+  const node = wanted.extra?.['node'] ?? null;
+  const where = typeof (node as { peerUrl?: unknown } | null)?.peerUrl === 'string' ? ` at ${(node as { peerUrl: string }).peerUrl}` : '';
+  return new X402Error(X402Code.NoChannel, `no open channel with ${wanted.payTo} in ${wanted.asset} on ${wanted.network}: open one with the server's node${where} first`, {
+    details: { payTo: wanted.payTo, asset: wanted.asset, network: wanted.network, node },
+  });
+}
+
+/** The PAYMENT-REQUIRED of a response, or null when it has none that decodes. */
+function requiredOf(res: Response): PaymentRequired | null {
+  const header = res.headers.get('payment-required');
+  if (header === null) return null;
+  try {
+    return decodePaymentRequiredHeader(header);
+  } catch {
+    return null;
+  }
+}
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -137,30 +156,20 @@ export class Payer {
     if (this.prices.size > PRICES) this.prices.delete(this.prices.keys().next().value!);
   }
 
-  /** Our accept in a 402 and the channel that can pay it, or null. */
+  /** Our accept in a 402 that a channel here can pay, or null when it names no BitStream one. */
   private termsOf(res: Response): Terms | null {
-    const header = res.headers.get('payment-required');
-    if (header === null) return null;
-    let required: PaymentRequired;
-    try {
-      required = decodePaymentRequiredHeader(header);
-    } catch {
-      return null;
-    }
-    for (const accept of required.accepts ?? []) {
-      if (accept.scheme !== SCHEME) continue;
-      const entry = this.entries.find((e) => e.payTo === accept.payTo && e.network === accept.network && e.asset === accept.asset)
-        ?? this.find(accept.payTo, accept.network, accept.asset);
-      if (entry) return { accept, entry };
-    }
-    const wanted = required.accepts?.find((a) => a.scheme === SCHEME);
-    if (wanted === undefined) return null;
-    // a server that says where its node is (extra.node) lets the caller open a channel there
-    const node = wanted.extra?.['node'] ?? null;
-    const where = typeof (node as { peerUrl?: unknown } | null)?.peerUrl === 'string' ? ` at ${(node as { peerUrl: string }).peerUrl}` : '';
-    throw new X402Error(X402Code.NoChannel, `no channel with ${wanted.payTo} in ${wanted.asset} on ${wanted.network}: open one with the server's node${where} first`, {
-      details: { payTo: wanted.payTo, asset: wanted.asset, network: wanted.network, node },
-    });
+    const required = requiredOf(res);
+    if (required === null) return null;
+    const ours = (required.accepts ?? []).filter((a) => a.scheme === SCHEME);
+    if (ours.length === 0) return null;
+    const payable = ours.find((a) => this.channelOf(a) !== undefined);
+    if (payable !== undefined) return payable;
+    throw noChannel(ours[0]!);
+  }
+
+  private channelOf(accept: PaymentRequirements): PayerChannel | undefined {
+    return this.entries.find((e) => e.payTo === accept.payTo && e.network === accept.network && e.asset === accept.asset)
+      ?? this.find(accept.payTo, accept.network, accept.asset);
   }
 
   private checkCaps(origin: string, amount: bigint, entry: PayerChannel, tighter: bigint | undefined): void {
@@ -192,8 +201,9 @@ export class Payer {
   }
 
   /** Propose on the unpaid request; a 402 with the offer comes back signed last, ready for the wrapper. */
-  private async propose(base: Fetch, req: Request, key: string, terms: Terms, retried: boolean, perRequest: bigint | undefined): Promise<Response> {
-    const { accept, entry } = terms;
+  private async propose(base: Fetch, req: Request, key: string, accept: Terms, retried: boolean, perRequest: bigint | undefined): Promise<Response> {
+    const entry = this.channelOf(accept);
+    if (entry === undefined) throw noChannel(accept);
     const amount = BigInt(accept.amount);
     const origin = new URL(req.url).origin;
     const free = await this.slotOf(entry.channel).take(this.holdMs);
@@ -216,7 +226,24 @@ export class Payer {
       const last = entry.courier.expect((m) => m.type === 'signature' && !m.first && m.nonce === nonce, this.holdMs);
       const withProposal = req.clone();
       withProposal.headers.set(PROPOSAL_HEADER, encodeProposalHeader(toHex(entry.channel.channelId), paymentId, proposal));
-      const res = await base(withProposal);
+      const unanswered = (why: string, cause?: unknown) => {
+        // the server may have signed first before it failed: never abandon what it may hold.
+        // The channel finishes the exchange over the peer connection (or the next
+        // proposal carries it), paying for a request that was not served; the state's
+        // data binds this request and payment id, which proves it (PROTOCOL §11)
+        last.cancel();
+        return new X402Error(X402Code.Unanswered, `the server did not answer the proposal (${why}): payment ${paymentId} may still complete without this request being served`, {
+          details: { paymentId, channelId: toHex(entry.channel.channelId), nonce: String(nonce) },
+          ...(cause === undefined ? {} : { cause }),
+        });
+      };
+      let res: Response;
+      try {
+        res = await base(withProposal);
+      } catch (e) {
+        throw unanswered((e as Error).message, e);
+      }
+      if (res.status >= 500) throw unanswered(`status ${res.status}`);
       const answer = res.status === 402 ? this.answerOf(res, accept) : null;
       if (answer === null || 'refusal' in answer) {
         last.cancel();
@@ -255,7 +282,7 @@ export class Payer {
       this.spentTotal += amount;
       this.spentByOrigin.set(origin, (this.spentByOrigin.get(origin) ?? 0n) + amount);
       const payload: Payload = { channelId: offer.channelId, nonce: offer.nonce, hash: offer.hash, signature: toHex(sig.sig), paymentId };
-      this.signed.set(`${offer.channelId}:${offer.nonce}`, { payload, free });
+      this.signed.set(`${offer.channelId}:${offer.nonce}`, { payload, entry, free });
       kept = true;
       return res;
     } finally {
@@ -265,14 +292,8 @@ export class Payer {
 
   /** The offer or refusal in a 402 for our accept (same scheme, network, asset and payTo). */
   private answerOf(res: Response, accept: PaymentRequirements): { offer: ReturnType<typeof offerSchema.parse> } | { refusal: ReturnType<typeof refusalSchema.parse> } | null {
-    const header = res.headers.get('payment-required');
-    if (header === null) return null;
-    let required: PaymentRequired;
-    try {
-      required = decodePaymentRequiredHeader(header);
-    } catch {
-      return null;
-    }
+    const required = requiredOf(res);
+    if (required === null) return null;
     const ours = required.accepts?.find((a) => a.scheme === SCHEME && a.network === accept.network && a.asset === accept.asset && a.payTo === accept.payTo);
     if (ours === undefined) return null;
     const offer = offerSchema.safeParse(ours.extra?.['offer']);
@@ -308,7 +329,7 @@ export class Payer {
       }
     }
     if (receipt !== null) {
-      const entry = this.entries.find((e) => toHex(e.channel.channelId) === receipt.channelId);
+      const entry = this.signed.get(`${receipt.channelId}:${receipt.nonce}`)?.entry;
       const ack: Message = { v: WIRE_VERSION, type: 'ack', channelId: fromHex(receipt.channelId), nonce: BigInt(receipt.nonce), hash: fromHex(receipt.hash) };
       if (entry) await entry.channel.receive(messageToJson(ack)).catch(() => undefined);
       this.release([`${receipt.channelId}:${receipt.nonce}`], receipt);

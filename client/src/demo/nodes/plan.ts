@@ -32,6 +32,9 @@ export interface NodePlan {
   /** sats Alice buys from Bob for STX, at Bob's rate (µSTX per sat): both channels, one hash */
   readonly swapSats: bigint;
   readonly swapRate: bigint;
+  /** calls Alice's node pays to Bob's paid API (x402), and µSTX each, on the STX channel */
+  readonly apiCalls: number;
+  readonly apiPrice: bigint;
 }
 
 export function nodePlanFor(payments: number): NodePlan {
@@ -55,6 +58,8 @@ export function nodePlanFor(payments: number): NodePlan {
     toCarolPayments: 25,
     swapSats: 2_000n,
     swapRate: 3_000n,
+    apiCalls: 50,
+    apiPrice: 2_000n,
   };
 }
 
@@ -67,7 +72,7 @@ export interface Split {
 
 /** The STX channel after the stream. */
 export function stxAfterStream(p: NodePlan): Split {
-  const streamed = BigInt(p.payments) * p.payment;
+  const streamed = BigInt(p.payments) * p.payment + BigInt(p.apiCalls) * p.apiPrice;
   return { a: p.aliceStx - streamed, b: p.bobStx + streamed };
 }
 

@@ -29,7 +29,7 @@ import { checkNodeSummary, ledger, renderNodeSummary, summarizeNodes, type NodeS
 
 export const NODE_STEP_TITLES = [
   "Alice's node opens STX and sBTC channels with Bob's; Bob funds his side",
-  "Alice streams payments to Bob through her node's API",
+  "Alice streams payments to Bob through her node's API, then pays per call for Bob's paid API (x402)",
   "Carol's invoice: Alice's node pays it through Bob's; Alice swaps STX for sBTC with Bob",
   'Alice withdraws from the STX channel; the sBTC channel closes cooperatively',
   "Alice goes offline; Bob force-closes from a stale backup; Alice's standalone watchtower challenges",

@@ -3,12 +3,13 @@
 // pay twice), STX and sBTC at once, with a progress bar. Every payment her node
 // acknowledges is signed by both sides and durable in both stores; afterwards both nodes
 // must show the same nonce and the balances the plan says, and a replayed payment id
-// must not move anything.
+// must not move anything. Then Alice's node pays per call for Bob's paid API (x402).
 import { expectEqual } from '../errors.js';
 import { fmtStx } from '../format.js';
 import { must, until, type NodeWorld } from './cast.js';
 import type { NodeChannels } from './step-open.js';
 import { stxAfterStream } from './plan.js';
+import { payPerCall } from './step-paid-api.js';
 import type { ChannelView } from './views.js';
 
 const STEP = 'stream';
@@ -19,6 +20,8 @@ export interface NodeStreamFigures {
   readonly payments: number;
   readonly ms: number;
   readonly perSecond: number;
+  /** calls paid to Bob's paid API (x402) */
+  readonly apiCalls: number;
 }
 
 export async function streamPayments(w: NodeWorld, ch: NodeChannels): Promise<NodeStreamFigures> {
@@ -55,6 +58,7 @@ export async function streamPayments(w: NodeWorld, ch: NodeChannels): Promise<No
   const again = await must(STEP, 'replay a payment id', alice.api<{ status: string; nonce?: string }>('POST', '/v1/payments', jobs[0]!));
   expectEqual(STEP, 'a replayed payment id: its nonce', again.nonce ?? null, first.nonce ?? null);
 
+  const api = await payPerCall(w);
   const want = stxAfterStream(p);
   const a = await until(STEP, "Alice's STX channel", () => must(STEP, 'read', alice.api<ChannelView>('GET', `/v1/channels/${ch.stx}`)), (v) => !v.busy);
   const b = await until(STEP, "Bob's STX channel", () => must(STEP, 'read', bob.api<ChannelView>('GET', `/v1/channels/${ch.stx}`)), (v) => v.nonce === a.nonce);
@@ -63,5 +67,5 @@ export async function streamPayments(w: NodeWorld, ch: NodeChannels): Promise<No
   const sa = await must(STEP, 'read', alice.api<ChannelView>('GET', `/v1/channels/${ch.sbtc}`));
   expectEqual(STEP, "Alice's sBTC balance", sa.balance, (p.aliceSbtc - BigInt(p.sbtcPayments) * p.sbtcPayment).toString());
   say.line(`both nodes agree: STX channel at nonce ${a.nonce}, Alice ${fmtStx(BigInt(a.balance))} STX, Bob ${fmtStx(BigInt(b.balance))} STX`);
-  return { payments: total, ms, perSecond };
+  return { payments: total, ms, perSecond, apiCalls: api.calls };
 }
