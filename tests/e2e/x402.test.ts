@@ -20,7 +20,7 @@ import { DemoChain } from '../../client/src/demo/chain-client.js';
 import { CONTRACTS } from '../../client/src/demo/world.js';
 import { BitStreamServerScheme, ChannelFacilitator, STACKS_TESTNET } from '../../client/src/x402/index.js';
 import { NodeDesk } from '../../client/src/x402/node-desk.js';
-import { feesPaid, freePort, startChainProcess, startNode, teardown, type NodeEnv, type NodeProcess } from './fixtures/node-process.js';
+import { cli, feesPaid, freePort, startChainProcess, startNode, teardown, type NodeEnv, type NodeProcess } from './fixtures/node-process.js';
 
 const NET = STACKS_TESTNET;
 const PRICE = 30n;
@@ -121,12 +121,17 @@ describe('x402 through node processes', () => {
       expect(r.body.status, r.body.body).toBe(200);
       expect(r.body.payment).toMatchObject({ amount: PRICE.toString(), payer: alice.principal, transaction: `${channelId}:${i + 1}` });
     }
-    expect(instances[0]!.served + instances[1]!.served).toBe(n);
-    const earned = PRICE * BigInt(n);
+    // the CLI: bitstream fetch, as a person runs it
+    const viaCli = await cli(alice, ['fetch', `${instances[1]!.base}/api/quote`, '--max-amount', '100']);
+    expect(viaCli.code, viaCli.stderr).toBe(0);
+    expect(JSON.parse(viaCli.stdout)).toHaveProperty('quote');
+    expect(viaCli.stderr).toMatch(new RegExp(`HTTP 200, paid ${PRICE} \\(state ${channelId}:${n + 1}\\)`));
+    expect(instances[0]!.served + instances[1]!.served).toBe(n + 1);
+    const earned = PRICE * BigInt(n + 1);
     const atBob = await bob.api<{ balance: string; peerBalance: string; nonce: string }>('GET', `/v1/channels/${channelId}`);
-    expect(atBob.body).toMatchObject({ balance: earned.toString(), peerBalance: (OPENING - earned).toString(), nonce: String(n) });
+    expect(atBob.body).toMatchObject({ balance: earned.toString(), peerBalance: (OPENING - earned).toString(), nonce: String(n + 1) });
     const atAlice = await alice.api<{ balance: string; nonce: string }>('GET', `/v1/channels/${channelId}`);
-    expect(atAlice.body).toMatchObject({ balance: (OPENING - earned).toString(), nonce: String(n) });
+    expect(atAlice.body).toMatchObject({ balance: (OPENING - earned).toString(), nonce: String(n + 1) });
 
     // a payment served by one instance, replayed on the other: the node has it as paid
     const replay = await fetch(`${instances[1]!.base}/api/quote`, { headers: { 'PAYMENT-SIGNATURE': instances[0]!.payments[0]! } });
@@ -139,7 +144,7 @@ describe('x402 through node processes', () => {
     expect(capped.body.error.code).toBe('X402_OVER_REQUEST_CAP');
     const dear = await alice.api<{ error: { code: string } }>('POST', '/v1/fetch', { url: `${instances[0]!.base}/api/report`, maxAmount: '4999' });
     expect(dear.body.error.code).toBe('X402_OVER_REQUEST_CAP');
-    expect((await bob.api<{ nonce: string }>('GET', `/v1/channels/${channelId}`)).body.nonce).toBe(String(n));
+    expect((await bob.api<{ nonce: string }>('GET', `/v1/channels/${channelId}`)).body.nonce).toBe(String(n + 1));
 
     // Bob's node closes: his earnings land on-chain
     const closed = await bob.api<{ phase: string }>('POST', `/v1/channels/${channelId}/close`);

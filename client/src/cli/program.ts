@@ -222,6 +222,26 @@ export function buildProgram(io: CliIo): Command {
       const p = await client().call<Record<string, unknown>>('POST', '/v1/payments', { channelId: target, amount, ...(o.id === undefined ? {} : { id: o.id }) });
       print(p, () => `paid ${String(p['amount'])} (payment ${String(p['id'])}, state ${String(p['nonce'])})`);
     });
+  program.command('fetch <url>')
+    .description('fetch a URL, paying its HTTP 402 (x402, scheme bitstream) on a channel with its server\'s node')
+    .option('--max-amount <amount>', 'the most this one call may cost, in the token\'s smallest unit')
+    .option('-X, --method <method>', 'the HTTP method', 'GET')
+    .option('-d, --data <body>', 'the request body')
+    .option('-H, --header <header...>', 'a request header, "Name: value" (repeatable)')
+    .action(async (url: string, o: { maxAmount?: string; method: string; data?: string; header?: string[] }) => {
+      const headers: Record<string, string> = {};
+      for (const h of o.header ?? []) {
+        const at = h.indexOf(':');
+        if (at <= 0) throw new CliUsageError(`a header is "Name: value", not ${JSON.stringify(h)}`);
+        headers[h.slice(0, at).trim()] = h.slice(at + 1).trim();
+      }
+      const r = await client().call<{ status: number; body: string; payment: { amount: string; transaction: string } | null }>('POST', '/v1/fetch', {
+        url, method: o.method.toUpperCase(), ...(o.header === undefined ? {} : { headers }), ...(o.data === undefined ? {} : { body: o.data }),
+        ...(o.maxAmount === undefined ? {} : { maxAmount: o.maxAmount }),
+      });
+      if (!globals().json) io.err(r.payment === null ? `HTTP ${r.status}, nothing paid` : `HTTP ${r.status}, paid ${r.payment.amount} (state ${r.payment.transaction})`);
+      print(r, () => r.body);
+    });
   const invoice = program.command('invoice').description('invoices: payment requests this node issues or pays');
   invoice.command('create <amount>')
     .description('issue an invoice for <amount> (smallest unit of the token)')
