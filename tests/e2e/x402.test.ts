@@ -8,7 +8,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from '@x402/core/http';
 import { x402ResourceServer, type RouteConfig } from '@x402/core/server';
-import { paymentMiddleware } from '@x402/hono';
+import { paymentMiddleware, setSettlementOverrides } from '@x402/hono';
 import { Hono } from 'hono';
 import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -52,7 +52,14 @@ async function apiInstance(node: NodeProcess): Promise<Instance> {
   const route = (price: string): RouteConfig => ({ accepts: { scheme: 'bitstream', network: NET, payTo: node.principal, price }, description: 'a paid call' });
   const inst: Instance = { base: '', served: 0, payments: [], close: async () => undefined };
   const app = new Hono();
-  app.use(paymentMiddleware({ 'GET /api/quote': route(PRICE.toString()), 'GET /api/report': route('5000') }, server));
+  const metered: RouteConfig = { accepts: { scheme: 'bitstream', network: NET, payTo: node.principal, price: '1000', extra: { paymentFlow: 'escrow' } }, description: 'metered: at most 1000, 10 a unit' };
+  app.use(paymentMiddleware({ 'GET /api/quote': route(PRICE.toString()), 'GET /api/report': route('5000'), 'GET /api/compute': metered, 'GET /api/broken': route('40') }, server));
+  app.get('/api/compute', (c) => {
+    const units = Number(c.req.query('units') ?? '1');
+    setSettlementOverrides(c, { amount: String(10 * units) }); // x402's way to charge what was used
+    return c.json({ units });
+  });
+  app.get('/api/broken', (c) => c.json({ error: 'the handler failed' }, 500));
   app.get('/api/quote', (c) => {
     inst.served++;
     inst.payments.push(c.req.header('payment-signature') ?? '');
@@ -102,7 +109,7 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 10
   }
 }
 
-type Paid = { status: number; body: string; payment: { amount: string; transaction: string; payer: string | null } | null };
+type Paid = { status: number; body: string; payment: { amount: string; transaction: string; payer: string | null; refund: { amount: string; status: string } | null } | null };
 
 describe('x402 through node processes', () => {
   it('an unpaid request to the API gets the documented 402, naming Bob\'s node as payTo', async () => {
@@ -209,4 +216,27 @@ describe('x402 through node processes', () => {
     expect(unserved).toBeGreaterThanOrEqual(0);
     expect(unserved).toBeLessThanOrEqual(servedDuring ? 0 : 1);
   }, 300_000);
+
+  it('a metered route keeps what the request used and pays the rest back; a handler that fails pays it all back', async () => {
+    const balanceAt = async (n: NodeProcess, id: string) => (await n.api<{ nonce: string; balance: string; busy: boolean }>('GET', `/v1/channels/${id}`)).body;
+    const before = new Map((await bob.api<{ id: string; balance: string }[]>('GET', '/v1/channels')).body.map((c) => [c.id, BigInt(c.balance)]));
+    const r = await alice.api<Paid>('POST', '/v1/fetch', { url: `${instances[0]!.base}/api/compute?units=7` });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.status).toBe(200);
+    expect(r.body.payment).toMatchObject({ amount: '70', refund: { amount: '930', status: 'completed' } });
+    const [id, nonce] = r.body.payment!.transaction.split(':') as [string, string];
+    // the state paid the 1000 authorised; the refund is the next state, from Bob
+    const bob1 = await until(() => balanceAt(bob, id), (b) => b.nonce === String(BigInt(nonce) + 1n) && !b.busy);
+    const alice1 = await until(() => balanceAt(alice, id), (a) => a.nonce === bob1.nonce && !a.busy);
+    expect(BigInt(bob1.balance) - before.get(id)!).toBe(70n); // 7 units at 10: what it used, no more
+    expect(alice1.nonce).toBe(bob1.nonce);
+
+    const broken = await alice.api<Paid>('POST', '/v1/fetch', { url: `${instances[1]!.base}/api/broken` });
+    expect(broken.body.status).toBe(500);
+    expect(broken.body.payment).toMatchObject({ amount: '0', refund: { amount: '40', status: 'completed' } });
+    const bob2 = await until(() => balanceAt(bob, id), (b) => b.nonce === String(BigInt(bob1.nonce) + 2n) && !b.busy);
+    expect(BigInt(bob2.balance)).toBe(BigInt(bob1.balance)); // paid 40, 40 back: nothing kept for a request not served
+    const alice2 = await until(() => balanceAt(alice, id), (a) => a.nonce === bob2.nonce && !a.busy);
+    expect(BigInt(alice2.balance)).toBe(BigInt(alice1.balance));
+  }, 120_000);
 });

@@ -9,13 +9,17 @@ const Amount = z.string().regex(/^[1-9][0-9]{0,38}$/, 'a positive integer in the
 const Priced = z.strictObject({
   method: z.string().regex(/^[A-Z]{1,16}$/, 'an upper-case HTTP method'),
   path: z.string().min(1).max(4096).startsWith('/'),
-  amount: Amount,
+  /** 0 only when charging after the handler (a request that used nothing, or failed) */
+  amount: z.string().regex(/^(0|[1-9][0-9]{0,38})$/, 'an unsigned integer in the token\'s smallest unit, as a string'),
   asset: z.string().min(1).max(200),
 });
 const Outcome = z.object({ ok: z.boolean(), value: z.record(z.string(), z.unknown()).optional(), reason: z.string().optional(), message: z.string().optional() }).openapi('X402Outcome');
 const PaidFetch = z.object({
   status: z.number(), headers: z.record(z.string(), z.string()), body: z.string(),
-  payment: z.object({ amount: z.string(), transaction: z.string(), payer: z.string().nullable() }).nullable(),
+  payment: z.object({
+    amount: z.string(), transaction: z.string(), payer: z.string().nullable(),
+    refund: z.object({ amount: z.string(), status: z.string() }).nullable(),
+  }).nullable(),
 }).openapi('PaidFetch');
 
 const security = [{ bearer: [] }];

@@ -16,7 +16,13 @@ export interface PaidFetch {
   readonly headers: Record<string, string>;
   readonly body: string;
   /** the payment the response settled, when it was a paid one */
-  readonly payment: { readonly amount: string; readonly transaction: string; readonly payer: string | null } | null;
+  readonly payment: {
+    readonly amount: string;
+    readonly transaction: string;
+    readonly payer: string | null;
+    /** what the server paid back: the unused part of a metered price, or all of a failed request's */
+    readonly refund: { readonly amount: string; readonly status: string } | null;
+  } | null;
 }
 
 export class NodeX402 {
@@ -64,10 +70,11 @@ export class NodeX402 {
     const body = await res.text();
     let payment: PaidFetch['payment'] = null;
     const receipt = res.headers.get('payment-response');
-    if (receipt !== null && res.status < 400) {
+    if (receipt !== null) {
       try {
         const r = decodePaymentResponseHeader(receipt);
-        if (r.success) payment = { amount: r.amount ?? '', transaction: r.transaction, payer: r.payer ?? null };
+        const refund = (r.extra?.['refund'] ?? null) as { amount: string; status: string } | null;
+        if (r.success) payment = { amount: r.amount ?? '', transaction: r.transaction, payer: r.payer ?? null, refund };
       } catch {
         payment = null;
       }

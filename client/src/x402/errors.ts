@@ -54,5 +54,7 @@ export const RefusalReason = {
   ChannelRefused: 'bitstream_channel_refused',
   /** another payment on this channel is in flight */
   Busy: 'bitstream_busy',
+  /** a charge after the handler for a payment this server did not settle before it (or already charged) */
+  NotSettled: 'bitstream_not_settled',
 } as const;
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];

@@ -26,7 +26,9 @@ export class ChannelFacilitator implements FacilitatorClient {
 
   async settle(payload: PaymentPayload, requirements: PaymentRequirements): Promise<SettleResponse> {
     const failed = (errorReason: string, errorMessage: string): SettleResponse => ({ success: false, errorReason, errorMessage, transaction: '', network: this.network });
-    const priced = pricedOf(requirements);
+    // after the handler (metered) or on cancel the amount is what is charged, and may be 0
+    const charging = payload.payload['phase'] === 'after-handler' || payload.payload['phase'] === 'cancel';
+    const priced = pricedOf(requirements, charging);
     if (priced === null) return failed(RefusalReason.Malformed, 'the requirements name no request');
     const out = await this.desk.settle(payload.payload, priced);
     if (!out.ok) return failed(out.reason, out.message);
@@ -37,8 +39,8 @@ export class ChannelFacilitator implements FacilitatorClient {
 }
 
 /** The request and price the server built these requirements for (its own enrichment). */
-function pricedOf(r: PaymentRequirements): Priced | null {
+function pricedOf(r: PaymentRequirements, zeroAllowed = false): Priced | null {
   const req = requestSchema.safeParse(r.extra['request']);
-  if (!req.success || !/^[1-9][0-9]{0,38}$/.test(r.amount)) return null;
+  if (!req.success || !(zeroAllowed ? /^(0|[1-9][0-9]{0,38})$/ : /^[1-9][0-9]{0,38}$/).test(r.amount)) return null;
   return { method: req.data.method, path: req.data.path, amount: BigInt(r.amount), asset: r.asset };
 }

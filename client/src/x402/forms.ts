@@ -28,12 +28,25 @@ export type Offer = z.output<typeof offerSchema>;
 export const refusalSchema = z.strictObject({ reason: z.string().max(64), message: z.string().max(500) });
 export type Refusal = z.output<typeof refusalSchema>;
 
-/** PAYMENT-SIGNATURE's `payload`: the payer's last signature on the offered state. */
-export const payloadSchema = z.strictObject({ channelId: hex(32), nonce: uint, hash: hex(32), signature: hex(65), paymentId: paymentIdSchema });
+/** x402's settle phases, which the server's scheme adds to the payload it settles (enrichSettlementPayload). */
+export const phaseSchema = z.enum(['before-handler', 'after-handler', 'cancel']);
+
+/**
+ * PAYMENT-SIGNATURE's `payload`: the payer's last signature on the offered state. The
+ * server adds `phase` for its own settle calls: after the handler it charges what the
+ * request used (metered routes) or, on cancel, nothing, and pays the rest back.
+ */
+export const payloadSchema = z.strictObject({ channelId: hex(32), nonce: uint, hash: hex(32), signature: hex(65), paymentId: paymentIdSchema, phase: phaseSchema.optional() });
 export type Payload = z.output<typeof payloadSchema>;
 
 /** The settle response's `extra`: the state that paid, final and durable at the server. */
-export const receiptSchema = z.strictObject({ channelId: hex(32), nonce: uint, hash: hex(32) });
+export const receiptSchema = z.strictObject({
+  channelId: hex(32),
+  nonce: uint,
+  hash: hex(32),
+  /** what went back to the payer: the part of the price a metered request did not use, or all of a failed one's */
+  refund: z.strictObject({ amount: uint, status: z.enum(['completed', 'pending', 'failed']) }).optional(),
+});
 export type Receipt = z.output<typeof receiptSchema>;
 
 /** The request the server binds, as it sees it (`accepts[].extra.request`). */

@@ -5,6 +5,7 @@
 import type { ChannelState } from '../codec/state.js';
 import type { Channel } from '../channel/channel.js';
 import { Lock } from '../channel/lock.js';
+import { PaymentPendingError } from '../channel/payments.js';
 import { BitStreamError } from '../errors/errors.js';
 import { fromHex, toHex } from '../wire/json.js';
 import { messageToJson, parseMessage, type Message } from '../wire/messages.js';
@@ -53,9 +54,23 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** The payment this desk settled last on a channel, until its request is charged (after the handler, or cancel). */
+interface Settled {
+  readonly nonce: string;
+  readonly hash: string;
+  readonly paymentId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly amount: bigint;
+}
+
+/** How long a refund may take over the peer link before the receipt says it is pending. */
+const REFUND_MS = 10_000;
+
 export class PayeeDesk implements Desk {
   private readonly channels = new Map<string, PayeeChannel>();
   private readonly locks = new Map<string, Lock>();
+  private readonly settled = new Map<string, Settled>();
 
   /** `lookup`: the channels someone else holds (a node's), besides those added here. */
   constructor(private readonly lookup: (channelId: string) => PayeeChannel | undefined = () => undefined) {}
@@ -127,7 +142,8 @@ export class PayeeDesk implements Desk {
     const found = this.entryOf(payload);
     if (!found.ok) return Promise.resolve(found);
     const { entry, p } = found.value;
-    return this.lockOf(p.channelId).run(() => this.settleOn(entry, p, priced));
+    const charging = p.phase === 'after-handler' || p.phase === 'cancel';
+    return this.lockOf(p.channelId).run(() => (charging ? this.chargeOn(entry, p, priced) : this.settleOn(entry, p, priced)));
   }
 
   check(payload: unknown, priced: Priced): Promise<Outcome<Payload>> {
@@ -177,7 +193,31 @@ export class PayeeDesk implements Desk {
     }
     // the ack leaves only once the state is durable (Channel.completePending)
     if ((await ack.result) === null) return refuse(RefusalReason.ChannelRefused, 'the state was not durable in time');
+    this.settled.set(p.channelId, { nonce: p.nonce, hash: p.hash, paymentId: p.paymentId, method: priced.method, path: priced.path, amount: priced.amount });
     return { ok: true, value: { channelId: p.channelId, nonce: p.nonce, hash: p.hash, payer: entry.payer } };
+  }
+
+  /**
+   * After the handler: keep `priced.amount` of what the request's state paid (what a
+   * metered request used; 0 for a handler that failed) and pay the rest back on the
+   * channel, once per payment.
+   */
+  private async chargeOn(entry: PayeeChannel, p: Payload, priced: Priced): Promise<Outcome<Receipt & { payer: string }>> {
+    const s = this.settled.get(p.channelId);
+    if (!s || s.nonce !== p.nonce || s.hash !== p.hash || s.paymentId !== p.paymentId || s.method !== priced.method || s.path !== priced.path) {
+      return refuse(RefusalReason.NotSettled, `state ${p.nonce} was not settled here for ${priced.method} ${priced.path}, or is charged already`);
+    }
+    if (priced.amount > s.amount) return refuse(RefusalReason.WrongAmount, `the charge ${priced.amount} is over the ${s.amount} the state paid`);
+    this.settled.delete(p.channelId);
+    const back = s.amount - priced.amount;
+    const receipt = { channelId: p.channelId, nonce: p.nonce, hash: p.hash, payer: entry.payer };
+    if (back === 0n) return { ok: true, value: receipt };
+    // a payment from us: proposed over the channel's own link (the payer signs first)
+    const status = await entry.channel.pay(back, { id: `refund-${p.paymentId}`, timeoutMs: REFUND_MS }).then(
+      () => 'completed' as const,
+      (e: unknown) => (e instanceof PaymentPendingError ? ('pending' as const) : ('failed' as const)),
+    );
+    return { ok: true, value: { ...receipt, refund: { amount: back.toString(), status } } };
   }
 
   private payerBalance(entry: PayeeChannel, s: ChannelState): bigint {

@@ -48,6 +48,7 @@ export interface PayerOptions {
 interface Signed {
   readonly payload: Payload;
   readonly entry: PayerChannel;
+  readonly origin: string;
   readonly free: () => void;
 }
 
@@ -282,7 +283,7 @@ export class Payer {
       this.spentTotal += amount;
       this.spentByOrigin.set(origin, (this.spentByOrigin.get(origin) ?? 0n) + amount);
       const payload: Payload = { channelId: offer.channelId, nonce: offer.nonce, hash: offer.hash, signature: toHex(sig.sig), paymentId };
-      this.signed.set(`${offer.channelId}:${offer.nonce}`, { payload, entry, free });
+      this.signed.set(`${offer.channelId}:${offer.nonce}`, { payload, entry, origin, free });
       kept = true;
       return res;
     } finally {
@@ -329,7 +330,14 @@ export class Payer {
       }
     }
     if (receipt !== null) {
-      const entry = this.signed.get(`${receipt.channelId}:${receipt.nonce}`)?.entry;
+      const signed = this.signed.get(`${receipt.channelId}:${receipt.nonce}`);
+      const entry = signed?.entry;
+      if (signed && receipt.refund?.status === 'completed') {
+        // what a metered request did not use came back: it was not spent
+        const back = BigInt(receipt.refund.amount);
+        this.spentTotal -= back;
+        this.spentByOrigin.set(signed.origin, (this.spentByOrigin.get(signed.origin) ?? 0n) - back);
+      }
       const ack: Message = { v: WIRE_VERSION, type: 'ack', channelId: fromHex(receipt.channelId), nonce: BigInt(receipt.nonce), hash: fromHex(receipt.hash) };
       if (entry) await entry.channel.receive(messageToJson(ack)).catch(() => undefined);
       this.release([`${receipt.channelId}:${receipt.nonce}`], receipt);

@@ -1,7 +1,7 @@
 // The BitStream scheme for x402's resource server (register(network, scheme)): prices in
 // the token's smallest unit, each 402 names the request it binds, and an unpaid request
 // that carries the client's proposal gets the server's first signature in its 402.
-import type { AssetAmount, Network, PaymentRequirements, Price, SchemeNetworkServer, SchemePaymentRequiredContext } from '@x402/core/types';
+import type { AssetAmount, Network, PaymentRequirements, Price, SchemeNetworkServer, SchemePaymentRequiredContext, SettleContext, VerifiedPaymentCanceledContext } from '@x402/core/types';
 import type { HTTPRequestContext } from '@x402/core/server';
 import { requestPath } from './binding.js';
 import { X402Code, X402Error } from './errors.js';
@@ -29,8 +29,12 @@ const CHANNEL_STATE = 'channel-state';
 export class BitStreamServerScheme implements SchemeNetworkServer {
   readonly scheme = SCHEME;
   readonly defaultAssetTransferMethod = CHANNEL_STATE;
-  /** `upfront`: the payment is final and durable before the handler runs (no request served unpaid) */
-  readonly paymentFlows = { [CHANNEL_STATE]: { supported: ['upfront'] as const, default: 'upfront' as const } };
+  /**
+   * `upfront` (the default): the payment is final and durable before the handler runs.
+   * `escrow` (a metered route, `extra.paymentFlow`): the same before the handler, then a
+   * charge of what it used (x402's settlement overrides) and the rest paid back.
+   */
+  readonly paymentFlows = { [CHANNEL_STATE]: { supported: ['upfront', 'escrow'] as const, default: 'upfront' as const } };
   /** per-request fields, not terms: left out when x402 matches a payload to its requirements */
   readonly dynamicExtraFields = ['offer', 'refusal'];
   private readonly opts: ServerSchemeOptions;
@@ -59,6 +63,17 @@ export class BitStreamServerScheme implements SchemeNetworkServer {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** The desk settles by phase: the payload says which (before, after the handler, or cancel). */
+  enrichSettlementPayload(ctx: SettleContext): Promise<Record<string, unknown>> {
+    return Promise.resolve({ phase: ctx.phase });
+  }
+
+  /** A handler that failed after the payment: charge nothing, so the whole price goes back. */
+  settleOnCancel(ctx: VerifiedPaymentCanceledContext): PaymentRequirements {
+    const r = ctx.requirements;
+    return { ...r, amount: '0', extra: { ...r.extra } } as PaymentRequirements;
   }
 
   getAssetDecimals(asset: string): number | undefined {
