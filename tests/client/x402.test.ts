@@ -289,6 +289,29 @@ describe('a client with no channel to the server', () => {
   });
 });
 
+describe('a server that refuses the proposal', () => {
+  it('is X402_REFUSED with its reason; the proposal is abandoned and nothing moves', async () => {
+    const w = await world({
+      desk: (real) => ({
+        offer: () => Promise.resolve({ ok: false as const, reason: 'bitstream_channel_refused' as const, message: 'not now' }),
+        check: (p, priced) => real.check(p, priced),
+        settle: (p, priced) => real.settle(p, priced),
+      }),
+    });
+    try {
+      const err = await w.pay(`${w.base}/weather`).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(X402Error);
+      expect((err as X402Error).code).toBe(X402Code.Refused);
+      expect((err as X402Error).details).toMatchObject({ reason: 'bitstream_channel_refused' });
+      await expect.poll(() => w.a.busy).toBe(false); // abandoned: the channel is free for the next payment
+      expect(w.a.latest.state.nonce).toBe(0n);
+      expect(w.served.size).toBe(0);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 describe('a server that fails while the proposal is out', () => {
   it('is unanswered, not refused: the proposal it may have signed is not abandoned, nothing is served', async () => {
     const w = await world({

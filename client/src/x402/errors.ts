@@ -52,8 +52,6 @@ export const RefusalReason = {
   BadSignature: 'bitstream_bad_signature',
   /** the channel refused the proposal (its code is in the message) */
   ChannelRefused: 'bitstream_channel_refused',
-  /** another payment on this channel is in flight */
-  Busy: 'bitstream_busy',
   /** a charge after the handler for a payment this server did not settle before it (or already charged) */
   NotSettled: 'bitstream_not_settled',
 } as const;
