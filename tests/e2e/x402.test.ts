@@ -48,7 +48,9 @@ const instances: Instance[] = [];
 
 async function apiInstance(node: NodeProcess): Promise<Instance> {
   const desk = new NodeDesk({ url: node.apiUrl, token: node.token });
-  const server = new x402ResourceServer(new ChannelFacilitator(desk, NET)).register(NET, new BitStreamServerScheme({ desk, network: NET }));
+  // the 402 says where the node is, so a client with no channel knows where to open one
+  const scheme = new BitStreamServerScheme({ desk, network: NET, extra: { node: { peerUrl: node.peerUrl } } });
+  const server = new x402ResourceServer(new ChannelFacilitator(desk, NET)).register(NET, scheme);
   const route = (price: string): RouteConfig => ({ accepts: { scheme: 'bitstream', network: NET, payTo: node.principal, price }, description: 'a paid call' });
   const inst: Instance = { base: '', served: 0, payments: [], close: async () => undefined };
   const app = new Hono();
@@ -112,11 +114,17 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 10
 type Paid = { status: number; body: string; payment: { amount: string; transaction: string; payer: string | null; refund: { amount: string; status: string } | null } | null };
 
 describe('x402 through node processes', () => {
-  it('an unpaid request to the API gets the documented 402, naming Bob\'s node as payTo', async () => {
+  it('an unpaid request to the API gets the documented 402, naming Bob\'s node as payTo and where it is; a client with no channel is told how to open one', async () => {
     const res = await fetch(`${instances[0]!.base}/api/quote`);
     expect(res.status).toBe(402);
     const accept = decodePaymentRequiredHeader(res.headers.get('payment-required')!).accepts[0]!;
-    expect(accept).toMatchObject({ scheme: 'bitstream', network: NET, amount: PRICE.toString(), asset: 'STX', payTo: bob.principal });
+    expect(accept).toMatchObject({ scheme: 'bitstream', network: NET, amount: PRICE.toString(), asset: 'STX', payTo: bob.principal, extra: { node: { peerUrl: bob.peerUrl } } });
+    expect(instances[0]!.served).toBe(0);
+    // a client with no channel to Bob (Bob's own node, here) is told the two commands that make one
+    const lonely = await bob.api<{ error: { code: string; message: string; details: { hint: string } } }>('POST', '/v1/fetch', { url: `${instances[0]!.base}/api/quote` });
+    expect(lonely.status).toBe(400);
+    expect(lonely.body.error.code).toBe('X402_NO_CHANNEL');
+    expect(lonely.body.error.details.hint).toBe(`bitstream peer connect ${bob.peerUrl} --principal ${bob.principal}; bitstream channel open ${bob.principal} <amount>`);
     expect(instances[0]!.served).toBe(0);
   });
 

@@ -6,6 +6,7 @@ import { x402Client } from '@x402/core/client';
 import { decodePaymentResponseHeader } from '@x402/core/http';
 import { wrapFetchWithPayment } from '@x402/fetch';
 import { BitStreamClientScheme } from '../x402/client-scheme.js';
+import { X402Code, X402Error } from '../x402/errors.js';
 import { networkOf, type StacksNetwork } from '../x402/names.js';
 import { PayeeDesk } from '../x402/payee-desk.js';
 import { Payer, type SpendCaps } from '../x402/payer.js';
@@ -23,6 +24,16 @@ export interface PaidFetch {
     /** what the server paid back: the unused part of a metered price, or all of a failed request's */
     readonly refund: { readonly amount: string; readonly status: string } | null;
   } | null;
+}
+
+/** No channel with the server: say the two commands that make one, when the 402 named the server's node. */
+function withOpenHint(e: unknown): unknown {
+  if (!(e instanceof X402Error) || e.code !== X402Code.NoChannel) return e;
+  const d = e.details as { payTo?: string; asset?: string; node?: { peerUrl?: unknown } | null };
+  const peerUrl = typeof d.node?.peerUrl === 'string' ? d.node.peerUrl : '<the server node\'s peer URL>';
+  const token = d.asset === 'STX' ? '' : ` --token ${d.asset}`;
+  const hint = `bitstream peer connect ${peerUrl} --principal ${d.payTo}; bitstream channel open ${d.payTo} <amount>${token}`;
+  return new X402Error(X402Code.NoChannel, `${e.message} (${hint})`, { details: { ...e.details, hint }, cause: e });
 }
 
 export class NodeX402 {
@@ -64,7 +75,12 @@ export class NodeX402 {
   /** `url` fetched with its 402 paid on one of this node's channels (the node's caps apply). */
   async fetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }, maxAmount?: bigint): Promise<PaidFetch> {
     const pay = wrapFetchWithPayment(this.payer.fetchWith(fetch, maxAmount === undefined ? {} : { perRequest: maxAmount }), this.client);
-    const res = await pay(url, init);
+    let res: Response;
+    try {
+      res = await pay(url, init);
+    } catch (e) {
+      throw withOpenHint(e);
+    }
     const headers: Record<string, string> = {};
     res.headers.forEach((v, k) => (headers[k] = v));
     const body = await res.text();
