@@ -59,11 +59,13 @@ async function main(): Promise<void> {
     const commit = commitMs(dir);
     const boundMs = 2 * b.signMs + 2 * b.verifyMs + 3 * commit;
     const bound = 1000 / boundMs;
+    const stores = { a: new SqliteStore(join(dir, 'clients.db')), b: new SqliteStore(join(dir, 'server.db')) };
     const world = await x402World({
       clients: CHANNELS,
       backend,
       balance: 10n ** 15n,
-      store: (side, i) => new SqliteStore(join(dir, `${side}-${i}.db`)),
+      // one store a side, as a node keeps all its channels (a store per channel would be 200 writers)
+      store: (side) => stores[side],
     });
     try {
       const unpaid1 = await drive(1, SECONDS, () => ok(fetch(`${world.base}/free`)));
@@ -85,6 +87,8 @@ async function main(): Promise<void> {
       console.log(`paid/unpaid: ${pct(paid1.perSec / unpaid1.perSec)} on one channel, ${pct(paidN.perSec / unpaidN.perSec)} over ${CHANNELS}; a paid call is x402's two requests (the 402 with the offer, then the paid one)`);
     } finally {
       await world.close();
+      await stores.a.close();
+      await stores.b.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
