@@ -3,10 +3,9 @@
 // messages are carried by hand (Courier) so exactly the last signature is lost.
 import { describe, expect, it } from 'vitest';
 import { Channel } from '../../client/src/channel/channel.js';
-import { MemoryStore } from '../../client/src/store/memory.js';
 import { messageToJson, type Message } from '../../client/src/wire/messages.js';
 import { Courier } from '../../client/src/x402/courier.js';
-import { channelIdOf, openingState, sideConfig } from './fixtures/peers.js';
+import { courierPair } from './fixtures/courier-pair.js';
 
 async function carry(from: Courier, to: Channel, match: (m: Message) => boolean): Promise<Message> {
   const m = (await from.expect(match, 2000).result)!;
@@ -17,12 +16,7 @@ async function carry(from: Courier, to: Channel, match: (m: Message) => boolean)
 
 describe('a proposal carrying the lost last signature', () => {
   it('completes the awaited state and is signed at once, not refused and retried', async () => {
-    const channelId = channelIdOf(77);
-    const initial = openingState(channelId, 1000n);
-    const ca = new Courier();
-    const cb = new Courier();
-    const a = await Channel.open(sideConfig('a', { store: new MemoryStore(), transport: ca, channelId }), initial);
-    const b = await Channel.open(sideConfig('b', { store: new MemoryStore(), transport: cb, channelId }), initial);
+    const { a, b, ca, cb } = await courierPair(77, 1000n);
     try {
       const first = a.pay(10n);
       await carry(ca, b, (m) => m.type === 'proposal');

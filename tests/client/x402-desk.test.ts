@@ -4,22 +4,16 @@
 // network that is not Stacks'. Each refusal leaves the channel as it was.
 import { describe, expect, it } from 'vitest';
 import { BitStreamError } from '../../client/src/errors/errors.js';
-import { Channel } from '../../client/src/channel/channel.js';
-import { MemoryStore } from '../../client/src/store/memory.js';
 import { toHex } from '../../client/src/wire/json.js';
 import { bindingData } from '../../client/src/x402/binding.js';
 import { encodeProposalHeader } from '../../client/src/x402/forms.js';
 import { BitStreamServerScheme, Courier, networkOf, PayeeDesk, STACKS_MAINNET, STACKS_TESTNET, X402Code } from '../../client/src/x402/index.js';
 import type { ProposalMessage } from '../../client/src/wire/messages.js';
-import { channelIdOf, openingState, PRINCIPAL_A, sideConfig } from './fixtures/peers.js';
+import { courierPair } from './fixtures/courier-pair.js';
+import { PRINCIPAL_A } from './fixtures/peers.js';
 
 async function setup() {
-  const channelId = channelIdOf(9402);
-  const initial = openingState(channelId, 10_000n);
-  const ca = new Courier();
-  const cb = new Courier();
-  const a = await Channel.open(sideConfig('a', { store: new MemoryStore(), transport: ca, channelId }), initial);
-  const b = await Channel.open(sideConfig('b', { store: new MemoryStore(), transport: cb, channelId }), initial);
+  const { channelId, a, b, ca, cb } = await courierPair(9402, 10_000n);
   const desk = new PayeeDesk();
   desk.add({ channel: b, courier: cb, asset: 'STX', payer: PRINCIPAL_A });
   const priced = { method: 'GET', path: '/x', amount: 100n, asset: 'STX' };

@@ -11,22 +11,16 @@ import express from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { Channel } from '../../client/src/channel/channel.js';
-import { MemoryStore } from '../../client/src/store/memory.js';
 import { toHex } from '../../client/src/wire/json.js';
-import { BitStreamClientScheme, BitStreamServerScheme, ChannelFacilitator, Courier, PayeeDesk, Payer, STACKS_TESTNET } from '../../client/src/x402/index.js';
-import { channelIdOf, openingState, PRINCIPAL_A, PRINCIPAL_B, sideConfig } from './fixtures/peers.js';
+import { BitStreamClientScheme, BitStreamServerScheme, ChannelFacilitator, PayeeDesk, Payer, STACKS_TESTNET } from '../../client/src/x402/index.js';
+import { courierPair } from './fixtures/courier-pair.js';
+import { PRINCIPAL_A, PRINCIPAL_B } from './fixtures/peers.js';
 
 const NET = STACKS_TESTNET;
 
 describe('x402 with @x402/express', () => {
   it('pays 50 calls, answers the unpaid one with the documented 402, and refuses a replay', async () => {
-    const channelId = channelIdOf(4021);
-    const initial = openingState(channelId, 100_000n);
-    const ca = new Courier();
-    const cb = new Courier();
-    const a = await Channel.open(sideConfig('a', { store: new MemoryStore(), transport: ca, channelId }), initial);
-    const b = await Channel.open(sideConfig('b', { store: new MemoryStore(), transport: cb, channelId }), initial);
+    const { channelId, a, b, ca, cb } = await courierPair(4021, 100_000n);
     const desk = new PayeeDesk();
     desk.add({ channel: b, courier: cb, asset: 'STX', payer: PRINCIPAL_A });
     const server = new x402ResourceServer(new ChannelFacilitator(desk, NET)).register(NET, new BitStreamServerScheme({ desk, network: NET }));
