@@ -40,7 +40,6 @@ export class NodeX402 {
   readonly desk: PayeeDesk;
   readonly network: StacksNetwork;
   private readonly payer: Payer;
-  private readonly caps: SpendCaps;
   private readonly client: x402Client;
 
   constructor(manager: ChannelManager, o: { chainId: number; caps?: SpendCaps }) {
@@ -53,9 +52,8 @@ export class NodeX402 {
       if (!h || !courier || h.meta.phase !== 'open') return undefined;
       return { channel: h.channel, courier, asset: assetOf(h.meta.token), payer: h.meta.peer };
     });
-    this.caps = o.caps ?? {};
     this.payer = new Payer({
-      caps: this.caps,
+      caps: o.caps ?? {},
       find: (payTo, network, asset) => {
         if (network !== this.network) return undefined;
         const h = manager.openWith(payTo, tokenOf(asset), (x) => x.channel.balances.own > 0n);

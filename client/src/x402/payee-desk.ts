@@ -8,7 +8,7 @@ import { Lock } from '../channel/lock.js';
 import { PaymentPendingError } from '../channel/payments.js';
 import { BitStreamError } from '../errors/errors.js';
 import { fromHex, toHex } from '../wire/json.js';
-import { messageToJson, parseMessage, type Message } from '../wire/messages.js';
+import { messageToJson, parseMessage, type Message, type SignatureMessage } from '../wire/messages.js';
 import { WIRE_VERSION } from '../wire/version.js';
 import { bindingData } from './binding.js';
 import type { Courier } from './courier.js';
@@ -120,18 +120,35 @@ export class PayeeDesk implements Desk {
       return refuse(RefusalReason.OtherRequest, `the proposal is not bound to ${priced.method} ${priced.path} with payment id ${h.paymentId}`);
     }
     const nonce = msg.state.nonce;
-    const first = entry.courier.expect((m) => m.type === 'signature' && m.first && m.nonce === nonce, CHANNEL_MS);
-    try {
-      await entry.channel.receive(h.proposal);
-    } catch (e) {
-      first.cancel();
-      entry.courier.drop((m) => m.type === 'error');
-      const code = e instanceof BitStreamError ? e.code : 'UNKNOWN';
-      return refuse(RefusalReason.ChannelRefused, `the channel refused the proposal (${code}): ${(e as Error).message}`);
-    }
-    const sig = await first.result;
-    if (sig === null || sig.type !== 'signature') return refuse(RefusalReason.ChannelRefused, 'the channel did not sign in time');
+    const first = await this.hand(entry, h.proposal, (m) => m.type === 'signature' && m.first && m.nonce === nonce, {
+      refused: RefusalReason.ChannelRefused, what: 'the proposal', late: 'the channel did not sign in time',
+    });
+    if (!first.ok) return first;
+    const sig = first.value as SignatureMessage;
     return { ok: true, value: { channelId: h.channelId, nonce: nonce.toString(), hash: toHex(sig.hash), signature: toHex(sig.sig), asset: entry.asset } };
+  }
+
+  /**
+   * Hand the client's message to the channel and wait for the answer it sends (our first
+   * signature, or the ack once the state is durable); a refusal leaves nothing behind.
+   */
+  private async hand(
+    entry: PayeeChannel,
+    raw: unknown,
+    answer: (m: Message) => boolean,
+    why: { refused: RefusalReason; what: string; late: string },
+  ): Promise<Outcome<Message>> {
+    const expected = entry.courier.expect(answer, CHANNEL_MS);
+    try {
+      await entry.channel.receive(raw);
+    } catch (e) {
+      expected.cancel();
+      entry.courier.drop((m) => m.type === 'error'); // the refusal the channel addressed to the client: the 402 says it
+      const code = e instanceof BitStreamError ? e.code : 'UNKNOWN';
+      return refuse(why.refused, `the channel refused ${why.what} (${code}): ${(e as Error).message}`);
+    }
+    const m = await expected.result;
+    return m === null ? refuse(RefusalReason.ChannelRefused, why.late) : { ok: true, value: m };
   }
 
   /**
@@ -180,19 +197,12 @@ export class PayeeDesk implements Desk {
     const checked = this.checkOn(entry, p, priced);
     if (!checked.ok) return checked;
     const nonce = BigInt(p.nonce);
-    const hash = fromHex(p.hash);
-    const ack = entry.courier.expect((m) => m.type === 'ack' && m.nonce === nonce, CHANNEL_MS);
-    const last: Message = { v: WIRE_VERSION, type: 'signature', channelId: entry.channel.channelId, nonce, hash, sig: fromHex(p.signature), first: false };
-    try {
-      await entry.channel.receive(messageToJson(last));
-    } catch (e) {
-      ack.cancel();
-      entry.courier.drop((m) => m.type === 'error');
-      const code = e instanceof BitStreamError ? e.code : 'UNKNOWN';
-      return refuse(RefusalReason.BadSignature, `the channel refused the signature (${code}): ${(e as Error).message}`);
-    }
+    const last: Message = { v: WIRE_VERSION, type: 'signature', channelId: entry.channel.channelId, nonce, hash: fromHex(p.hash), sig: fromHex(p.signature), first: false };
     // the ack leaves only once the state is durable (Channel.completePending)
-    if ((await ack.result) === null) return refuse(RefusalReason.ChannelRefused, 'the state was not durable in time');
+    const acked = await this.hand(entry, messageToJson(last), (m) => m.type === 'ack' && m.nonce === nonce, {
+      refused: RefusalReason.BadSignature, what: 'the signature', late: 'the state was not durable in time',
+    });
+    if (!acked.ok) return acked;
     this.settled.set(p.channelId, { nonce: p.nonce, hash: p.hash, paymentId: p.paymentId, method: priced.method, path: priced.path, amount: priced.amount });
     return { ok: true, value: { channelId: p.channelId, nonce: p.nonce, hash: p.hash, payer: entry.payer } };
   }
@@ -212,7 +222,7 @@ export class PayeeDesk implements Desk {
     const back = s.amount - priced.amount;
     const receipt = { channelId: p.channelId, nonce: p.nonce, hash: p.hash, payer: entry.payer };
     if (back === 0n) return { ok: true, value: receipt };
-    // a payment from us: proposed over the channel's own link (the payer signs first)
+    // a payment from us: we propose it over the channel's own link, the client signs first and we last (§4.1)
     const status = await entry.channel.pay(back, { id: `refund-${p.paymentId}`, timeoutMs: REFUND_MS }).then(
       () => 'completed' as const,
       (e: unknown) => (e instanceof PaymentPendingError ? ('pending' as const) : ('failed' as const)),

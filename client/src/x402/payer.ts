@@ -305,7 +305,7 @@ export class Payer {
 
   /** Our proposal got no offer: it is never signed, and its payment fails (Channel's refusal path). */
   private async abandon(entry: PayerChannel, proposal: ProposalMessage, why: string): Promise<void> {
-    const refusal: Message = { v: WIRE_VERSION, type: 'error', channelId: entry.channel.channelId, nonce: proposal.state.nonce, ref: proposal.tag, code: 'X402_REFUSED', message: why.slice(0, 500) };
+    const refusal: Message = { v: WIRE_VERSION, type: 'error', channelId: entry.channel.channelId, nonce: proposal.state.nonce, ref: proposal.tag, code: X402Code.Refused, message: why.slice(0, 500) };
     await entry.channel.receive(messageToJson(refusal)).catch(() => undefined);
   }
 
