@@ -104,6 +104,15 @@ describe('x402 with the BitStream scheme (official client and middleware)', () =
     expect(toHex(w.b.latest.state.data)).toBe(toHex(bindingData({ method: 'GET', path: '/weather', amount: 100n, asset: 'STX', paymentId })));
   });
 
+  it('a paid request that fails frees only the payment it carried: another signed payment stays ready', async () => {
+    const held = await signedPayment(w, '/weather'); // signed last, its paid request not sent yet
+    const other: PaymentPayload = { ...held.payload, payload: { ...held.payload.payload, nonce: '9', hash: '00'.repeat(32) } };
+    const down: typeof fetch = () => Promise.reject(new Error('connection reset'));
+    await expect(w.payer.fetchWith(down)(`${w.base}/weather`, { headers: { 'PAYMENT-SIGNATURE': encodePaymentSignatureHeader(other) } })).rejects.toThrow('connection reset');
+    expect(w.payer.payloadFor(held.accept)).toEqual(held.payload.payload);
+    expect((await sendPayment(w, '/weather', held.payload)).status).toBe(200);
+  });
+
   it('a replayed payment is refused with 402 bitstream_replayed and nothing is served', async () => {
     const { payload } = await signedPayment(w, '/weather');
     expect((await sendPayment(w, '/weather', payload)).status).toBe(200);

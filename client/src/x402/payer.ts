@@ -2,7 +2,7 @@
 // wraps (it proposes the paying state on the unpaid request, hands the server's first
 // signature to the channel, and the receipt back), and the spend caps, checked before
 // anything is proposed. The scheme client only picks up the signature made here.
-import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from '@x402/core/http';
+import { decodePaymentRequiredHeader, decodePaymentResponseHeader, decodePaymentSignatureHeader } from '@x402/core/http';
 import type { PaymentRequired, PaymentRequirements } from '@x402/core/types';
 import type { Channel } from '../channel/channel.js';
 import { toHex, fromHex } from '../wire/json.js';
@@ -11,7 +11,7 @@ import { WIRE_VERSION } from '../wire/version.js';
 import { bindingData, requestPath } from './binding.js';
 import type { Courier } from './courier.js';
 import { RefusalReason, X402Code, X402Error } from './errors.js';
-import { encodeProposalHeader, offerSchema, receiptSchema, refusalSchema, type Payload } from './forms.js';
+import { encodeProposalHeader, offerSchema, payloadSchema, receiptSchema, refusalSchema, type Payload, type Receipt } from './forms.js';
 import { PROPOSAL_HEADER, SCHEME, type StacksNetwork } from './names.js';
 import { Slot } from './slot.js';
 
@@ -309,56 +309,55 @@ export class Payer {
     await entry.channel.receive(messageToJson(refusal)).catch(() => undefined);
   }
 
-  /** The paid request: its receipt acknowledges our last signature, and frees the channel. */
+  /** The paid request: its receipt acknowledges our last signature; it frees its own payment's channel, whatever came back. */
   private async paid(base: Fetch, req: Request): Promise<Response> {
-    let res: Response;
-    const pending = [...this.signed.entries()];
+    const key = carriedKey(req);
     try {
-      res = await base(req);
-    } catch (e) {
-      this.release(pending.map(([k]) => k), null);
-      throw e;
-    }
-    const header = res.headers.get('payment-response');
-    let receipt: ReturnType<typeof receiptSchema.parse> | null = null;
-    if (header !== null) {
-      try {
-        const parsed = receiptSchema.safeParse(decodePaymentResponseHeader(header).extra);
-        if (parsed.success) receipt = parsed.data;
-      } catch {
-        receipt = null;
+      const res = await base(req);
+      const receipt = receiptOf(res);
+      const signed = key === null ? undefined : this.signed.get(key);
+      if (receipt !== null && signed !== undefined && key === `${receipt.channelId}:${receipt.nonce}`) {
+        if (receipt.refund?.status === 'completed') {
+          // what a metered request did not use came back: it was not spent
+          const back = BigInt(receipt.refund.amount);
+          this.spentTotal -= back;
+          this.spentByOrigin.set(signed.origin, (this.spentByOrigin.get(signed.origin) ?? 0n) - back);
+        }
+        const ack: Message = { v: WIRE_VERSION, type: 'ack', channelId: fromHex(receipt.channelId), nonce: BigInt(receipt.nonce), hash: fromHex(receipt.hash) };
+        await signed.entry.channel.receive(messageToJson(ack)).catch(() => undefined);
       }
+      return res;
+    } finally {
+      if (key !== null) this.release(key);
     }
-    if (receipt !== null) {
-      const signed = this.signed.get(`${receipt.channelId}:${receipt.nonce}`);
-      const entry = signed?.entry;
-      if (signed && receipt.refund?.status === 'completed') {
-        // what a metered request did not use came back: it was not spent
-        const back = BigInt(receipt.refund.amount);
-        this.spentTotal -= back;
-        this.spentByOrigin.set(signed.origin, (this.spentByOrigin.get(signed.origin) ?? 0n) - back);
-      }
-      const ack: Message = { v: WIRE_VERSION, type: 'ack', channelId: fromHex(receipt.channelId), nonce: BigInt(receipt.nonce), hash: fromHex(receipt.hash) };
-      if (entry) await entry.channel.receive(messageToJson(ack)).catch(() => undefined);
-      this.release([`${receipt.channelId}:${receipt.nonce}`], receipt);
-    } else {
-      this.release(pending.map(([k]) => k).filter((k) => this.belongsTo(k, req)), null);
-    }
-    return res;
   }
 
-  /** Is signed payment `key` the one this paid request carries? */
-  private belongsTo(key: string, req: Request): boolean {
+  private release(key: string): void {
     const s = this.signed.get(key);
-    return s !== undefined && (req.headers.get('payment-signature') ?? '').length > 0;
+    if (!s) return;
+    this.signed.delete(key);
+    s.free();
   }
+}
 
-  private release(keys: string[], _receipt: unknown): void {
-    for (const k of keys) {
-      const s = this.signed.get(k);
-      if (!s) continue;
-      this.signed.delete(k);
-      s.free();
-    }
+/** `channelId:nonce` of the payment a paid request carries, or null when its header is not ours. */
+function carriedKey(req: Request): string | null {
+  try {
+    const p = payloadSchema.safeParse(decodePaymentSignatureHeader(req.headers.get('payment-signature') ?? '').payload);
+    return p.success ? `${p.data.channelId}:${p.data.nonce}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The receipt in a paid response's PAYMENT-RESPONSE, or null. */
+function receiptOf(res: Response): Receipt | null {
+  const header = res.headers.get('payment-response');
+  if (header === null) return null;
+  try {
+    const parsed = receiptSchema.safeParse(decodePaymentResponseHeader(header).extra);
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
   }
 }
