@@ -321,6 +321,59 @@ describe('a server that refuses the proposal', () => {
   });
 });
 
+describe('a server whose offer is not the state proposed', () => {
+  const tampered = (change: (o: { channelId: string; nonce: string; hash: string; signature: string }) => object) =>
+    world({
+      desk: (real) => ({
+        offer: async (header, candidates) => {
+          const out = await real.offer(header, candidates);
+          return out.ok ? { ok: true as const, value: { ...out.value, ...change(out.value) } as typeof out.value } : out;
+        },
+        check: (p, priced) => real.check(p, priced),
+        settle: (p, priced) => real.settle(p, priced),
+      }),
+    });
+
+  it('a forged signature on the offer: X402_BAD_SERVER_REPLY, the proposal abandoned, nothing signed last', async () => {
+    const w = await tampered((o) => ({ signature: (o.signature.startsWith('0') ? '1' : '0') + o.signature.slice(1) }));
+    try {
+      const err = await w.pay(`${w.base}/weather`).then(() => null, (e: unknown) => e);
+      expect((err as X402Error).code).toBe(X402Code.BadServerReply);
+      expect((err as X402Error).message).toMatch(/does not verify/);
+      await expect.poll(() => w.a.busy).toBe(false);
+      expect(w.a.latest.state.nonce).toBe(0n);
+      expect(w.payer.spent.total).toBe(0n);
+      expect(w.served.size).toBe(0);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('an offer for another nonce: X402_BAD_SERVER_REPLY, the proposal abandoned', async () => {
+    const w = await tampered(() => ({ nonce: '7' }));
+    try {
+      const err = await w.pay(`${w.base}/weather`).then(() => null, (e: unknown) => e);
+      expect((err as X402Error).code).toBe(X402Code.BadServerReply);
+      expect((err as X402Error).message).toMatch(/another state|not the one proposed/);
+      await expect.poll(() => w.a.busy).toBe(false);
+      expect(w.a.latest.state.nonce).toBe(0n);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('the scheme client refuses a 402 whose offer this Payer never signed', async () => {
+    const w = await world();
+    try {
+      const { accept } = await signedPayment(w, '/weather');
+      const foreign = { ...accept, extra: { ...accept.extra, offer: { ...(accept.extra['offer'] as object), nonce: '5' } } };
+      expect(() => w.payer.payloadFor(foreign)).toThrow(/not one this Payer signed/);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 describe('a server that fails while the proposal is out', () => {
   it('is unanswered, not refused: the proposal it may have signed is not abandoned, nothing is served', async () => {
     const w = await world({

@@ -128,6 +128,32 @@ describe('x402 through node processes', () => {
     expect(instances[0]!.served).toBe(0);
   });
 
+  it('the node\'s x402 routes refuse bad bodies and a wrong token; a NodeDesk says its node refused', async () => {
+    const priced = { method: 'GET', path: '/api/quote', amount: '30', asset: 'STX' };
+    const bad = [
+      ['/v1/x402/offer', { header: '', candidates: [priced] }],
+      ['/v1/x402/offer', { header: 'x', candidates: [] }],
+      ['/v1/x402/offer', { header: 'x', candidates: [{ ...priced, method: 'get' }] }],
+      ['/v1/x402/settle', { payload: {}, priced: { ...priced, path: 'no-slash' } }],
+      ['/v1/x402/check', { payload: 'nope', priced }],
+      ['/v1/fetch', { url: 'ftp://127.0.0.1/x' }],
+      ['/v1/fetch', { url: `${instances[0]!.base}/api/quote`, maxAmount: '0' }],
+      ['/v1/fetch', { url: `${instances[0]!.base}/api/quote`, method: 'TRACE' }],
+    ] as const;
+    for (const [path, body] of bad) {
+      const r = await bob.api<{ error: { code: string } }>('POST', path, body);
+      expect(r.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+      expect(r.body.error.code).toBe('NODE_BAD_REQUEST');
+    }
+    expect((await bob.api('POST', '/v1/x402/offer', { header: 'x', candidates: [priced] }, 'wrong-token')).status).toBe(401);
+    const stranger = new NodeDesk({ url: bob.apiUrl, token: 'wrong-token' });
+    await expect(stranger.offer('x', [{ ...priced, amount: 30n }])).rejects.toMatchObject({ code: 'X402_BAD_SERVER_REPLY' });
+    // a well-formed call for a channel the node does not hold: a refusal, nothing signed
+    const desk = new NodeDesk({ url: bob.apiUrl, token: bob.token });
+    const unknown = Buffer.from(JSON.stringify({ channelId: '22'.repeat(32), paymentId: 'p-1', proposal: {} })).toString('base64url');
+    await expect(desk.offer(unknown, [{ ...priced, amount: 30n }])).resolves.toMatchObject({ ok: false, reason: 'bitstream_unknown_channel' });
+  });
+
   it('1,000 paid requests over one channel, alternating between two API instances behind Bob\'s node', async () => {
     const n = 1000;
     for (let i = 0; i < n; i++) {
