@@ -24,7 +24,19 @@ async function setup() {
     const proposal = (await got.result) as ProposalMessage;
     return { proposal, text: encodeProposalHeader(toHex(channelId), paymentId, proposal) };
   };
-  return { a, b, desk, priced, header, channelId, close: () => (a.close(), b.close()) };
+  /** The client's payload for `paymentId`: the desk's offer on its proposal, signed last by the client (not settled yet). */
+  const signed = async (paymentId: string) => {
+    const { text } = await header(paymentId);
+    const offer = await desk.offer(text, [priced]);
+    if (!offer.ok) throw new Error(`no offer: ${offer.message}`);
+    const o = offer.value;
+    const last = (a as unknown as { cfg: { transport: Courier } }).cfg.transport.expect((m) => m.type === 'signature' && !m.first, 2000);
+    await a.receive({ v: 2, type: 'signature', channelId: o.channelId, nonce: o.nonce, hash: o.hash, sig: o.signature, first: true });
+    const m = await last.result;
+    if (m?.type !== 'signature') throw new Error('the client did not sign last');
+    return { channelId: o.channelId, nonce: o.nonce, hash: o.hash, signature: toHex(m.sig), paymentId };
+  };
+  return { a, b, cb, desk, priced, header, signed, channelId, close: () => (a.close(), b.close()) };
 }
 
 describe('the payee desk refuses, and nothing moves', () => {
@@ -59,18 +71,7 @@ describe('the payee desk refuses, and nothing moves', () => {
   it('a charge after the handler for a payment never settled here, and a second charge for one that was', async () => {
     const s = await setup();
     try {
-      const { text } = await s.header('p3');
-      const offer = await s.desk.offer(text, [s.priced]);
-      expect(offer.ok).toBe(true);
-      const sig = await (async () => {
-        const last = (s.a as unknown as { cfg: { transport: Courier } }).cfg.transport.expect((m) => m.type === 'signature' && !m.first, 2000);
-        const o = offer.ok ? offer.value : null;
-        await s.a.receive({ v: 2, type: 'signature', channelId: o!.channelId, nonce: o!.nonce, hash: o!.hash, sig: o!.signature, first: true });
-        const m = await last.result;
-        return m?.type === 'signature' ? toHex(m.sig) : '';
-      })();
-      const o = offer.ok ? offer.value : null;
-      const payload = { channelId: o!.channelId, nonce: o!.nonce, hash: o!.hash, signature: sig, paymentId: 'p3' };
+      const payload = await s.signed('p3');
       const early = await s.desk.settle({ ...payload, phase: 'after-handler' }, { ...s.priced, amount: 40n });
       expect(early).toMatchObject({ ok: false, reason: 'bitstream_not_settled' });
       expect((await s.desk.settle(payload, s.priced)).ok).toBe(true);
@@ -83,6 +84,63 @@ describe('the payee desk refuses, and nothing moves', () => {
       const twice = await s.desk.settle({ ...payload, phase: 'after-handler' }, { ...s.priced, amount: 100n });
       expect(twice).toMatchObject({ ok: false, reason: 'bitstream_not_settled' });
       expect(s.b.latest.state.nonce).toBe(1n);
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe('the payee desk serves retries of the last payment (payment-identifier)', () => {
+  const ID = 'pay_0123456789abcdef';
+
+  it('read off the channel\'s state: a desk made after a restart serves the retry too, and counts it', async () => {
+    const s = await setup();
+    try {
+      const payload = await s.signed(ID);
+      const retried = { ...s.priced, retry: { id: ID, limit: 1 } };
+      expect((await s.desk.settle(payload, retried)).ok).toBe(true);
+      const after = { ...s.b.latest.state };
+      const restarted = new PayeeDesk();
+      restarted.add({ channel: s.b, courier: s.cb, asset: 'STX', payer: PRINCIPAL_A });
+      expect(await restarted.check(payload, retried)).toMatchObject({ ok: true });
+      expect(await restarted.settle(payload, retried)).toMatchObject({ ok: true, value: { nonce: '1', hash: payload.hash } });
+      expect(await restarted.check(payload, retried)).toMatchObject({ ok: false, reason: 'bitstream_replayed' });
+      expect(await restarted.settle(payload, retried)).toMatchObject({ ok: false, reason: 'bitstream_replayed' });
+      expect(s.b.latest.state).toEqual(after);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('a retry not named, or with a limit of 0, is a replay', async () => {
+    const s = await setup();
+    try {
+      const payload = await s.signed(ID);
+      expect((await s.desk.settle(payload, s.priced)).ok).toBe(true);
+      expect(await s.desk.settle(payload, s.priced)).toMatchObject({ ok: false, reason: 'bitstream_replayed' });
+      expect(await s.desk.settle(payload, { ...s.priced, retry: { id: ID, limit: 0 } })).toMatchObject({ ok: false, reason: 'bitstream_replayed' });
+      expect(await s.desk.settle(payload, { ...s.priced, amount: 99n, retry: { id: ID, limit: 2 } })).toMatchObject({ ok: false, reason: 'bitstream_replayed' });
+      expect(s.b.latest.state.nonce).toBe(1n);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('a metered retry is charged nothing more: its charge after the handler pays nothing back', async () => {
+    const s = await setup();
+    try {
+      const payload = await s.signed(ID);
+      const retried = { ...s.priced, retry: { id: ID, limit: 2 } };
+      expect((await s.desk.settle(payload, retried)).ok).toBe(true);
+      expect(await s.desk.settle({ ...payload, phase: 'after-handler' }, { ...retried, amount: 100n })).toMatchObject({ ok: true });
+      const before = { ...s.b.latest.state };
+      expect((await s.desk.settle(payload, retried)).ok).toBe(true); // the retry, before its handler
+      const charged = await s.desk.settle({ ...payload, phase: 'after-handler' }, { ...retried, amount: 10n });
+      expect(charged).toMatchObject({ ok: true });
+      expect(charged.ok && charged.value.refund).toBeUndefined();
+      expect(s.b.latest.state).toEqual(before);
+      // a charge with no retry named is still refused
+      expect(await s.desk.settle({ ...payload, phase: 'after-handler' }, { ...s.priced, amount: 10n })).toMatchObject({ ok: false, reason: 'bitstream_not_settled' });
     } finally {
       s.close();
     }

@@ -229,6 +229,114 @@ describe('x402 with the BitStream scheme (official client and middleware)', () =
   });
 });
 
+describe('retries with x402\'s payment-identifier (a route that declares it)', () => {
+  let w: World;
+  beforeEach(async () => {
+    w = await world();
+  });
+  afterEach(async () => {
+    await w.close();
+  });
+
+  /** The payload the official client builds for a 402 with our offer: the route's extension echoed with the id. */
+  async function officialPayment(path: string): Promise<PaymentPayload> {
+    const res = await w.payer.fetchWith(fetch)(`${w.base}${path}`);
+    expect(res.status).toBe(402);
+    const client = new x402Client().register(NET, new BitStreamClientScheme(w.payer));
+    client.setSpendControls(false);
+    return client.createPaymentPayload(requiredOf(res));
+  }
+
+  /** A fetch that delivers the first `drops` paid requests to the server and loses their responses. */
+  function lossy(drops: number): typeof fetch {
+    let left = drops;
+    return async (input, init) => {
+      const paid = new Request(input, init).headers.has('payment-signature');
+      const res = await fetch(input, init);
+      if (paid && left-- > 0) {
+        await res.arrayBuffer();
+        throw new TypeError('fetch failed: connection reset');
+      }
+      return res;
+    };
+  }
+
+  const wrapped = (base: typeof fetch) => {
+    const client = new x402Client().register(NET, new BitStreamClientScheme(w.payer));
+    client.setSpendControls(false);
+    return wrapFetchWithPayment(w.payer.fetchWith(base), client);
+  };
+
+  it('the 402 declares it and names the retries served; the payment carries the id its state binds', async () => {
+    const payload = await officialPayment('/order');
+    const accept = payload.accepted;
+    expect(accept.extra['retries']).toBe(2);
+    const paymentId = (payload.payload as { paymentId: string }).paymentId;
+    expect(payload.extensions?.['payment-identifier']).toMatchObject({ info: { required: false, id: paymentId } });
+    const plain = requiredOf(await fetch(`${w.base}/weather`));
+    expect(plain.accepts[0]!.extra['retries']).toBeUndefined();
+    expect(plain.extensions?.['payment-identifier']).toBeUndefined();
+  });
+
+  it('a paid request whose response is lost is sent again by the Payer: served twice, charged once', async () => {
+    const res = await wrapped(lossy(1))(`${w.base}/order`);
+    expect(res.status).toBe(200);
+    expect(w.served.get('/order')).toBe(2); // the first was served, its response lost
+    expect(serverAt(w)).toEqual({ nonce: 1n, balanceB: 100n });
+    expect(w.a.latest.state.nonce).toBe(1n);
+    expect(w.payer.spent.total).toBe(100n);
+    const paid = w.seen.filter((r) => r.headers.has('payment-signature'));
+    expect(paid).toHaveLength(2);
+    expect(paid[0]!.headers.get('payment-signature')).toBe(paid[1]!.headers.get('payment-signature'));
+    // the channel is free for the next payment
+    expect((await w.pay(`${w.base}/order`)).status).toBe(200);
+    expect(serverAt(w)).toEqual({ nonce: 2n, balanceB: 200n });
+  });
+
+  it('on a route that does not declare it, a lost response is not sent again (the retry would be a replay)', async () => {
+    await expect(wrapped(lossy(1))(`${w.base}/weather`)).rejects.toThrow('connection reset');
+    expect(w.served.get('/weather')).toBe(1);
+    expect(w.seen.filter((r) => r.headers.has('payment-signature'))).toHaveLength(1);
+  });
+
+  it('a retry is served its route\'s number of times, then refused as a replay; no state moves', async () => {
+    const payload = await officialPayment('/order');
+    expect((await sendPayment(w, '/order', payload)).status).toBe(200);
+    const before = serverAt(w);
+    expect((await sendPayment(w, '/order', payload)).status).toBe(200);
+    expect((await sendPayment(w, '/order', payload)).status).toBe(200);
+    const third = await sendPayment(w, '/order', payload);
+    expect(third.status).toBe(402);
+    expect(failureOf(third)).toMatchObject({ errorReason: 'bitstream_replayed' });
+    expect(failureOf(third).errorMessage).toMatch(/retries are spent/);
+    expect(w.served.get('/order')).toBe(3);
+    expect(serverAt(w)).toEqual(before);
+  });
+
+  it('only the very payment is a retry: another id, another route, another signature, or once the channel moved on', async () => {
+    const payload = await officialPayment('/order');
+    expect((await sendPayment(w, '/order', payload)).status).toBe(200);
+    const other = { ...payload, extensions: { 'payment-identifier': { info: { required: false, id: 'pay_0123456789abcdef0123' } } } };
+    const noId = { ...payload, extensions: {} };
+    const forged = { ...payload, payload: { ...payload.payload, signature: `${'11'.repeat(64)}00` } };
+    for (const attempt of [other, noId, forged]) {
+      const res = await sendPayment(w, '/order', attempt);
+      expect(res.status).toBe(402);
+      expect(failureOf(res).errorReason).toBe('bitstream_replayed');
+    }
+    const elsewhere = await sendPayment(w, '/weather', payload);
+    expect(elsewhere.status).toBe(402);
+    expect(w.served.get('/order')).toBe(1);
+    expect(w.served.get('/weather')).toBeUndefined();
+    expect((await w.pay(`${w.base}/order`)).status).toBe(200); // the channel moves on
+    const stale = await sendPayment(w, '/order', payload);
+    expect(stale.status).toBe(402);
+    expect(failureOf(stale).errorReason).toBe('bitstream_replayed');
+    expect(w.served.get('/order')).toBe(2);
+    expect(serverAt(w)).toEqual({ nonce: 2n, balanceB: 200n });
+  });
+});
+
 describe('the client\'s caps, checked before anything is proposed', () => {
   let w: World | null = null;
   afterEach(async () => {

@@ -12,6 +12,8 @@ const Priced = z.strictObject({
   /** 0 only when charging after the handler (a request that used nothing, or failed) */
   amount: z.string().regex(/^(0|[1-9][0-9]{0,38})$/, 'an unsigned integer in the token\'s smallest unit, as a string'),
   asset: z.string().min(1).max(200),
+  /** a retry of the route's last payment: the payment id the payload names and the retries the route serves (§11.5) */
+  retry: z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'an x402 payment identifier'), limit: z.number().int().min(1).max(10) }).optional(),
 });
 const Outcome = z.object({ ok: z.boolean(), value: z.record(z.string(), z.unknown()).optional(), reason: z.string().optional(), message: z.string().optional() }).openapi('X402Outcome');
 const PaidFetch = z.object({
@@ -25,7 +27,7 @@ const PaidFetch = z.object({
 const security = [{ bearer: [] }];
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
-const toPriced = (p: z.infer<typeof Priced>) => ({ method: p.method, path: p.path, amount: BigInt(p.amount), asset: p.asset });
+const toPriced = (p: z.infer<typeof Priced>) => ({ method: p.method, path: p.path, amount: BigInt(p.amount), asset: p.asset, ...(p.retry === undefined ? {} : { retry: p.retry }) });
 
 export function x402Routes(app: OpenAPIHono, node: BitStreamNode, errors: Record<number, { content: unknown; description: string }>): void {
   app.openapi(

@@ -1,8 +1,8 @@
 // The BitStream scheme for x402's client (x402Client.register(network, scheme)). The
 // paying state was proposed and signed by the Payer's fetch on the unpaid request; the
 // payload is the payer's last signature on the offer the 402 carries.
-import type { PaymentPayloadResult, PaymentRequirements, SchemeNetworkClient } from '@x402/core/types';
-import { SCHEME } from './names.js';
+import type { PaymentPayloadContext, PaymentPayloadResult, PaymentRequirements, SchemeNetworkClient } from '@x402/core/types';
+import { PAYMENT_IDENTIFIER, SCHEME } from './names.js';
 import type { Payer } from './payer.js';
 
 export class BitStreamClientScheme implements SchemeNetworkClient {
@@ -10,9 +10,16 @@ export class BitStreamClientScheme implements SchemeNetworkClient {
 
   constructor(private readonly payer: Payer) {}
 
-  createPaymentPayload(x402Version: number, requirements: PaymentRequirements): Promise<PaymentPayloadResult> {
+  createPaymentPayload(x402Version: number, requirements: PaymentRequirements, context?: PaymentPayloadContext): Promise<PaymentPayloadResult> {
     try {
-      return Promise.resolve({ x402Version, payload: { ...this.payer.payloadFor(requirements) } });
+      const payload = this.payer.payloadFor(requirements);
+      // a route that declares payment-identifier gets the payment id the state binds, so
+      // a retry of this paid request is known for what it is and never charged twice
+      const declared = context?.extensions?.[PAYMENT_IDENTIFIER];
+      if (declared === null || typeof declared !== 'object') return Promise.resolve({ x402Version, payload: { ...payload } });
+      const info = (declared as { info?: unknown }).info;
+      const extension = { ...declared, info: { ...(typeof info === 'object' && info !== null ? info : {}), id: payload.paymentId } };
+      return Promise.resolve({ x402Version, payload: { ...payload }, extensions: { [PAYMENT_IDENTIFIER]: extension } });
     } catch (e) {
       return Promise.reject(e);
     }

@@ -3,7 +3,7 @@
 import type { FacilitatorClient } from '@x402/core/server';
 import type { PaymentPayload, PaymentRequirements, SettleResponse, SupportedResponse, VerifyResponse } from '@x402/core/types';
 import { RefusalReason } from './errors.js';
-import { requestSchema } from './forms.js';
+import { requestSchema, retriesSchema, retryIdOf } from './forms.js';
 import { SCHEME, type StacksNetwork } from './names.js';
 import type { Desk, Priced } from './payee-desk.js';
 
@@ -18,7 +18,7 @@ export class ChannelFacilitator implements FacilitatorClient {
   }
 
   async verify(payload: PaymentPayload, requirements: PaymentRequirements): Promise<VerifyResponse> {
-    const priced = pricedOf(requirements);
+    const priced = pricedOf(requirements, payload);
     if (priced === null) return { isValid: false, invalidReason: RefusalReason.Malformed, invalidMessage: 'the requirements name no request' };
     const out = await this.desk.check(payload.payload, priced);
     return out.ok ? { isValid: true } : { isValid: false, invalidReason: out.reason, invalidMessage: out.message };
@@ -28,7 +28,7 @@ export class ChannelFacilitator implements FacilitatorClient {
     const failed = (errorReason: string, errorMessage: string): SettleResponse => ({ success: false, errorReason, errorMessage, transaction: '', network: this.network });
     // after the handler (metered) or on cancel the amount is what is charged, and may be 0
     const charging = payload.payload['phase'] === 'after-handler' || payload.payload['phase'] === 'cancel';
-    const priced = pricedOf(requirements, charging);
+    const priced = pricedOf(requirements, payload, charging);
     if (priced === null) return failed(RefusalReason.Malformed, 'the requirements name no request');
     const out = await this.desk.settle(payload.payload, priced);
     if (!out.ok) return failed(out.reason, out.message);
@@ -38,9 +38,15 @@ export class ChannelFacilitator implements FacilitatorClient {
   }
 }
 
-/** The request and price the server built these requirements for (its own enrichment). */
-function pricedOf(r: PaymentRequirements, zeroAllowed = false): Priced | null {
+/**
+ * The request and price the server built these requirements for (its own enrichment),
+ * and the retry the payload asks for when the route serves them (payment-identifier).
+ */
+function pricedOf(r: PaymentRequirements, payload: PaymentPayload, zeroAllowed = false): Priced | null {
   const req = requestSchema.safeParse(r.extra['request']);
   if (!req.success || !(zeroAllowed ? /^(0|[1-9][0-9]{0,38})$/ : /^[1-9][0-9]{0,38}$/).test(r.amount)) return null;
-  return { method: req.data.method, path: req.data.path, amount: BigInt(r.amount), asset: r.asset };
+  const priced: Priced = { method: req.data.method, path: req.data.path, amount: BigInt(r.amount), asset: r.asset };
+  const limit = retriesSchema.safeParse(r.extra['retries']);
+  const id = retryIdOf(payload.extensions);
+  return limit.success && limit.data > 0 && id !== null ? { ...priced, retry: { id, limit: limit.data } } : priced;
 }

@@ -4,6 +4,7 @@
 import { base64urlnopad } from '@scure/base';
 import { z } from 'zod';
 import { messageToJson, type ProposalMessage } from '../wire/messages.js';
+import { PAYMENT_IDENTIFIER } from './names.js';
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `${bytes} bytes of lower-case hex`);
 const uint = z.string().regex(/^(0|[1-9][0-9]{0,38})$/, 'an unsigned integer as a decimal string');
@@ -48,6 +49,22 @@ export const receiptSchema = z.strictObject({
   refund: z.strictObject({ amount: uint, status: z.enum(['completed', 'pending', 'failed']) }).optional(),
 });
 export type Receipt = z.output<typeof receiptSchema>;
+
+/**
+ * The payment-identifier extension as a payload carries it (x402's own shape: the
+ * server's declaration with the client's `id` added). Only the id is read here.
+ */
+const paymentIdentifierSchema = z.object({ info: z.object({ id: z.string().min(16).max(128).regex(/^[A-Za-z0-9_-]+$/) }) });
+
+/** The payment id a payload's extensions name for idempotent retries, or null. */
+export function retryIdOf(extensions: unknown): string | null {
+  const ext = (extensions as Record<string, unknown> | null | undefined)?.[PAYMENT_IDENTIFIER];
+  const parsed = paymentIdentifierSchema.safeParse(ext);
+  return parsed.success ? parsed.data.info.id : null;
+}
+
+/** How many retries the server serves of a route's last payment (`accepts[].extra.retries`), 0 when it declares none. */
+export const retriesSchema = z.number().int().min(0).max(10);
 
 /** The request the server binds, as it sees it (`accepts[].extra.request`). */
 export const requestSchema = z.strictObject({ method: z.string().min(1).max(16), path: z.string().min(1).max(4096) });

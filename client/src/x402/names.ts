@@ -22,3 +22,12 @@ export function networkOf(chainId: number): StacksNetwork {
   if (chainId === 0x80000000) return STACKS_TESTNET;
   throw new BitStreamError('X402_BAD_NETWORK', `chain id ${chainId} is not a Stacks network x402 names`, { details: { chainId } });
 }
+
+/**
+ * x402's payment-identifier extension: the client names its payment so that a retry of
+ * the same paid request is never charged twice. BitStream's id is the payment id the
+ * state's data binds (PROTOCOL §11.5).
+ */
+export const PAYMENT_IDENTIFIER = 'payment-identifier';
+/** How many times a route that declares payment-identifier serves a retry of its last payment (the default). */
+export const DEFAULT_RETRIES = 2;

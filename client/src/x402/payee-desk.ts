@@ -31,6 +31,12 @@ export interface Priced {
   readonly path: string;
   readonly amount: bigint;
   readonly asset: string;
+  /**
+   * The route serves retries of its last payment (x402's payment-identifier): the id the
+   * client's payload names, and how many retries one payment gets. Absent: a payment
+   * already taken is refused as replayed.
+   */
+  readonly retry?: { readonly id: string; readonly limit: number };
 }
 
 /** What the x402 scheme and facilitator ask of the server's channels: this desk, or a node's over HTTP. */
@@ -71,6 +77,8 @@ export class PayeeDesk implements Desk {
   private readonly channels = new Map<string, PayeeChannel>();
   private readonly locks = new Map<string, Lock>();
   private readonly settled = new Map<string, Settled>();
+  /** per channel: the last payment retried and how often (a retry is only ever of the channel's latest state) */
+  private readonly retried = new Map<string, { readonly nonce: string; readonly hash: string; count: number }>();
 
   /** `lookup`: the channels someone else holds (a node's), besides those added here. */
   constructor(private readonly lookup: (channelId: string) => PayeeChannel | undefined = () => undefined) {}
@@ -182,6 +190,7 @@ export class PayeeDesk implements Desk {
     const latest = entry.channel.latest;
     const awaiting = entry.channel.awaiting;
     if (awaiting === null || awaiting.state.nonce !== nonce || toHex(awaiting.hash) !== p.hash) {
+      if (this.isRetry(entry, p, priced)) return this.retriesLeft(p, priced);
       if (nonce <= latest.state.nonce) return refuse(RefusalReason.Replayed, `state ${nonce} already paid (the channel is at ${latest.state.nonce})`);
       return refuse(RefusalReason.NoOffer, `no offer of ours awaits a signature on state ${nonce}`);
     }
@@ -193,9 +202,40 @@ export class PayeeDesk implements Desk {
     return { ok: true, value: p };
   }
 
+  /**
+   * Is `p` the very payment this channel took last, sent again for the same request and
+   * naming its payment id as the retry id? Read off the channel's latest state (durable:
+   * it holds after a restart), never off memory: its nonce, hash, the request its data
+   * binds and the payer's own signature.
+   */
+  private isRetry(entry: PayeeChannel, p: Payload, priced: Priced): boolean {
+    if (priced.retry === undefined || priced.retry.id !== p.paymentId) return false;
+    const latest = entry.channel.latest;
+    const theirs = entry.channel.role === 'a' ? latest.sigB : latest.sigA;
+    return latest.state.nonce === BigInt(p.nonce) && toHex(latest.hash) === p.hash && theirs !== null && toHex(theirs) === p.signature
+      && equalBytes(latest.state.data, bindingData({ ...priced, paymentId: p.paymentId }));
+  }
+
+  private retriesLeft(p: Payload, priced: Priced): Outcome<Payload> {
+    const r = this.retried.get(p.channelId);
+    const count = r !== undefined && r.nonce === p.nonce && r.hash === p.hash ? r.count : 0;
+    const limit = priced.retry?.limit ?? 0;
+    if (count >= limit) return refuse(RefusalReason.Replayed, `state ${p.nonce} already paid, and its ${limit} retries are spent`);
+    return { ok: true, value: p };
+  }
+
+  /** A retry of the latest payment: served again, charged nothing more (the state stays as it is). */
+  private retryOn(entry: PayeeChannel, p: Payload): Outcome<Receipt & { payer: string }> {
+    const r = this.retried.get(p.channelId);
+    if (r !== undefined && r.nonce === p.nonce && r.hash === p.hash) r.count += 1;
+    else this.retried.set(p.channelId, { nonce: p.nonce, hash: p.hash, count: 1 });
+    return { ok: true, value: { channelId: p.channelId, nonce: p.nonce, hash: p.hash, payer: entry.payer } };
+  }
+
   private async settleOn(entry: PayeeChannel, p: Payload, priced: Priced): Promise<Outcome<Receipt & { payer: string }>> {
     const checked = this.checkOn(entry, p, priced);
     if (!checked.ok) return checked;
+    if (this.isRetry(entry, p, priced)) return this.retryOn(entry, p);
     const nonce = BigInt(p.nonce);
     const last: Message = { v: WIRE_VERSION, type: 'signature', channelId: entry.channel.channelId, nonce, hash: fromHex(p.hash), sig: fromHex(p.signature), first: false };
     // the ack leaves only once the state is durable (Channel.completePending)
@@ -214,6 +254,11 @@ export class PayeeDesk implements Desk {
    */
   private async chargeOn(entry: PayeeChannel, p: Payload, priced: Priced): Promise<Outcome<Receipt & { payer: string }>> {
     const s = this.settled.get(p.channelId);
+    const r = this.retried.get(p.channelId);
+    if (!s && priced.retry?.id === p.paymentId && r !== undefined && r.nonce === p.nonce && r.hash === p.hash) {
+      // a retry's charge: the first request was charged (and paid anything back) already
+      return { ok: true, value: { channelId: p.channelId, nonce: p.nonce, hash: p.hash, payer: entry.payer } };
+    }
     if (!s || s.nonce !== p.nonce || s.hash !== p.hash || s.paymentId !== p.paymentId || s.method !== priced.method || s.path !== priced.path) {
       return refuse(RefusalReason.NotSettled, `state ${p.nonce} was not settled here for ${priced.method} ${priced.path}, or is charged already`);
     }

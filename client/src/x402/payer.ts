@@ -11,7 +11,7 @@ import { WIRE_VERSION } from '../wire/version.js';
 import { bindingData, requestPath } from './binding.js';
 import type { Courier } from './courier.js';
 import { RefusalReason, X402Code, X402Error } from './errors.js';
-import { encodeProposalHeader, offerSchema, payloadSchema, receiptSchema, refusalSchema, type Payload, type Receipt } from './forms.js';
+import { encodeProposalHeader, offerSchema, payloadSchema, receiptSchema, refusalSchema, retriesSchema, type Payload, type Receipt } from './forms.js';
 import { PROPOSAL_HEADER, SCHEME, type StacksNetwork } from './names.js';
 import { Slot } from './slot.js';
 
@@ -42,6 +42,13 @@ export interface PayerOptions {
   readonly holdMs?: number;
   /** how long the channel may take to propose or sign (default 10 s) */
   readonly channelMs?: number;
+  /**
+   * A paid request whose connection fails is sent again, as it is, up to this many times
+   * (default 2), on routes that serve retries (payment-identifier): never charged twice.
+   */
+  readonly retries?: number;
+  /** the wait before the first retry, doubled before each next one (default 250 ms) */
+  readonly retryDelayMs?: number;
 }
 
 /** A payment this Payer signed last and whose paid request has not come back yet. */
@@ -50,6 +57,8 @@ interface Signed {
   readonly entry: PayerChannel;
   readonly origin: string;
   readonly free: () => void;
+  /** how many times its paid request may be sent again (what the route serves, within ours) */
+  readonly retries: number;
 }
 
 /** What a URL's 402 asked, remembered; the channel is looked up at each call (channels close and open). */
@@ -89,6 +98,8 @@ export class Payer {
   private readonly caps: SpendCaps;
   private readonly holdMs: number;
   private readonly channelMs: number;
+  private readonly retries: number;
+  private readonly retryDelayMs: number;
   private spentTotal = 0n;
   private readonly spentByOrigin = new Map<string, bigint>();
 
@@ -97,6 +108,8 @@ export class Payer {
     this.find = opts.find ?? (() => undefined);
     this.holdMs = opts.holdMs ?? 30_000;
     this.channelMs = opts.channelMs ?? 10_000;
+    this.retries = opts.retries ?? 2;
+    this.retryDelayMs = opts.retryDelayMs ?? 250;
   }
 
   /** Pay servers whose payTo, network and asset are this channel's. */
@@ -283,7 +296,9 @@ export class Payer {
       this.spentTotal += amount;
       this.spentByOrigin.set(origin, (this.spentByOrigin.get(origin) ?? 0n) + amount);
       const payload: Payload = { channelId: offer.channelId, nonce: offer.nonce, hash: offer.hash, signature: toHex(sig.sig), paymentId };
-      this.signed.set(`${offer.channelId}:${offer.nonce}`, { payload, entry, origin, free });
+      const served = retriesSchema.safeParse(accept.extra['retries']);
+      const retries = Math.min(this.retries, served.success ? served.data : 0);
+      this.signed.set(`${offer.channelId}:${offer.nonce}`, { payload, entry, origin, free, retries });
       kept = true;
       return res;
     } finally {
@@ -313,9 +328,9 @@ export class Payer {
   private async paid(base: Fetch, req: Request): Promise<Response> {
     const key = carriedKey(req);
     try {
-      const res = await base(req);
-      const receipt = receiptOf(res);
       const signed = key === null ? undefined : this.signed.get(key);
+      const res = await this.sendPaid(base, req, signed?.retries ?? 0);
+      const receipt = receiptOf(res);
       if (receipt !== null && signed !== undefined && key === `${receipt.channelId}:${receipt.nonce}`) {
         if (receipt.refund?.status === 'completed') {
           // what a metered request did not use came back: it was not spent
@@ -329,6 +344,22 @@ export class Payer {
       return res;
     } finally {
       if (key !== null) this.release(key);
+    }
+  }
+
+  /**
+   * Send the paid request; when its connection fails, send it again as it is (the server
+   * knows a retry by its payment id and serves it without a new charge, §11.5).
+   */
+  private async sendPaid(base: Fetch, req: Request, retries: number): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt >= retries;
+      try {
+        return await base(last ? req : req.clone());
+      } catch (e) {
+        if (last) throw e;
+        await new Promise((r) => setTimeout(r, this.retryDelayMs * 2 ** attempt));
+      }
     }
   }
 

@@ -6,7 +6,7 @@ import type { HTTPRequestContext } from '@x402/core/server';
 import { requestPath } from './binding.js';
 import { X402Code, X402Error } from './errors.js';
 import type { Offer, Refusal } from './forms.js';
-import { PROPOSAL_HEADER, SCHEME, type StacksNetwork } from './names.js';
+import { DEFAULT_RETRIES, PAYMENT_IDENTIFIER, PROPOSAL_HEADER, SCHEME, type StacksNetwork } from './names.js';
 import type { Desk, Priced } from './payee-desk.js';
 
 export interface ServerSchemeOptions {
@@ -19,6 +19,12 @@ export interface ServerSchemeOptions {
   readonly decimals?: Readonly<Record<string, number>>;
   /** what a client needs to reach this server's node (peer URL, contract), copied into every accept */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /**
+   * On routes that declare x402's payment-identifier extension: how many times a retry of
+   * a route's last payment (same payload, same payment id, same request) is served without
+   * a new charge (default 2). Routes without the declaration serve none.
+   */
+  readonly retries?: number;
 }
 
 const AMOUNT = /^[1-9][0-9]{0,38}$/;
@@ -95,7 +101,11 @@ export class BitStreamServerScheme implements SchemeNetworkServer {
     const path = requestPath(http.adapter.getUrl());
     const header = ctx.paymentPayload === undefined ? http.adapter.getHeader(PROPOSAL_HEADER) : undefined;
     const ours = (r: PaymentRequirements) => r.scheme === SCHEME && r.network === this.opts.network;
-    const accepts = ctx.requirements.map((r) => (ours(r) ? { ...r, extra: { ...r.extra, request: { method, path } } } : r));
+    // the route's terms, the same in its 402 and for its paid request: the request bound,
+    // and the retries it serves when it declares payment-identifier
+    const declared = ctx.paymentRequiredResponse.extensions?.[PAYMENT_IDENTIFIER] !== undefined;
+    const retries = declared ? { retries: this.opts.retries ?? DEFAULT_RETRIES } : {};
+    const accepts = ctx.requirements.map((r) => (ours(r) ? { ...r, extra: { ...r.extra, request: { method, path }, ...retries } } : r));
     if (header === undefined) return accepts;
     const candidates = accepts.filter(ours);
     const priced = candidates.map((r): Priced => ({ method, path, amount: BigInt(r.amount), asset: r.asset }));
