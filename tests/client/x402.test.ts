@@ -9,7 +9,7 @@ import type { PaymentPayload, PaymentRequired, PaymentRequirements } from '@x402
 import { wrapFetchWithPayment } from '@x402/fetch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../client/src/wire/json.js';
-import { BitStreamClientScheme, Courier, Payer, PROPOSAL_HEADER, X402Code, X402Error, type SpendCaps } from '../../client/src/x402/index.js';
+import { BitStreamClientScheme, Courier, Payer, paymentOf, PROPOSAL_HEADER, X402Code, X402Error, type SpendCaps } from '../../client/src/x402/index.js';
 import { bindingData } from '../../client/src/x402/binding.js';
 import { encodeProposalHeader } from '../../client/src/x402/forms.js';
 import { PRINCIPAL_A, PRINCIPAL_B } from './fixtures/peers.js';
@@ -288,6 +288,11 @@ describe('retries with x402\'s payment-identifier (a route that declares it)', (
     const paid = w.seen.filter((r) => r.headers.has('payment-signature'));
     expect(paid).toHaveLength(2);
     expect(paid[0]!.headers.get('payment-signature')).toBe(paid[1]!.headers.get('payment-signature'));
+    // what a handler keys its effects by: the same payment id on both
+    const carried = paymentOf(paid[1]!.headers.get('payment-signature'));
+    expect(carried).toMatchObject({ nonce: '1', paymentId: w.a.latest.state.nonce === 1n ? expect.stringMatching(/^x402-[0-9a-f]{24}$/) : '' });
+    expect(paymentOf(null)).toBeNull();
+    expect(paymentOf('not a header')).toBeNull();
     // the channel is free for the next payment
     expect((await w.pay(`${w.base}/order`)).status).toBe(200);
     expect(serverAt(w)).toEqual({ nonce: 2n, balanceB: 200n });

@@ -12,7 +12,7 @@ const Priced = z.strictObject({
   /** 0 only when charging after the handler (a request that used nothing, or failed) */
   amount: z.string().regex(/^(0|[1-9][0-9]{0,38})$/, 'an unsigned integer in the token\'s smallest unit, as a string'),
   asset: z.string().min(1).max(200),
-  /** a retry of the route's last payment: the payment id the payload names and the retries the route serves (§11.5) */
+  /** a retry of the route's last payment: the payment id the payload names and the retries the route serves (PROTOCOL §11, Retries) */
   retry: z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'an x402 payment identifier'), limit: z.number().int().min(1).max(10) }).optional(),
 });
 const Outcome = z.object({ ok: z.boolean(), value: z.record(z.string(), z.unknown()).optional(), reason: z.string().optional(), message: z.string().optional() }).openapi('X402Outcome');

@@ -2,6 +2,7 @@
 // offer or refusal a 402 carries in `accepts[].extra`, the payment payload and the
 // receipt in the settle response. zod checks each one where it arrives.
 import { base64urlnopad } from '@scure/base';
+import { decodePaymentSignatureHeader } from '@x402/core/http';
 import { z } from 'zod';
 import { messageToJson, type ProposalMessage } from '../wire/messages.js';
 import { PAYMENT_IDENTIFIER } from './names.js';
@@ -68,6 +69,21 @@ export const retriesSchema = z.number().int().min(0).max(10);
 
 /** The request the server binds, as it sees it (`accepts[].extra.request`). */
 export const requestSchema = z.strictObject({ method: z.string().min(1).max(16), path: z.string().min(1).max(4096) });
+
+/**
+ * The payment a paid request carries (its PAYMENT-SIGNATURE header), for a handler that
+ * keys its effects by the payment id (a retry of it may run the handler again); null
+ * when the header is absent or not a BitStream payment.
+ */
+export function paymentOf(header: string | null | undefined): { readonly channelId: string; readonly nonce: string; readonly paymentId: string } | null {
+  if (header === null || header === undefined) return null;
+  try {
+    const p = payloadSchema.safeParse(decodePaymentSignatureHeader(header).payload);
+    return p.success ? { channelId: p.data.channelId, nonce: p.data.nonce, paymentId: p.data.paymentId } : null;
+  } catch {
+    return null;
+  }
+}
 
 export function encodeProposalHeader(channelId: string, paymentId: string, proposal: ProposalMessage): string {
   const json = JSON.stringify({ channelId, paymentId, proposal: messageToJson(proposal) });

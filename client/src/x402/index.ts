@@ -4,7 +4,8 @@
 // Owns: the scheme's wire (headers, payload, offer), the request binding, the spend caps.
 // Must not touch: the channel's rules (it drives the Channel through its messages only),
 // the stores, the peer layer. Nothing here calls the chain.
-export { SCHEME, STACKS_MAINNET, STACKS_TESTNET, PROPOSAL_HEADER, networkOf, type StacksNetwork } from './names.js';
+export { SCHEME, STACKS_MAINNET, STACKS_TESTNET, PROPOSAL_HEADER, PAYMENT_IDENTIFIER, DEFAULT_RETRIES, networkOf, type StacksNetwork } from './names.js';
+export { paymentOf } from './forms.js';
 export { bindingData, requestPath, type RequestBinding } from './binding.js';
 export { Courier } from './courier.js';
 export { X402Code, X402Error } from './errors.js';

@@ -26,7 +26,7 @@ export function networkOf(chainId: number): StacksNetwork {
 /**
  * x402's payment-identifier extension: the client names its payment so that a retry of
  * the same paid request is never charged twice. BitStream's id is the payment id the
- * state's data binds (PROTOCOL §11.5).
+ * state's data binds (PROTOCOL §11, Retries).
  */
 export const PAYMENT_IDENTIFIER = 'payment-identifier';
 /** How many times a route that declares payment-identifier serves a retry of its last payment (the default). */

@@ -2,7 +2,7 @@
 // wraps (it proposes the paying state on the unpaid request, hands the server's first
 // signature to the channel, and the receipt back), and the spend caps, checked before
 // anything is proposed. The scheme client only picks up the signature made here.
-import { decodePaymentRequiredHeader, decodePaymentResponseHeader, decodePaymentSignatureHeader } from '@x402/core/http';
+import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from '@x402/core/http';
 import type { PaymentRequired, PaymentRequirements } from '@x402/core/types';
 import type { Channel } from '../channel/channel.js';
 import { toHex, fromHex } from '../wire/json.js';
@@ -11,7 +11,7 @@ import { WIRE_VERSION } from '../wire/version.js';
 import { bindingData, requestPath } from './binding.js';
 import type { Courier } from './courier.js';
 import { RefusalReason, X402Code, X402Error } from './errors.js';
-import { encodeProposalHeader, offerSchema, payloadSchema, receiptSchema, refusalSchema, retriesSchema, type Payload, type Receipt } from './forms.js';
+import { encodeProposalHeader, offerSchema, paymentOf, receiptSchema, refusalSchema, retriesSchema, type Payload, type Receipt } from './forms.js';
 import { PROPOSAL_HEADER, SCHEME, type StacksNetwork } from './names.js';
 import { Slot } from './slot.js';
 
@@ -349,7 +349,7 @@ export class Payer {
 
   /**
    * Send the paid request; when its connection fails, send it again as it is (the server
-   * knows a retry by its payment id and serves it without a new charge, §11.5).
+   * knows a retry by its payment id and serves it without a new charge; PROTOCOL §11, Retries).
    */
   private async sendPaid(base: Fetch, req: Request, retries: number): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
@@ -373,12 +373,8 @@ export class Payer {
 
 /** `channelId:nonce` of the payment a paid request carries, or null when its header is not ours. */
 function carriedKey(req: Request): string | null {
-  try {
-    const p = payloadSchema.safeParse(decodePaymentSignatureHeader(req.headers.get('payment-signature') ?? '').payload);
-    return p.success ? `${p.data.channelId}:${p.data.nonce}` : null;
-  } catch {
-    return null;
-  }
+  const p = paymentOf(req.headers.get('payment-signature'));
+  return p === null ? null : `${p.channelId}:${p.nonce}`;
 }
 
 /** The receipt in a paid response's PAYMENT-RESPONSE, or null. */
