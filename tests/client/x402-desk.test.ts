@@ -7,7 +7,7 @@ import { BitStreamError } from '../../client/src/errors/errors.js';
 import { toHex } from '../../client/src/wire/json.js';
 import { bindingData } from '../../client/src/x402/binding.js';
 import { encodeProposalHeader } from '../../client/src/x402/forms.js';
-import { BitStreamServerScheme, Courier, networkOf, PayeeDesk, STACKS_MAINNET, STACKS_TESTNET, X402Code } from '../../client/src/x402/index.js';
+import { BitStreamServerScheme, Courier, networkOf, NodeDesk, PayeeDesk, STACKS_MAINNET, STACKS_TESTNET, X402Code } from '../../client/src/x402/index.js';
 import type { ProposalMessage } from '../../client/src/wire/messages.js';
 import { courierPair } from './fixtures/courier-pair.js';
 import { PRINCIPAL_A } from './fixtures/peers.js';
@@ -144,6 +144,24 @@ describe('the payee desk serves retries of the last payment (payment-identifier)
     } finally {
       s.close();
     }
+  });
+});
+
+describe('a NodeDesk', () => {
+  it('asks its node with the request, the price and the retry the payload names', async () => {
+    const bodies: unknown[] = [];
+    const fake: typeof fetch = async (_url, init) => {
+      bodies.push(JSON.parse(String(init?.body)));
+      return new Response(JSON.stringify({ ok: false, reason: 'bitstream_replayed', message: 'already paid' }), { status: 200 });
+    };
+    const desk = new NodeDesk({ url: 'http://127.0.0.1:1', token: 't', fetch: fake });
+    const priced = { method: 'GET', path: '/x', amount: 100n, asset: 'STX' };
+    await expect(desk.settle({ a: 1 }, { ...priced, retry: { id: 'pay_0123456789abcdef', limit: 2 } })).resolves.toMatchObject({ ok: false, reason: 'bitstream_replayed' });
+    await desk.check({ a: 1 }, priced);
+    expect(bodies).toEqual([
+      { payload: { a: 1 }, priced: { method: 'GET', path: '/x', amount: '100', asset: 'STX', retry: { id: 'pay_0123456789abcdef', limit: 2 } } },
+      { payload: { a: 1 }, priced: { method: 'GET', path: '/x', amount: '100', asset: 'STX' } },
+    ]);
   });
 });
 

@@ -136,6 +136,8 @@ describe('x402 through node processes', () => {
       ['/v1/x402/offer', { header: 'x', candidates: [{ ...priced, method: 'get' }] }],
       ['/v1/x402/settle', { payload: {}, priced: { ...priced, path: 'no-slash' } }],
       ['/v1/x402/check', { payload: 'nope', priced }],
+      ['/v1/x402/settle', { payload: {}, priced: { ...priced, retry: { id: 'short', limit: 1 } } }],
+      ['/v1/x402/check', { payload: {}, priced: { ...priced, retry: { id: 'pay_0123456789abcdef', limit: 0 } } }],
       ['/v1/fetch', { url: 'ftp://127.0.0.1/x' }],
       ['/v1/fetch', { url: `${instances[0]!.base}/api/quote`, maxAmount: '0' }],
       ['/v1/fetch', { url: `${instances[0]!.base}/api/quote`, method: 'TRACE' }],
