@@ -70,6 +70,9 @@ interface Settled {
   readonly amount: bigint;
 }
 
+/** The receipt of `p`'s state: the payment named, the payer it came from. */
+const receiptOf = (entry: PayeeChannel, p: Payload): Receipt & { payer: string } => ({ channelId: p.channelId, nonce: p.nonce, hash: p.hash, payer: entry.payer });
+
 /** How long a refund may take over the peer link before the receipt says it is pending. */
 const REFUND_MS = 10_000;
 
@@ -216,9 +219,14 @@ export class PayeeDesk implements Desk {
       && equalBytes(latest.state.data, bindingData({ ...priced, paymentId: p.paymentId }));
   }
 
-  private retriesLeft(p: Payload, priced: Priced): Outcome<Payload> {
+  /** The retry count of `p`'s state when it is the one retried last on its channel. */
+  private retriedOf(p: Payload): { count: number } | undefined {
     const r = this.retried.get(p.channelId);
-    const count = r !== undefined && r.nonce === p.nonce && r.hash === p.hash ? r.count : 0;
+    return r !== undefined && r.nonce === p.nonce && r.hash === p.hash ? r : undefined;
+  }
+
+  private retriesLeft(p: Payload, priced: Priced): Outcome<Payload> {
+    const count = this.retriedOf(p)?.count ?? 0;
     const limit = priced.retry?.limit ?? 0;
     if (count >= limit) return refuse(RefusalReason.Replayed, `state ${p.nonce} already paid, and its ${limit} retries are spent`);
     return { ok: true, value: p };
@@ -226,10 +234,10 @@ export class PayeeDesk implements Desk {
 
   /** A retry of the latest payment: served again, charged nothing more (the state stays as it is). */
   private retryOn(entry: PayeeChannel, p: Payload): Outcome<Receipt & { payer: string }> {
-    const r = this.retried.get(p.channelId);
-    if (r !== undefined && r.nonce === p.nonce && r.hash === p.hash) r.count += 1;
+    const r = this.retriedOf(p);
+    if (r !== undefined) r.count += 1;
     else this.retried.set(p.channelId, { nonce: p.nonce, hash: p.hash, count: 1 });
-    return { ok: true, value: { channelId: p.channelId, nonce: p.nonce, hash: p.hash, payer: entry.payer } };
+    return { ok: true, value: receiptOf(entry, p) };
   }
 
   private async settleOn(entry: PayeeChannel, p: Payload, priced: Priced): Promise<Outcome<Receipt & { payer: string }>> {
@@ -244,7 +252,7 @@ export class PayeeDesk implements Desk {
     });
     if (!acked.ok) return acked;
     this.settled.set(p.channelId, { nonce: p.nonce, hash: p.hash, paymentId: p.paymentId, method: priced.method, path: priced.path, amount: priced.amount });
-    return { ok: true, value: { channelId: p.channelId, nonce: p.nonce, hash: p.hash, payer: entry.payer } };
+    return { ok: true, value: receiptOf(entry, p) };
   }
 
   /**
@@ -254,10 +262,9 @@ export class PayeeDesk implements Desk {
    */
   private async chargeOn(entry: PayeeChannel, p: Payload, priced: Priced): Promise<Outcome<Receipt & { payer: string }>> {
     const s = this.settled.get(p.channelId);
-    const r = this.retried.get(p.channelId);
-    if (!s && priced.retry?.id === p.paymentId && r !== undefined && r.nonce === p.nonce && r.hash === p.hash) {
+    if (!s && priced.retry?.id === p.paymentId && this.retriedOf(p) !== undefined) {
       // a retry's charge: the first request was charged (and paid anything back) already
-      return { ok: true, value: { channelId: p.channelId, nonce: p.nonce, hash: p.hash, payer: entry.payer } };
+      return { ok: true, value: receiptOf(entry, p) };
     }
     if (!s || s.nonce !== p.nonce || s.hash !== p.hash || s.paymentId !== p.paymentId || s.method !== priced.method || s.path !== priced.path) {
       return refuse(RefusalReason.NotSettled, `state ${p.nonce} was not settled here for ${priced.method} ${priced.path}, or is charged already`);
@@ -265,7 +272,7 @@ export class PayeeDesk implements Desk {
     if (priced.amount > s.amount) return refuse(RefusalReason.WrongAmount, `the charge ${priced.amount} is over the ${s.amount} the state paid`);
     this.settled.delete(p.channelId);
     const back = s.amount - priced.amount;
-    const receipt = { channelId: p.channelId, nonce: p.nonce, hash: p.hash, payer: entry.payer };
+    const receipt = receiptOf(entry, p);
     if (back === 0n) return { ok: true, value: receipt };
     // a payment from us: we propose it over the channel's own link, the client signs first and we last (§4.1)
     const status = await entry.channel.pay(back, { id: `refund-${p.paymentId}`, timeoutMs: REFUND_MS }).then(
