@@ -217,6 +217,16 @@ describe('x402 with the BitStream scheme (official client and middleware)', () =
     expect(toHex(offered!.state.data)).toBe(toHex(bindingData({ method: 'GET', path: '/weather', amount: 100n, asset: 'STX', paymentId })));
   });
 
+  it('a signed payment whose paid request never comes is forgotten when its hold runs out: the Payer keeps nothing for it', async () => {
+    await w.close();
+    w = await world({ holdMs: 100 });
+    const lost = await signedPayment(w, '/weather');
+    expect(w.payer.payloadFor(lost.accept)).toEqual(lost.payload.payload);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(() => w.payer.payloadFor(lost.accept)).toThrow(X402Error);
+    expect(() => w.payer.payloadFor(lost.accept)).toThrow('not one this Payer signed');
+  });
+
   it('a malformed proposal header and one for an unknown channel are refused in the 402, nothing signed', async () => {
     const bad = await fetch(`${w.base}/weather`, { headers: { [PROPOSAL_HEADER]: 'not base64 json!' } });
     expect(bad.status).toBe(402);

@@ -298,7 +298,11 @@ export class Payer {
       const payload: Payload = { channelId: offer.channelId, nonce: offer.nonce, hash: offer.hash, signature: toHex(sig.sig), paymentId };
       const served = retriesSchema.safeParse(accept.extra['retries']);
       const retries = Math.min(this.retries, served.success ? served.data : 0);
-      this.signed.set(`${offer.channelId}:${offer.nonce}`, { payload, entry, origin, free, retries });
+      const signedKey = `${offer.channelId}:${offer.nonce}`;
+      // its paid request has as long as the slot is held: a request never sent is forgotten then
+      const forget = setTimeout(() => this.release(signedKey), this.holdMs);
+      forget.unref?.();
+      this.signed.set(signedKey, { payload, entry, origin, retries, free: () => (clearTimeout(forget), free()) });
       kept = true;
       return res;
     } finally {
