@@ -308,6 +308,13 @@ describe('retries with x402\'s payment-identifier (a route that declares it)', (
     expect(serverAt(w)).toEqual({ nonce: 2n, balanceB: 200n });
   });
 
+  it('a paid request whose every retry is lost fails with the connection\'s error, after its retries; charged once', async () => {
+    await expect(wrapped(lossy(3))(`${w.base}/order`)).rejects.toThrow('connection reset');
+    expect(w.seen.filter((r) => r.headers.has('payment-signature'))).toHaveLength(3); // the first and its 2 retries
+    expect(serverAt(w)).toEqual({ nonce: 1n, balanceB: 100n });
+    expect((await w.pay(`${w.base}/order`)).status).toBe(200); // its channel is free again
+  });
+
   it('on a route that does not declare it, a lost response is not sent again (the retry would be a replay)', async () => {
     await expect(wrapped(lossy(1))(`${w.base}/weather`)).rejects.toThrow('connection reset');
     expect(w.served.get('/weather')).toBe(1);

@@ -3,6 +3,7 @@
 // /v1/fetch: the node fetches a URL and pays its 402 on one of its channels, within its
 // caps and the call's maxAmount. Handlers translate; NodeX402 and the desk decide.
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { RETRY_ID } from '../x402/forms.js';
 import type { BitStreamNode } from './service.js';
 
 const Amount = z.string().regex(/^[1-9][0-9]{0,38}$/, 'a positive integer in the token\'s smallest unit, as a string');
@@ -13,7 +14,7 @@ const Priced = z.strictObject({
   amount: z.string().regex(/^(0|[1-9][0-9]{0,38})$/, 'an unsigned integer in the token\'s smallest unit, as a string'),
   asset: z.string().min(1).max(200),
   /** a retry of the route's last payment: the payment id the payload names and the retries the route serves (PROTOCOL §11, Retries) */
-  retry: z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'an x402 payment identifier'), limit: z.number().int().min(1).max(10) }).optional(),
+  retry: z.strictObject({ id: z.string().regex(RETRY_ID, 'an x402 payment identifier'), limit: z.number().int().min(1).max(10) }).optional(),
 });
 const Outcome = z.object({ ok: z.boolean(), value: z.record(z.string(), z.unknown()).optional(), reason: z.string().optional(), message: z.string().optional() }).openapi('X402Outcome');
 const PaidFetch = z.object({

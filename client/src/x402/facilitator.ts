@@ -3,7 +3,7 @@
 import type { FacilitatorClient } from '@x402/core/server';
 import type { PaymentPayload, PaymentRequirements, SettleResponse, SupportedResponse, VerifyResponse } from '@x402/core/types';
 import { RefusalReason } from './errors.js';
-import { requestSchema, retriesSchema, retryIdOf } from './forms.js';
+import { requestSchema, retriesOf, retryIdOf } from './forms.js';
 import { SCHEME, type StacksNetwork } from './names.js';
 import type { Desk, Priced } from './payee-desk.js';
 
@@ -46,7 +46,7 @@ function pricedOf(r: PaymentRequirements, payload: PaymentPayload, zeroAllowed =
   const req = requestSchema.safeParse(r.extra['request']);
   if (!req.success || !(zeroAllowed ? /^(0|[1-9][0-9]{0,38})$/ : /^[1-9][0-9]{0,38}$/).test(r.amount)) return null;
   const priced: Priced = { method: req.data.method, path: req.data.path, amount: BigInt(r.amount), asset: r.asset };
-  const limit = retriesSchema.safeParse(r.extra['retries']);
+  const limit = retriesOf(r.extra);
   const id = retryIdOf(payload.extensions);
-  return limit.success && limit.data > 0 && id !== null ? { ...priced, retry: { id, limit: limit.data } } : priced;
+  return limit > 0 && id !== null ? { ...priced, retry: { id, limit } } : priced;
 }

@@ -55,7 +55,9 @@ export type Receipt = z.output<typeof receiptSchema>;
  * The payment-identifier extension as a payload carries it (x402's own shape: the
  * server's declaration with the client's `id` added). Only the id is read here.
  */
-const paymentIdentifierSchema = z.object({ info: z.object({ id: z.string().min(16).max(128).regex(/^[A-Za-z0-9_-]+$/) }) });
+/** x402's payment identifier: 16-128 of `A-Z a-z 0-9 _ -`. */
+export const RETRY_ID = /^[A-Za-z0-9_-]{16,128}$/;
+const paymentIdentifierSchema = z.object({ info: z.object({ id: z.string().regex(RETRY_ID) }) });
 
 /** The payment id a payload's extensions name for idempotent retries, or null. */
 export function retryIdOf(extensions: unknown): string | null {
@@ -64,8 +66,13 @@ export function retryIdOf(extensions: unknown): string | null {
   return parsed.success ? parsed.data.info.id : null;
 }
 
+const retriesSchema = z.number().int().min(0).max(10);
+
 /** How many retries the server serves of a route's last payment (`accepts[].extra.retries`), 0 when it declares none. */
-export const retriesSchema = z.number().int().min(0).max(10);
+export function retriesOf(extra: Readonly<Record<string, unknown>>): number {
+  const parsed = retriesSchema.safeParse(extra['retries']);
+  return parsed.success ? parsed.data : 0;
+}
 
 /** The request the server binds, as it sees it (`accepts[].extra.request`). */
 export const requestSchema = z.strictObject({ method: z.string().min(1).max(16), path: z.string().min(1).max(4096) });

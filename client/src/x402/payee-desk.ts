@@ -176,7 +176,9 @@ export class PayeeDesk implements Desk {
 
   check(payload: unknown, priced: Priced): Promise<Outcome<Payload>> {
     const found = this.entryOf(payload);
-    return Promise.resolve(found.ok ? this.checkOn(found.value.entry, found.value.p, priced) : found);
+    if (!found.ok) return Promise.resolve(found);
+    const checked = this.checkOn(found.value.entry, found.value.p, priced);
+    return Promise.resolve(checked.ok ? { ok: true, value: checked.value.p } : checked);
   }
 
   private entryOf(payload: unknown): Outcome<{ entry: PayeeChannel; p: Payload }> {
@@ -187,13 +189,17 @@ export class PayeeDesk implements Desk {
     return { ok: true, value: { entry, p: parsed.data } };
   }
 
-  private checkOn(entry: PayeeChannel, p: Payload, priced: Priced): Outcome<Payload> {
+  /** Would `p` pay for `priced`: as the state we await, or as a retry of the one we took last (`retry`). */
+  private checkOn(entry: PayeeChannel, p: Payload, priced: Priced): Outcome<{ p: Payload; retry: boolean }> {
     if (entry.asset !== priced.asset) return refuse(RefusalReason.WrongToken, `the channel is in ${entry.asset}, the price in ${priced.asset}`);
     const nonce = BigInt(p.nonce);
     const latest = entry.channel.latest;
     const awaiting = entry.channel.awaiting;
     if (awaiting === null || awaiting.state.nonce !== nonce || toHex(awaiting.hash) !== p.hash) {
-      if (this.isRetry(entry, p, priced)) return this.retriesLeft(p, priced);
+      if (this.isRetry(entry, p, priced)) {
+        if (this.retriesLeft(p, priced)) return { ok: true, value: { p, retry: true } };
+        return refuse(RefusalReason.Replayed, `state ${p.nonce} already paid, and its ${priced.retry?.limit ?? 0} retries are spent`);
+      }
       if (nonce <= latest.state.nonce) return refuse(RefusalReason.Replayed, `state ${nonce} already paid (the channel is at ${latest.state.nonce})`);
       return refuse(RefusalReason.NoOffer, `no offer of ours awaits a signature on state ${nonce}`);
     }
@@ -202,7 +208,7 @@ export class PayeeDesk implements Desk {
     }
     const paid = this.payerBalance(entry, latest.state) - this.payerBalance(entry, awaiting.state);
     if (paid !== priced.amount) return refuse(RefusalReason.WrongAmount, `the state pays ${paid}, the price is ${priced.amount}`);
-    return { ok: true, value: p };
+    return { ok: true, value: { p, retry: false } };
   }
 
   /**
@@ -225,11 +231,8 @@ export class PayeeDesk implements Desk {
     return r !== undefined && r.nonce === p.nonce && r.hash === p.hash ? r : undefined;
   }
 
-  private retriesLeft(p: Payload, priced: Priced): Outcome<Payload> {
-    const count = this.retriedOf(p)?.count ?? 0;
-    const limit = priced.retry?.limit ?? 0;
-    if (count >= limit) return refuse(RefusalReason.Replayed, `state ${p.nonce} already paid, and its ${limit} retries are spent`);
-    return { ok: true, value: p };
+  private retriesLeft(p: Payload, priced: Priced): boolean {
+    return (this.retriedOf(p)?.count ?? 0) < (priced.retry?.limit ?? 0);
   }
 
   /** A retry of the latest payment: served again, charged nothing more (the state stays as it is). */
@@ -243,7 +246,7 @@ export class PayeeDesk implements Desk {
   private async settleOn(entry: PayeeChannel, p: Payload, priced: Priced): Promise<Outcome<Receipt & { payer: string }>> {
     const checked = this.checkOn(entry, p, priced);
     if (!checked.ok) return checked;
-    if (this.isRetry(entry, p, priced)) return this.retryOn(entry, p);
+    if (checked.value.retry) return this.retryOn(entry, p);
     const nonce = BigInt(p.nonce);
     const last: Message = { v: WIRE_VERSION, type: 'signature', channelId: entry.channel.channelId, nonce, hash: fromHex(p.hash), sig: fromHex(p.signature), first: false };
     // the ack leaves only once the state is durable (Channel.completePending)

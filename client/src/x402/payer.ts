@@ -11,7 +11,7 @@ import { WIRE_VERSION } from '../wire/version.js';
 import { bindingData, requestPath } from './binding.js';
 import type { Courier } from './courier.js';
 import { RefusalReason, X402Code, X402Error } from './errors.js';
-import { encodeProposalHeader, offerSchema, paymentOf, receiptSchema, refusalSchema, retriesSchema, type Payload, type Receipt } from './forms.js';
+import { encodeProposalHeader, offerSchema, paymentOf, receiptSchema, refusalSchema, retriesOf, type Payload, type Receipt } from './forms.js';
 import { PROPOSAL_HEADER, SCHEME, type StacksNetwork } from './names.js';
 import { Slot } from './slot.js';
 
@@ -296,8 +296,7 @@ export class Payer {
       this.spentTotal += amount;
       this.spentByOrigin.set(origin, (this.spentByOrigin.get(origin) ?? 0n) + amount);
       const payload: Payload = { channelId: offer.channelId, nonce: offer.nonce, hash: offer.hash, signature: toHex(sig.sig), paymentId };
-      const served = retriesSchema.safeParse(accept.extra['retries']);
-      const retries = Math.min(this.retries, served.success ? served.data : 0);
+      const retries = Math.min(this.retries, retriesOf(accept.extra));
       const signedKey = `${offer.channelId}:${offer.nonce}`;
       // its paid request has as long as the slot is held: a request never sent is forgotten then
       const forget = setTimeout(() => this.release(signedKey), this.holdMs);
