@@ -59,12 +59,13 @@ const kinds: [string, () => StateStore | Promise<StateStore>][] = [
 ];
 
 describe.each(kinds)('%s compare-and-swap', (_name, make) => {
-  it('advances one nonce at a time and refuses gaps, regressions and unknown channels', async () => {
+  it('advances by one nonce, or two past an offer, and refuses wider gaps, regressions and unknown channels', async () => {
     const s = await make();
     await s.create(record(1));
     expect(await code(s.create(record(1)))).toBe(StoreCode.Exists);
-    expect(await code(s.saveSigned(id(1), signed(1, 2n, 900n)))).toBe(StoreCode.NonceGap);
+    expect(await code(s.saveSigned(id(1), signed(1, 3n, 900n)))).toBe(StoreCode.NonceGap);
     await s.saveSigned(id(1), signed(1, 1n, 900n));
+    expect(await code(s.savePending(id(1), pendingAt(1, 4n, 900n)))).toBe(StoreCode.NonceGap);
     await s.saveSigned(id(1), signed(1, 2n, 800n));
     expect(await code(s.saveSigned(id(1), signed(1, 1n, 900n)))).toBe(StoreCode.NonceRegression);
     expect(await code(s.saveSigned(id(1), signed(1, 2n, 700n, 1)))).toBe(StoreCode.NonceRegression);
@@ -86,11 +87,35 @@ describe.each(kinds)('%s compare-and-swap', (_name, make) => {
     await s.savePending(id(2), pending); // idempotent
     expect(await code(s.savePending(id(2), { ...pending, state: st(2, 1n, 100n), hash: hashOf(1n, 1) }))).toBe(StoreCode.Conflict);
     expect(await code(s.saveSigned(id(2), signed(2, 1n, 100n, 1)))).toBe(StoreCode.Conflict);
-    expect(await code(s.savePending(id(2), { ...pending, state: st(2, 2n, 900n), hash: hashOf(2n) }))).toBe(StoreCode.NonceGap);
+    expect(await code(s.savePending(id(2), { ...pending, state: st(2, 3n, 900n), hash: hashOf(3n) }))).toBe(StoreCode.NonceGap);
     await s.saveSigned(id(2), signed(2, 1n, 900n));
     const r = s.load(id(2))!;
     expect(r.pending).toBeNull();
     expect(r.latest.state.nonce).toBe(1n);
+    await s.close();
+  });
+
+  it('a state one nonce higher supersedes a pending offer the payer passed over; nothing lower does', async () => {
+    const s = await make();
+    await s.create(record(4));
+    const offer = pendingAt(4, 1n, 900n);
+    await s.savePending(id(4), offer);
+    // the payer proposed at 2 instead: our first signature there replaces the offer
+    const over = pendingAt(4, 2n, 950n);
+    await s.savePending(id(4), over);
+    expect(s.load(id(4))!.pending).toEqual(over);
+    // the passed-over offer can never come back, pending or signed
+    expect(await code(s.savePending(id(4), offer))).toBe(StoreCode.NonceRegression);
+    expect(await code(s.saveSigned(id(4), signed(4, 1n, 900n)))).toBe(StoreCode.Conflict);
+    expect(await code(s.saveSigned(id(4), signed(4, 2n, 100n, 1)))).toBe(StoreCode.Conflict);
+    await s.saveSigned(id(4), signed(4, 2n, 950n));
+    const r = s.load(id(4))!;
+    expect(r.latest.state.nonce).toBe(2n);
+    expect(r.pending).toBeNull();
+    // a signed state past a pending one below it clears that one too
+    await s.savePending(id(4), pendingAt(4, 3n, 960n));
+    await s.saveSigned(id(4), signed(4, 4n, 970n));
+    expect(s.load(id(4))!.pending).toBeNull();
     await s.close();
   });
 

@@ -121,6 +121,21 @@ const RETRYABLE = new Set<string>([
   ChannelCode.WrongNonce,
 ]);
 
+/**
+ * The tag of a pending state this side built and signed first itself: an offer (PROTOCOL
+ * §4.5). A proposer's tag is an HMAC, never all zeros, so an offer is never adopted.
+ */
+export const OFFER_TAG: Uint8Array = new Uint8Array(32);
+
+const isOffer = (p: PendingState): boolean => p.tag.every((b) => b === 0);
+
+/** Our first signature on a state in which the counterparty pays us: it signs last if and when it wants. */
+export interface OfferedState {
+  readonly state: ChannelState;
+  readonly hash: Uint8Array;
+  readonly sig: Uint8Array;
+}
+
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -149,6 +164,8 @@ export class Channel {
   private pending: PendingState | null;
   private pendingSentAt = 0;
   private proposal: Proposal | null = null;
+  /** the counterparty's offer at this nonce is passed over: our next proposal takes the nonce after it */
+  private passedAt: bigint | null = null;
   /** our last signature as proposer, until the peer acknowledges it */
   private unacked: { nonce: bigint; hash: Uint8Array; sig: Uint8Array; sentAt: number } | null = null;
   private queue: Item[] = [];
@@ -255,6 +272,86 @@ export class Channel {
   /** Is an update in flight or queued? */
   get busy(): boolean {
     return this.proposal !== null || this.pending !== null || this.queue.length > 0;
+  }
+
+  /** Our offer awaiting the counterparty's last signature, if the pending state is one (PROTOCOL §4.5). */
+  get offered(): OfferedState | null {
+    const p = this.pending;
+    return p === null || !isOffer(p) ? null : { state: p.state, hash: p.hash, sig: p.sig };
+  }
+
+  /**
+   * Offer the counterparty the next state, in which it pays us `amount` with `data`:
+   * built, signed first and stored here (PROTOCOL §4.5), and not sent: the application
+   * carries it (x402: a paid response carries the next request's offer). The
+   * counterparty signs it last when it wants it (takeOffer), or passes over it with its
+   * next proposal. Refused while anything is in flight or queued, and while it stands
+   * this side proposes nothing.
+   */
+  offer(amount: bigint, data: Uint8Array): Promise<OfferedState> {
+    return this.lock.run(async () => {
+      if (this.shut) throw new UsageError(ChannelCode.Closed, 'channel object closed');
+      this.checkUsageAmount(amount);
+      if (!(data instanceof Uint8Array) || data.length !== 32) throw new UsageError(ChannelCode.BadOps, 'offer data must be 32 bytes');
+      if (this.proposal || this.pending || this.queue.length > 0) throw new UsageError(ChannelCode.Busy, 'an update is in flight or queued: no offer now');
+      const f = this.usableFooting();
+      const nonce = this.latestSigned.state.nonce + 1n;
+      let state: ChannelState;
+      try {
+        // the counterparty's payment, as if it had proposed it
+        state = applyOps(f.base, nonce, [{ op: 'pay', amount, data }], this.role === 'b', this.rules());
+      } catch (e) {
+        throw e instanceof ProtocolError ? new UsageError(e.code as ChannelCode, e.message, { details: e.details }) : e;
+      }
+      const hash = stateHash(state, this.domainHash);
+      const sig = await this.cfg.signer.signState(state, this.cfg.domain, hash);
+      checkCanonical(sig);
+      const pending: PendingState = { state, hash, sig, tag: OFFER_TAG, lapsed: f.lapsed };
+      await this.cfg.store.savePending(this.channelId, pending);
+      this.pending = pending;
+      this.cfg.onSignature?.({ nonce, hash, sig, first: true });
+      return { state, hash, sig };
+    });
+  }
+
+  /**
+   * Sign last on the counterparty's offer of the next state, where we pay `amount` with
+   * `data` (rebuilt here: the offer names only its nonce, hash and signature). Resolves
+   * with the state once it is final and durable here; our signature leaves on the
+   * transport as for any state we sign last. Refused, nothing signed, when the offer is
+   * not exactly that state, its signature does not verify, the channel moved past it
+   * (or passed over it), or an update of ours is in flight.
+   */
+  takeOffer(offer: { readonly nonce: bigint; readonly hash: Uint8Array; readonly sig: Uint8Array }, amount: bigint, data: Uint8Array): Promise<SignedState> {
+    return this.lock.run(async () => {
+      if (this.shut) throw new UsageError(ChannelCode.Closed, 'channel object closed');
+      this.checkUsageAmount(amount);
+      if (this.proposal || this.pending) throw new UsageError(ChannelCode.Busy, 'an update is in flight: the offer waits');
+      const next = this.latestSigned.state.nonce + 1n;
+      if (offer.nonce !== next || this.passedAt === next) {
+        throw new UsageError(ChannelCode.OfferGone, `the offer of state ${offer.nonce} is gone (the channel is at ${next - 1n}${this.passedAt === next ? ', and passed over it' : ''})`);
+      }
+      const f = this.usableFooting();
+      let state: ChannelState;
+      try {
+        state = applyOps(f.base, next, [{ op: 'pay', amount, data }], this.role === 'a', this.rules());
+      } catch (e) {
+        throw e instanceof ProtocolError ? new UsageError(e.code as ChannelCode, e.message, { details: e.details }) : e;
+      }
+      const hash = stateHash(state, this.domainHash);
+      if (!equalBytes(hash, offer.hash)) throw new ProtocolError(ChannelCode.StateMismatch, 'the offer is not the state of this payment');
+      checkSignature(this.verifier, hash, offer.sig, this.cfg.counterpartyKeys);
+      await this.finish(state, hash, offer.sig, [], f.lapsed);
+      return this.latestSigned;
+    });
+  }
+
+  /**
+   * Never take the counterparty's offer at `nonce`: our next proposal passes over it, at
+   * the nonce after it, so the counterparty never signs a second state at that nonce.
+   */
+  passOffer(nonce: bigint): void {
+    if (nonce === this.latestSigned.state.nonce + 1n) this.passedAt = nonce;
   }
 
   /**
@@ -576,6 +673,14 @@ export class Channel {
     return footing(this.latestSigned.state, this.baseSigned?.state ?? null, this.chainView());
   }
 
+  /** The footing, or the usage error of a channel closed or waiting on the chain. */
+  private usableFooting(): Extract<Footing, { kind: 'ready' }> {
+    const f = this.footing();
+    if (f.kind === 'closed') throw new UsageError(ChannelCode.Closed, 'the channel was closed on-chain with a close state');
+    if (f.kind === 'wait') throw new UsageError(ChannelCode.NotReady, `not ready: ${f.reason}`);
+    return f;
+  }
+
   /** Build and send the next proposal from the queue, if nothing is in flight. */
   private async kick(): Promise<void> {
     if (this.shut || this.proposal || this.pending) return;
@@ -588,7 +693,8 @@ export class Channel {
       return;
     }
     if (f.kind === 'wait') return; // waits for confirmOnChain / setChainTime
-    const lost = this.lostProposal(f.base, f.lapsed);
+    const passing = this.passedAt === this.latestSigned.state.nonce + 1n;
+    const lost = passing ? null : this.lostProposal(f.base, f.lapsed);
     if (lost !== null) {
       this.proposal = lost;
       this.sendProposal(lost);
@@ -598,7 +704,8 @@ export class Channel {
     if (this.queue.length === 0) return;
     const iAmA = this.role === 'a';
     const rules = this.rules();
-    const nonce = this.latestSigned.state.nonce + 1n;
+    // past an offer we passed over: the nonce after it (PROTOCOL §4.5)
+    const nonce = this.latestSigned.state.nonce + (passing ? 2n : 1n);
     const batching = this.cfg.batching ?? true;
     const landBy = this.burnTip + (this.cfg.landWithin ?? 12n);
     let ops: Op[] = [];
@@ -703,6 +810,15 @@ export class Channel {
       if (equalBytes(m.hash, p.hash)) {
         checkSignature(this.verifier, p.hash, m.sig, this.cfg.counterpartyKeys);
         await this.finish(p.state, p.hash, m.sig, p.items, p.lapsed, p.restored === true);
+        return;
+      }
+      if (m.state && m.tag && m.tag.every((b) => b === 0) && m.nonce === latest.state.nonce + 1n) {
+        // the peer offered this nonce (PROTOCOL §4.5), and never signs a second state there:
+        // our proposal passes over the offer, to the nonce after it
+        this.passedAt = m.nonce;
+        this.requeue(p.items);
+        this.proposal = null;
+        this.scheduleKick();
         return;
       }
       if (m.state && m.tag) {
@@ -864,11 +980,15 @@ export class Channel {
         this.sendFirst(n, this.pending.hash, this.pending.sig, this.pending);
         throw new ProtocolError(ChannelCode.DoubleSign, 'already signed a different state at this nonce', { details: { nonce: n } });
       }
-      throw new ProtocolError(ChannelCode.WrongNonce, 'proposal while our signature on the previous state awaits completion', {
-        details: { nonce: n, pending: this.pending.state.nonce },
-      });
-    }
-    if (n !== latest.state.nonce + 1n) {
+      // the payer passes over our offer (it never signed it: a payer that did sends prevSig):
+      // the proposal builds on the latest state and supersedes the offer (PROTOCOL §4.5)
+      const passing = isOffer(this.pending) && n === this.pending.state.nonce + 1n && n === latest.state.nonce + 2n;
+      if (!passing) {
+        throw new ProtocolError(ChannelCode.WrongNonce, 'proposal while our signature on the previous state awaits completion', {
+          details: { nonce: n, pending: this.pending.state.nonce },
+        });
+      }
+    } else if (n !== latest.state.nonce + 1n) {
       throw new ProtocolError(ChannelCode.WrongNonce, 'nonce is not the next one', { details: { nonce: n, latest: latest.state.nonce } });
     }
     const f = this.footing();
@@ -1083,7 +1203,8 @@ export class Channel {
     const now = Date.now();
     const stale = (t: number) => now - t >= every;
     if (this.proposal && stale(this.proposal.sentAt)) this.sendProposal(this.proposal);
-    if (this.pending && stale(this.pendingSentAt)) {
+    // an offer is the application's to carry; the payer that wants it asks (takeOffer)
+    if (this.pending && !isOffer(this.pending) && stale(this.pendingSentAt)) {
       this.sendFirst(this.pending.state.nonce, this.pending.hash, this.pending.sig, this.pending);
       this.pendingSentAt = now;
     }
@@ -1095,7 +1216,7 @@ export class Channel {
     }
     // an expire request waits on the receiver's clock, not on a lost message: ask less often
     for (const e of this.expiring.values()) if (now - e.sentAt >= every * 10) this.sendExpire(e);
-    if (!this.proposal && !this.pending && !this.unacked && this.expiring.size === 0 && this.timer) {
+    if (!this.proposal && (!this.pending || isOffer(this.pending)) && !this.unacked && this.expiring.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = null;
     }

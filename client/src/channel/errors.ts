@@ -35,6 +35,9 @@ export const ChannelCode = {
   Closed: 'CHANNEL_CLOSED',
   BadOps: 'CHANNEL_BAD_OPS',
   Abandoned: 'CHANNEL_ABANDONED_PROPOSAL',
+  // offers (PROTOCOL §4.5)
+  Busy: 'CHANNEL_BUSY',
+  OfferGone: 'CHANNEL_OFFER_GONE',
   // payments (PROTOCOL §8)
   PaymentPending: 'PAYMENT_PENDING',
   PaymentFailed: 'PAYMENT_FAILED',

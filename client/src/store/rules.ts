@@ -21,6 +21,12 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * The most nonces a new state may move past the newest one: the next, or the one after
+ * it when the state passes over an offer the payer never took (PROTOCOL §4.5).
+ */
+export const MAX_NONCE_STEP = 2n;
+
 /** The record after a pending signature, or null when it is already there (idempotent). */
 export function withPending(rec: ChannelRecord, p: PendingState): ChannelRecord | null {
   const latest = rec.latest.state.nonce;
@@ -31,12 +37,15 @@ export function withPending(rec: ChannelRecord, p: PendingState): ChannelRecord 
       details: { nonce: n, latest },
     });
   }
-  if (n !== latest + 1n) {
-    throw new StoreError(StoreCode.NonceGap, 'a signature that skips a nonce', { details: { nonce: n, latest } });
+  if (n > latest + MAX_NONCE_STEP) {
+    throw new StoreError(StoreCode.NonceGap, 'a signature that skips more than one nonce', { details: { nonce: n, latest } });
   }
   if (rec.pending !== null) {
     if (sameBytes(rec.pending.hash, p.hash)) return null;
-    throw new StoreError(StoreCode.Conflict, 'already signed a different state at this nonce', { details: { nonce: n } });
+    const at = rec.pending.state.nonce;
+    if (at === n) throw new StoreError(StoreCode.Conflict, 'already signed a different state at this nonce', { details: { nonce: n } });
+    if (at > n) throw new StoreError(StoreCode.NonceRegression, 'a signature below the pending one', { details: { nonce: n, pending: at } });
+    // a higher nonce supersedes the pending state: its proposer passed over it, unsigned
   }
   return { ...rec, pending: p };
 }
@@ -55,11 +64,12 @@ export function withSigned(rec: ChannelRecord, s: SignedState, lapsed = false): 
     if (n === latest && sameBytes(s.hash, rec.latest.hash)) return null;
     throw new StoreError(StoreCode.NonceRegression, 'a state at or below the newest nonce', { details: { nonce: n, latest } });
   }
-  if (n !== latest + 1n) {
-    throw new StoreError(StoreCode.NonceGap, 'a state that skips a nonce', { details: { nonce: n, latest } });
+  if (n > latest + MAX_NONCE_STEP) {
+    throw new StoreError(StoreCode.NonceGap, 'a state that skips more than one nonce', { details: { nonce: n, latest } });
   }
-  if (rec.pending !== null && !sameBytes(rec.pending.hash, s.hash)) {
-    throw new StoreError(StoreCode.Conflict, 'already signed a different state at this nonce', { details: { nonce: n } });
+  // a pending state below `n` was passed over (never signed by its proposer); one at or above it stands
+  if (rec.pending !== null && rec.pending.state.nonce >= n && !sameBytes(rec.pending.hash, s.hash)) {
+    throw new StoreError(StoreCode.Conflict, 'already signed a different state at this nonce or above', { details: { nonce: n, pending: rec.pending.state.nonce } });
   }
   return { ...rec, latest: s, ...following(rec, s, lapsed), pending: null, abandoned: [] };
 }

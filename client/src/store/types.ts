@@ -71,15 +71,17 @@ export interface StateStore {
   /** Add a channel at its implicit on-chain state. Durable when the promise resolves. */
   create(record: ChannelRecord): Promise<void>;
   /**
-   * Record this side's first signature on state latest+1. Refuses a nonce that is not
-   * latest+1 and a different state at a nonce already signed; the same state again is a
-   * no-op. Durable when the promise resolves; only then may the signature leave.
+   * Record this side's first signature on state latest+1 (or latest+2, passing over an
+   * offer: a pending state at a lower nonce is superseded). Refuses any other nonce, a
+   * different state at a nonce already signed and one below the pending state; the same
+   * state again is a no-op. Durable when the promise resolves; only then may the
+   * signature leave.
    */
   savePending(channelId: Uint8Array, pending: PendingState): Promise<void>;
   /**
-   * Record a fully signed state latest+1 (clearing the pending one, which must be the
-   * same state if present), with the payment records it settles. The same state again
-   * is a no-op; a lower nonce is refused.
+   * Record a fully signed state latest+1 or latest+2 (clearing the pending one, which
+   * must be the same state if it is at this nonce or above), with the payment records it
+   * settles. The same state again is a no-op; a lower nonce is refused.
    */
   saveSigned(channelId: Uint8Array, signed: SignedState, opts?: SaveSignedOptions): Promise<void>;
   /** Never sign our proposal `hash` at nonce latest+1; durable before its payments are reported failed. */
