@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       row(`unpaid, ${CHANNELS} clients`, unpaidN, null, CHANNELS);
       console.log(`| paid, ${CHANNELS} channels | ${f1(paidN.perSec)} | ${f2(paidN.p50)} | ${f2(paidN.p99)} | ${pct(paidN.perSec / bound)} of one channel's bound (the cores are shared) | ${f2(paidN.p99 - unpaidN.p99)} ms |`);
       console.log('');
-      console.log(`paid/unpaid: ${pct(paid1.perSec / unpaid1.perSec)} on one channel, ${pct(paidN.perSec / unpaidN.perSec)} over ${CHANNELS}; a paid call is x402's two requests (the 402 with the offer, then the paid one)`);
+      console.log(`paid/unpaid: ${pct(paid1.perSec / unpaid1.perSec)} on one channel, ${pct(paidN.perSec / unpaidN.perSec)} over ${CHANNELS}; a paid call is one request (it signs the server's offer from the last response)`);
     } finally {
       await world.close();
       await stores.a.close();

@@ -152,6 +152,55 @@ describe('offers', () => {
     }
   });
 
+  it('a payee with something to propose while its offer stands asks the payer: passed over for good, it proposes past it', async () => {
+    const { a, b, ca, cb, close } = await courierPair(88, 1000n);
+    try {
+      const opening = a.pay(100n); // a first payment, so the payee has something to pay back
+      await carry(ca, b, (m) => m.type === 'proposal');
+      await carry(cb, a, (m) => m.type === 'signature' && m.first);
+      await opening;
+      await carry(ca, b, (m) => m.type === 'signature' && !m.first);
+      const offer = await b.offer(10n, data('call 1'));
+      const paying = b.pay(7n); // the payee pays the payer (a close, a refund): it waits behind its offer
+      const asked = await carry(cb, a, (m) => m.type === 'signature' && m.first && m.nonce === 2n).catch((e: unknown) => e);
+      expect((asked as { code?: string }).code).toBe(ChannelCode.OfferPassed);
+      await carry(ca, b, (m) => m.type === 'error' && m.code === ChannelCode.OfferPassed);
+      expect(b.offered).toBeNull();
+      // the payer never takes it now, and the payee's proposal takes the nonce after it
+      expect(await codeOf(a.takeOffer({ nonce: 2n, hash: offer.hash, sig: offer.sig }, 10n, data('call 1')))).toBe(ChannelCode.OfferGone);
+      const proposal = await carry(cb, a, (m) => m.type === 'proposal');
+      expect(proposal.type === 'proposal' && proposal.state.nonce).toBe(3n);
+      await carry(ca, b, (m) => m.type === 'signature' && m.first && m.nonce === 3n);
+      await paying;
+      await carry(cb, a, (m) => m.type === 'signature' && !m.first && m.nonce === 3n);
+      expect(a.latest.hash).toEqual(b.latest.hash);
+      expect(a.balances.own).toBe(907n);
+    } finally {
+      close();
+    }
+  });
+
+  it('a payee that asks about an offer the payer took gets its last signature, completes it, then proposes', async () => {
+    const { a, b, ca, cb, close } = await courierPair(89, 1000n);
+    try {
+      const offer = await b.offer(10n, data('call 1'));
+      await a.takeOffer({ nonce: 1n, hash: offer.hash, sig: offer.sig }, 10n, data('call 1'));
+      expect(await ca.expect((m) => m.type === 'signature' && !m.first, 2000).result).not.toBeNull(); // lost on the way
+      const paying = b.pay(4n);
+      await carry(cb, a, (m) => m.type === 'signature' && m.first && m.nonce === 1n);
+      await carry(ca, b, (m) => m.type === 'signature' && !m.first && m.nonce === 1n);
+      expect(b.latest.state.nonce).toBe(1n);
+      expect(b.balances.own).toBe(10n);
+      const proposal = await carry(cb, a, (m) => m.type === 'proposal');
+      expect(proposal.type === 'proposal' && proposal.state.nonce).toBe(2n);
+      await carry(ca, b, (m) => m.type === 'signature' && m.first && m.nonce === 2n);
+      await paying;
+      expect(b.balances.own).toBe(6n);
+    } finally {
+      close();
+    }
+  });
+
   it('keeps an offer across a restart of the payee, and refuses offers while an update is in flight', async () => {
     const storeB = new MemoryStore();
     const { a, b, ca, channelId, close } = await courierPair(87, 1000n, { storeB });

@@ -73,27 +73,85 @@ describe('x402 with the BitStream scheme (official client and middleware)', () =
 
   it('pays 300 requests over one channel through the wrapper; both sides agree to the unit and each receipt names its state', async () => {
     const n = 300;
+    let requests = 0;
+    let proposals = 0;
+    let passed = 0;
+    let prev: string | null = null;
+    const learned = new Set<string>();
     for (let i = 0; i < n; i++) {
       const path = i % 3 === 2 ? '/joke' : '/weather';
       const res = await w.pay(`${w.base}${path}`);
       expect(res.status).toBe(200);
       const receipt = decodePaymentResponseHeader(res.headers.get('payment-response')!);
       expect(receipt.success).toBe(true);
-      expect(receipt.transaction).toBe(`${toHex(w.b.channelId)}:${i + 1}`);
+      expect(receipt.transaction).toBe(`${toHex(w.b.channelId)}:${w.b.latest.state.nonce}`);
       expect(receipt.payer).toBe(PRINCIPAL_A);
+      // the same URL again takes the server's offer (one request); another one passes over it and proposes
+      if (prev === path) requests += 1;
+      else {
+        requests += learned.has(path) ? 2 : 3;
+        proposals += 1;
+        if (prev !== null) passed += 1;
+      }
+      learned.add(path);
+      prev = path;
     }
     const expected = 200n * 100n + 100n * 250n;
-    expect(w.b.latest.state.nonce).toBe(BigInt(n));
+    expect(w.b.latest.state.nonce).toBe(BigInt(n + passed)); // each offer passed over skips its nonce
     expect(w.b.latest.state.balanceB).toBe(expected);
     expect(w.a.latest.hash).toEqual(w.b.latest.hash);
     expect(w.a.balances.own).toBe(OPENING - expected);
     expect(w.payer.spent.total).toBe(expected);
     expect(w.served.get('/weather')).toBe(200);
     expect(w.served.get('/joke')).toBe(100);
-    // a steady stream costs x402's two requests a call: the price is remembered, the proposal rides the first
-    const proposals = w.seen.filter((r) => r.headers.has(PROPOSAL_HEADER)).length;
-    expect(w.seen.length).toBe(2 * n + 2); // one plain 402 per route to learn its price
-    expect(proposals).toBe(n);
+    expect(w.seen.filter((r) => r.headers.has(PROPOSAL_HEADER)).length).toBe(proposals);
+    expect(w.seen.length).toBe(requests);
+  });
+
+  it('a steady stream to one URL is one request a call: each response carries the server\'s offer of the next state', async () => {
+    const n = 200;
+    for (let i = 0; i < n; i++) expect((await w.pay(`${w.base}/weather`)).status).toBe(200);
+    // the first call learns the price (402), proposes (402 with the offer) and pays; every later one only pays
+    expect(w.seen.length).toBe(n + 2);
+    expect(w.seen.filter((r) => r.headers.has(PROPOSAL_HEADER)).length).toBe(1);
+    expect(w.seen.slice(3).every((r) => r.headers.has('payment-signature'))).toBe(true);
+    expect(w.b.latest.state.nonce).toBe(BigInt(n));
+    expect(w.b.latest.state.balanceB).toBe(BigInt(n) * 100n);
+    expect(w.a.latest.hash).toEqual(w.b.latest.hash);
+    expect(w.served.get('/weather')).toBe(n);
+    // and the next state stands offered: signed first by the server, not by the client
+    expect(w.b.offered?.state.nonce).toBe(BigInt(n + 1));
+    expect(w.a.latest.state.nonce).toBe(BigInt(n));
+  });
+
+  it('a client that lost the server\'s offer is refused with bitstream_offer_standing, passes over it and pays at the nonce after', async () => {
+    // the first response is lost on its way back (no PAYMENT-RESPONSE): no acknowledgement, no offer
+    const blind: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const headers = new Headers(res.headers);
+      headers.delete('payment-response');
+      return new Response(await res.arrayBuffer(), { status: res.status, headers });
+    };
+    const refusals: string[] = [];
+    const watching: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const required = res.headers.get('payment-required');
+      const refusal = required === null ? undefined : decodePaymentRequiredHeader(required).accepts[0]?.extra['refusal'];
+      if (refusal !== undefined) refusals.push((refusal as { reason: string }).reason);
+      return res;
+    };
+    const client = new x402Client().register(NET, new BitStreamClientScheme(w.payer)).setSpendControls(false);
+    expect((await wrapFetchWithPayment(w.payer.fetchWith(blind), client)(`${w.base}/weather`)).status).toBe(200);
+    expect(w.b.offered?.state.nonce).toBe(2n);
+    const seenBefore = w.seen.length;
+    expect((await wrapFetchWithPayment(w.payer.fetchWith(watching), client)(`${w.base}/weather`)).status).toBe(200);
+    expect(refusals).toEqual(['bitstream_offer_standing']);
+    // refused at the offer's nonce, proposed at the one after, paid
+    expect(w.seen.length - seenBefore).toBe(3);
+    expect(w.b.latest.state.nonce).toBe(3n);
+    expect(w.a.latest.hash).toEqual(w.b.latest.hash);
+    expect(w.b.latest.state.balanceB).toBe(200n);
+    expect(w.served.get('/weather')).toBe(2);
   });
 
   it('each paying state is bound to its request: its data is the binding of method, path, price and payment id', async () => {
@@ -189,16 +247,37 @@ describe('x402 with the BitStream scheme (official client and middleware)', () =
 
   it('a price that changed since it was remembered: the stale proposal is refused and abandoned, the new price paid once', async () => {
     quotePrice.value = 100;
+    expect((await w.pay(`${w.base}/joke`)).status).toBe(200); // another URL's offer stands: /quote proposes
     expect((await w.pay(`${w.base}/quote`)).status).toBe(200);
+    expect((await w.pay(`${w.base}/joke`)).status).toBe(200); // and passes over /quote's offer
     quotePrice.value = 150;
     const seenBefore = w.seen.length;
     expect((await w.pay(`${w.base}/quote`)).status).toBe(200);
     // the remembered 100 proposed and refused, 150 proposed and offered, then paid
     expect(w.seen.length - seenBefore).toBe(3);
-    expect(w.b.latest.state.balanceB).toBe(250n);
+    expect(w.b.latest.state.balanceB).toBe(250n + 250n + 250n);
     expect(w.a.latest.hash).toEqual(w.b.latest.hash);
-    expect(w.payer.spent.total).toBe(250n);
+    expect(w.payer.spent.total).toBe(750n);
     expect(w.served.get('/quote')).toBe(2);
+  });
+
+  it('a price that changed while the server\'s offer stood: the offer paid the old price unserved, provably, and the new price is paid once', async () => {
+    quotePrice.value = 100;
+    expect((await w.pay(`${w.base}/quote`)).status).toBe(200);
+    const offered = w.b.offered;
+    expect(offered).not.toBeNull();
+    quotePrice.value = 150;
+    const seenBefore = w.seen.length;
+    expect((await w.pay(`${w.base}/quote`)).status).toBe(200);
+    // the offer taken at 100 and refused (x402: no matching requirements), then 150 proposed and paid
+    expect(w.seen.length - seenBefore).toBe(3);
+    expect(w.served.get('/quote')).toBe(2);
+    expect(w.b.latest.state.balanceB).toBe(100n + 100n + 150n);
+    expect(w.a.latest.hash).toEqual(w.b.latest.hash);
+    // the state that paid for nothing binds the request and payment id it was offered for
+    const at = offered!.state.nonce;
+    expect(w.a.latest.state.nonce).toBe(at + 1n);
+    expect(w.payer.spent.total).toBe(350n);
   });
 
   it('a paid request lost on the way: the next proposal completes it, and its state binds the request it was for', async () => {

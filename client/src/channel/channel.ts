@@ -683,7 +683,12 @@ export class Channel {
 
   /** Build and send the next proposal from the queue, if nothing is in flight. */
   private async kick(): Promise<void> {
-    if (this.shut || this.proposal || this.pending) return;
+    if (this.shut || this.proposal) return;
+    if (this.pending) {
+      // our offer stands and we have something to propose: ask the payer to take it or pass over it (§4.5)
+      if (isOffer(this.pending) && this.queue.length > 0) this.askAboutOffer(this.pending);
+      return;
+    }
     const lostAt = this.restoredAt.get(this.latestSigned.state.nonce + 1n);
     if (this.queue.length === 0 && (lostAt === undefined || lostAt.size === 0)) return;
     const f = this.footing();
@@ -829,6 +834,11 @@ export class Channel {
       throw new ProtocolError(ChannelCode.StateMismatch, 'signature for a state we did not propose', { details: { nonce: m.nonce } });
     }
     if (!p && !this.pending && m.nonce === latest.state.nonce + 1n && m.state && m.tag) {
+      if (m.tag.every((b) => b === 0)) {
+        // the payee asks about its offer, which we did not take: we never will (§4.5)
+        this.passedAt = m.nonce;
+        throw new ProtocolError(ChannelCode.OfferPassed, 'we pass over the offer and never take it', { details: { nonce: m.nonce } });
+      }
       await this.adopt(m);
       return;
     }
@@ -988,7 +998,7 @@ export class Channel {
           details: { nonce: n, pending: this.pending.state.nonce },
         });
       }
-    } else if (n !== latest.state.nonce + 1n) {
+    } else if (n !== latest.state.nonce + 1n && !(n === latest.state.nonce + 2n && this.passedAt === latest.state.nonce + 1n)) {
       throw new ProtocolError(ChannelCode.WrongNonce, 'nonce is not the next one', { details: { nonce: n, latest: latest.state.nonce } });
     }
     const f = this.footing();
@@ -1015,6 +1025,13 @@ export class Channel {
     if (this.unacked && this.unacked.nonce < n) this.unacked = null;
     this.cfg.onSignature?.({ nonce: n, hash, sig, first: true });
     this.sendFirst(n, hash, sig);
+    this.pendingSentAt = Date.now();
+    this.armTimer();
+  }
+
+  /** Show the payer our standing offer: it answers with its last signature, or that it passed over it for good. */
+  private askAboutOffer(p: PendingState): void {
+    this.sendFirst(p.state.nonce, p.hash, p.sig, p);
     this.pendingSentAt = Date.now();
     this.armTimer();
   }
@@ -1122,6 +1139,14 @@ export class Channel {
    * reported failed never completes.
    */
   private async onRemoteError(m: ErrorMessage): Promise<void> {
+    if (m.code === ChannelCode.OfferPassed && this.pending && isOffer(this.pending) && m.nonce === this.pending.state.nonce) {
+      // the payer will never take our offer: drop it, and propose past it (§4.5). (The store
+      // keeps it until a later state replaces it; a restart shows it to the payer again.)
+      this.passedAt = m.nonce;
+      this.pending = null;
+      this.scheduleKick();
+      return;
+    }
     if (m.ref !== undefined) this.onExpireRefused(m.ref, m);
     const p = this.proposal;
     if (!p || m.ref === undefined || !equalBytes(m.ref, p.tag)) return; // not about our open proposal
@@ -1204,7 +1229,8 @@ export class Channel {
     const stale = (t: number) => now - t >= every;
     if (this.proposal && stale(this.proposal.sentAt)) this.sendProposal(this.proposal);
     // an offer is the application's to carry; the payer that wants it asks (takeOffer)
-    if (this.pending && !isOffer(this.pending) && stale(this.pendingSentAt)) {
+    if (this.pending && isOffer(this.pending) && this.queue.length > 0 && stale(this.pendingSentAt)) this.askAboutOffer(this.pending);
+    else if (this.pending && !isOffer(this.pending) && stale(this.pendingSentAt)) {
       this.sendFirst(this.pending.state.nonce, this.pending.hash, this.pending.sig, this.pending);
       this.pendingSentAt = now;
     }
@@ -1216,7 +1242,8 @@ export class Channel {
     }
     // an expire request waits on the receiver's clock, not on a lost message: ask less often
     for (const e of this.expiring.values()) if (now - e.sentAt >= every * 10) this.sendExpire(e);
-    if (!this.proposal && (!this.pending || isOffer(this.pending)) && !this.unacked && this.expiring.size === 0 && this.timer) {
+    const asking = this.pending !== null && isOffer(this.pending) && this.queue.length > 0;
+    if (!this.proposal && (!this.pending || (isOffer(this.pending) && !asking)) && !this.unacked && this.expiring.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = null;
     }

@@ -38,6 +38,7 @@ export const ChannelCode = {
   // offers (PROTOCOL §4.5)
   Busy: 'CHANNEL_BUSY',
   OfferGone: 'CHANNEL_OFFER_GONE',
+  OfferPassed: 'CHANNEL_OFFER_PASSED',
   // payments (PROTOCOL §8)
   PaymentPending: 'PAYMENT_PENDING',
   PaymentFailed: 'PAYMENT_FAILED',

@@ -15,6 +15,8 @@ const Priced = z.strictObject({
   asset: z.string().min(1).max(200),
   /** a retry of the route's last payment: the payment id the payload names and the retries the route serves (PROTOCOL §11, Retries) */
   retry: z.strictObject({ id: z.string().regex(RETRY_ID, 'an x402 payment identifier'), limit: z.number().int().min(1).max(10) }).optional(),
+  /** offer the next request of the route at this price once this payment settles (PROTOCOL §11, One request per call) */
+  next: z.boolean().optional(),
 });
 const Outcome = z.object({ ok: z.boolean(), value: z.record(z.string(), z.unknown()).optional(), reason: z.string().optional(), message: z.string().optional() }).openapi('X402Outcome');
 const PaidFetch = z.object({
@@ -28,7 +30,10 @@ const PaidFetch = z.object({
 const security = [{ bearer: [] }];
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
-const toPriced = (p: z.infer<typeof Priced>) => ({ method: p.method, path: p.path, amount: BigInt(p.amount), asset: p.asset, ...(p.retry === undefined ? {} : { retry: p.retry }) });
+const toPriced = (p: z.infer<typeof Priced>) => ({
+  method: p.method, path: p.path, amount: BigInt(p.amount), asset: p.asset,
+  ...(p.retry === undefined ? {} : { retry: p.retry }), ...(p.next === undefined ? {} : { next: p.next }),
+});
 
 export function x402Routes(app: OpenAPIHono, node: BitStreamNode, errors: Record<number, { content: unknown; description: string }>): void {
   app.openapi(

@@ -54,5 +54,7 @@ export const RefusalReason = {
   ChannelRefused: 'bitstream_channel_refused',
   /** a charge after the handler for a payment this server did not settle before it (or already charged) */
   NotSettled: 'bitstream_not_settled',
+  /** the proposal is at the nonce of an offer of ours that stands: propose at the nonce after it (PROTOCOL §4.5) */
+  OfferStanding: 'bitstream_offer_standing',
 } as const;
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];

@@ -28,8 +28,10 @@ export class ChannelFacilitator implements FacilitatorClient {
     const failed = (errorReason: string, errorMessage: string): SettleResponse => ({ success: false, errorReason, errorMessage, transaction: '', network: this.network });
     // after the handler (metered) or on cancel the amount is what is charged, and may be 0
     const charging = payload.payload['phase'] === 'after-handler' || payload.payload['phase'] === 'cancel';
-    const priced = pricedOf(requirements, payload, charging);
-    if (priced === null) return failed(RefusalReason.Malformed, 'the requirements name no request');
+    const found = pricedOf(requirements, payload, charging);
+    if (found === null) return failed(RefusalReason.Malformed, 'the requirements name no request');
+    // a route paid up front gets the next request's state offered with this receipt (PROTOCOL §11)
+    const priced = !charging && requirements.extra['paymentFlow'] !== 'escrow' ? { ...found, next: true } : found;
     const out = await this.desk.settle(payload.payload, priced);
     if (!out.ok) return failed(out.reason, out.message);
     const { payer, ...receipt } = out.value;

@@ -41,11 +41,22 @@ export const phaseSchema = z.enum(['before-handler', 'after-handler', 'cancel'])
 export const payloadSchema = z.strictObject({ channelId: hex(32), nonce: uint, hash: hex(32), signature: hex(65), paymentId: paymentIdSchema, phase: phaseSchema.optional() });
 export type Payload = z.output<typeof payloadSchema>;
 
+/**
+ * The server's offer of the next request's state on the same channel (PROTOCOL §11, One
+ * request per call): its first signature on the state that pays the same price for the
+ * same request, bound with `paymentId`, which the client signs last to pay that request
+ * with no proposal.
+ */
+export const nextOfferSchema = z.strictObject({ nonce: uint, hash: hex(32), signature: hex(65), paymentId: paymentIdSchema });
+export type NextOffer = z.output<typeof nextOfferSchema>;
+
 /** The settle response's `extra`: the state that paid, final and durable at the server. */
 export const receiptSchema = z.strictObject({
   channelId: hex(32),
   nonce: uint,
   hash: hex(32),
+  /** the next request's state, offered (absent: the next request proposes) */
+  next: nextOfferSchema.optional(),
   /** what went back to the payer: the part of the price a metered request did not use, or all of a failed one's */
   refund: z.strictObject({ amount: uint, status: z.enum(['completed', 'pending', 'failed']) }).optional(),
 });
@@ -64,6 +75,16 @@ export function retryIdOf(extensions: unknown): string | null {
   const ext = (extensions as Record<string, unknown> | null | undefined)?.[PAYMENT_IDENTIFIER];
   const parsed = paymentIdentifierSchema.safeParse(ext);
   return parsed.success ? parsed.data.info.id : null;
+}
+
+/**
+ * The route's payment-identifier declaration echoed with `id` (x402's shape: the
+ * server's declaration with the client's `info.id`), or null when the route declares none.
+ */
+export function echoPaymentId(declared: unknown, id: string): Record<string, unknown> | null {
+  if (declared === null || typeof declared !== 'object') return null;
+  const info = (declared as { info?: unknown }).info;
+  return { ...declared, info: { ...(typeof info === 'object' && info !== null ? info : {}), id } };
 }
 
 const retriesSchema = z.number().int().min(0).max(10);

@@ -12,7 +12,10 @@ const offered = outcome(offerSchema.extend({ asset: z.string() }));
 const checked = outcome(payloadSchema);
 const settled = outcome(receiptSchema.extend({ payer: z.string() }));
 
-const pricedJson = (p: Priced) => ({ method: p.method, path: p.path, amount: p.amount.toString(), asset: p.asset, ...(p.retry === undefined ? {} : { retry: p.retry }) });
+const pricedJson = (p: Priced) => ({
+  method: p.method, path: p.path, amount: p.amount.toString(), asset: p.asset,
+  ...(p.retry === undefined ? {} : { retry: p.retry }), ...(p.next === undefined ? {} : { next: p.next }),
+});
 
 export interface NodeDeskOptions {
   /** the node's API, e.g. http://127.0.0.1:8545 */

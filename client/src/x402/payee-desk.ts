@@ -13,7 +13,7 @@ import { WIRE_VERSION } from '../wire/version.js';
 import { bindingData } from './binding.js';
 import type { Courier } from './courier.js';
 import { RefusalReason } from './errors.js';
-import { parseProposalHeader, payloadSchema, type Offer, type Payload, type Receipt } from './forms.js';
+import { parseProposalHeader, payloadSchema, type NextOffer, type Offer, type Payload, type Receipt } from './forms.js';
 
 export interface PayeeChannel {
   readonly channel: Channel;
@@ -37,6 +37,11 @@ export interface Priced {
    * already taken is refused as replayed.
    */
   readonly retry?: { readonly id: string; readonly limit: number };
+  /**
+   * Once this payment settles, offer the next request of this route at this price (the
+   * route pays up front; a metered route's charge pays back, and would wait on an offer).
+   */
+  readonly next?: boolean;
 }
 
 /** What the x402 scheme and facilitator ask of the server's channels: this desk, or a node's over HTTP. */
@@ -70,8 +75,10 @@ interface Settled {
   readonly amount: bigint;
 }
 
-/** The receipt of `p`'s state: the payment named, the payer it came from. */
-const receiptOf = (entry: PayeeChannel, p: Payload): Receipt & { payer: string } => ({ channelId: p.channelId, nonce: p.nonce, hash: p.hash, payer: entry.payer });
+/** The receipt of `p`'s state: the payment named, the payer it came from, and our offer of the next state if one stands. */
+function receiptOf(entry: PayeeChannel, p: Payload, next: NextOffer | undefined): Receipt & { payer: string } {
+  return { channelId: p.channelId, nonce: p.nonce, hash: p.hash, payer: entry.payer, ...(next === undefined ? {} : { next }) };
+}
 
 /** How long a refund may take over the peer link before the receipt says it is pending. */
 const REFUND_MS = 10_000;
@@ -82,6 +89,12 @@ export class PayeeDesk implements Desk {
   private readonly settled = new Map<string, Settled>();
   /** per channel: the last payment retried and how often (a retry is only ever of the channel's latest state) */
   private readonly retried = new Map<string, { readonly nonce: string; readonly hash: string; count: number }>();
+  /**
+   * per channel: our last offer of a next state, as the receipt carries it. In memory: a
+   * restarted desk does not advertise an offer it made before, and the client, shown it
+   * when it proposes at its nonce, passes over it.
+   */
+  private readonly offers = new Map<string, NextOffer>();
 
   /** `lookup`: the channels someone else holds (a node's), besides those added here. */
   constructor(private readonly lookup: (channelId: string) => PayeeChannel | undefined = () => undefined) {}
@@ -131,6 +144,10 @@ export class PayeeDesk implements Desk {
       return refuse(RefusalReason.OtherRequest, `the proposal is not bound to ${priced.method} ${priced.path} with payment id ${h.paymentId}`);
     }
     const nonce = msg.state.nonce;
+    if (entry.channel.offered?.state.nonce === nonce) {
+      // the client lost our offer of this nonce (we never sign a second state there): it passes over it
+      return refuse(RefusalReason.OfferStanding, `our offer of state ${nonce} stands: propose at ${nonce + 1n}, passing over it`);
+    }
     const first = await this.hand(entry, h.proposal, (m) => m.type === 'signature' && m.first && m.nonce === nonce, {
       refused: RefusalReason.ChannelRefused, what: 'the proposal', late: 'the channel did not sign in time',
     });
@@ -240,7 +257,7 @@ export class PayeeDesk implements Desk {
     const r = this.retriedOf(p);
     if (r !== undefined) r.count += 1;
     else this.retried.set(p.channelId, { nonce: p.nonce, hash: p.hash, count: 1 });
-    return { ok: true, value: receiptOf(entry, p) };
+    return { ok: true, value: receiptOf(entry, p, this.standing(entry, p.channelId)) };
   }
 
   private async settleOn(entry: PayeeChannel, p: Payload, priced: Priced): Promise<Outcome<Receipt & { payer: string }>> {
@@ -255,7 +272,30 @@ export class PayeeDesk implements Desk {
     });
     if (!acked.ok) return acked;
     this.settled.set(p.channelId, { nonce: p.nonce, hash: p.hash, paymentId: p.paymentId, method: priced.method, path: priced.path, amount: priced.amount });
-    return { ok: true, value: receiptOf(entry, p) };
+    if (priced.next === true) await this.offerNext(entry, p.channelId, priced);
+    return { ok: true, value: receiptOf(entry, p, this.standing(entry, p.channelId)) };
+  }
+
+  /**
+   * Sign first on the state that pays for the next request of this route at this price
+   * (PROTOCOL §11, One request per call). Not now when the channel has anything in flight
+   * or queued: the next request proposes, as without an offer.
+   */
+  private async offerNext(entry: PayeeChannel, channelId: string, priced: Priced): Promise<void> {
+    const paymentId = `x402-${toHex(crypto.getRandomValues(new Uint8Array(12)))}`;
+    try {
+      const o = await entry.channel.offer(priced.amount, bindingData({ ...priced, paymentId }));
+      this.offers.set(channelId, { nonce: o.state.nonce.toString(), hash: toHex(o.hash), signature: toHex(o.sig), paymentId });
+    } catch {
+      this.offers.delete(channelId);
+    }
+  }
+
+  /** Our offer that stands on the channel now, as a receipt carries it. */
+  private standing(entry: PayeeChannel, channelId: string): NextOffer | undefined {
+    const o = entry.channel.offered;
+    const known = this.offers.get(channelId);
+    return o !== null && known !== undefined && known.hash === toHex(o.hash) ? known : undefined;
   }
 
   /**
@@ -267,7 +307,7 @@ export class PayeeDesk implements Desk {
     const s = this.settled.get(p.channelId);
     if (!s && priced.retry?.id === p.paymentId && this.retriedOf(p) !== undefined) {
       // a retry's charge: the first request was charged (and paid anything back) already
-      return { ok: true, value: receiptOf(entry, p) };
+      return { ok: true, value: receiptOf(entry, p, this.standing(entry, p.channelId)) };
     }
     if (!s || s.nonce !== p.nonce || s.hash !== p.hash || s.paymentId !== p.paymentId || s.method !== priced.method || s.path !== priced.path) {
       return refuse(RefusalReason.NotSettled, `state ${p.nonce} was not settled here for ${priced.method} ${priced.path}, or is charged already`);
@@ -275,14 +315,17 @@ export class PayeeDesk implements Desk {
     if (priced.amount > s.amount) return refuse(RefusalReason.WrongAmount, `the charge ${priced.amount} is over the ${s.amount} the state paid`);
     this.settled.delete(p.channelId);
     const back = s.amount - priced.amount;
-    const receipt = receiptOf(entry, p);
+    const receipt = receiptOf(entry, p, this.standing(entry, p.channelId));
     if (back === 0n) return { ok: true, value: receipt };
-    // a payment from us: we propose it over the channel's own link, the client signs first and we last (§4.1)
+    // a payment from us: we propose it over the channel's own link, the client signs first
+    // and we last (§4.1). Behind an offer of ours (a failed handler on a route paid up
+    // front) the channel first asks the client about the offer, which it passes over (§4.5)
     const status = await entry.channel.pay(back, { id: `refund-${p.paymentId}`, timeoutMs: REFUND_MS }).then(
       () => 'completed' as const,
       (e: unknown) => (e instanceof PaymentPendingError ? ('pending' as const) : ('failed' as const)),
     );
-    return { ok: true, value: { ...receipt, refund: { amount: back.toString(), status } } };
+    // the offer is gone once the refund passed over it
+    return { ok: true, value: { ...receiptOf(entry, p, this.standing(entry, p.channelId)), refund: { amount: back.toString(), status } } };
   }
 
   private payerBalance(entry: PayeeChannel, s: ChannelState): bigint {

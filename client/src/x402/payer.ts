@@ -2,8 +2,8 @@
 // wraps (it proposes the paying state on the unpaid request, hands the server's first
 // signature to the channel, and the receipt back), and the spend caps, checked before
 // anything is proposed. The scheme client only picks up the signature made here.
-import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from '@x402/core/http';
-import type { PaymentRequired, PaymentRequirements } from '@x402/core/types';
+import { decodePaymentRequiredHeader, decodePaymentResponseHeader, encodePaymentSignatureHeader } from '@x402/core/http';
+import type { PaymentPayload, PaymentRequired, PaymentRequirements } from '@x402/core/types';
 import type { Channel } from '../channel/channel.js';
 import { toHex, fromHex } from '../wire/json.js';
 import { messageToJson, type Message, type ProposalMessage } from '../wire/messages.js';
@@ -11,8 +11,8 @@ import { WIRE_VERSION } from '../wire/version.js';
 import { bindingData, requestPath } from './binding.js';
 import type { Courier } from './courier.js';
 import { RefusalReason, X402Code, X402Error } from './errors.js';
-import { encodeProposalHeader, offerSchema, paymentOf, receiptSchema, refusalSchema, retriesOf, type Payload, type Receipt } from './forms.js';
-import { PROPOSAL_HEADER, SCHEME, type StacksNetwork } from './names.js';
+import { echoPaymentId, encodeProposalHeader, offerSchema, paymentOf, receiptSchema, refusalSchema, retriesOf, type NextOffer, type Payload, type Receipt } from './forms.js';
+import { PAYMENT_IDENTIFIER, PROPOSAL_HEADER, SCHEME, type StacksNetwork } from './names.js';
 import { Slot } from './slot.js';
 
 export interface PayerChannel {
@@ -59,10 +59,26 @@ interface Signed {
   readonly free: () => void;
   /** how many times its paid request may be sent again (what the route serves, within ours) */
   readonly retries: number;
+  /** the price it paid, which the server's offer of the next request pays again */
+  readonly amount: string;
 }
 
 /** What a URL's 402 asked, remembered; the channel is looked up at each call (channels close and open). */
-type Terms = PaymentRequirements;
+interface Terms {
+  /** our accept in it */
+  readonly accept: PaymentRequirements;
+  /** the 402's resource and extensions, which a paid request's payload repeats */
+  readonly resource: PaymentRequired['resource'];
+  readonly extensions: PaymentRequired['extensions'];
+}
+
+/** The server's offer of a channel's next state, for the next request to this URL at this price. */
+interface HeldOffer {
+  /** the request it binds (offerKey) */
+  readonly key: string;
+  readonly amount: string;
+  readonly next: NextOffer;
+}
 
 /** Prices remembered by request URL, so the next request proposes at once; oldest dropped beyond this. */
 const PRICES = 1024;
@@ -95,6 +111,8 @@ export class Payer {
   private readonly find: NonNullable<PayerOptions['find']>;
   private readonly prices = new Map<string, Terms>();
   private readonly signed = new Map<string, Signed>();
+  /** per channel: the server's offer of its next state (at most one stands) */
+  private readonly offers = new WeakMap<Channel, HeldOffer>();
   private readonly caps: SpendCaps;
   private readonly holdMs: number;
   private readonly channelMs: number;
@@ -177,8 +195,10 @@ export class Payer {
     const ours = (required.accepts ?? []).filter((a) => a.scheme === SCHEME);
     if (ours.length === 0) return null;
     const payable = ours.find((a) => this.channelOf(a) !== undefined);
-    if (payable !== undefined) return payable;
-    throw noChannel(ours[0]!);
+    if (payable === undefined) throw noChannel(ours[0]!);
+    // the accept as the route's terms: what a paid request's payload repeats, bar this 402's own offer or refusal
+    const { offer: _offer, refusal: _refusal, ...extra } = payable.extra ?? {};
+    return { accept: { ...payable, extra }, resource: required.resource, extensions: required.extensions };
   }
 
   private channelOf(accept: PaymentRequirements): PayerChannel | undefined {
@@ -215,7 +235,8 @@ export class Payer {
   }
 
   /** Propose on the unpaid request; a 402 with the offer comes back signed last, ready for the wrapper. */
-  private async propose(base: Fetch, req: Request, key: string, accept: Terms, retried: boolean, perRequest: bigint | undefined): Promise<Response> {
+  private async propose(base: Fetch, req: Request, key: string, terms: Terms, retried: boolean, perRequest: bigint | undefined): Promise<Response> {
+    const accept = terms.accept;
     const entry = this.channelOf(accept);
     if (entry === undefined) throw noChannel(accept);
     const amount = BigInt(accept.amount);
@@ -224,6 +245,33 @@ export class Payer {
     let kept = false;
     try {
       this.checkCaps(origin, amount, entry, perRequest);
+      const held = this.offers.get(entry.channel);
+      this.offers.delete(entry.channel);
+      if (held !== undefined && held.key === offerKey(req) && held.amount === accept.amount) {
+        // the server offered this very request's state: one request, no proposal
+        const paid = await this.payWithOffer(base, req, terms, entry, held, origin, free);
+        if (paid !== null) {
+          kept = true; // the paid request freed the slot
+          const renewed = paid.status === 402 && !retried ? this.termsOf(paid) : null;
+          if (renewed !== null && renewed.accept.amount !== accept.amount) {
+            // the route's price changed after the server offered it: the state we signed
+            // pays the old price for a request not served (PROTOCOL §11); once more at the new one
+            this.remember(key, renewed);
+            return this.propose(base, req, key, renewed, true, perRequest);
+          }
+          if (paid.status === 402) {
+            // signed last and refused unsettled (the server's node failed, or it refused its own
+            // offer): the state may still complete without this request served (PROTOCOL §11)
+            throw new X402Error(X402Code.Unanswered, `the server did not settle the payment of state ${held.next.nonce}: payment ${held.next.paymentId} may still complete without this request being served`, {
+              details: { paymentId: held.next.paymentId, channelId: toHex(entry.channel.channelId), nonce: held.next.nonce, reason: refusedReason(paid) },
+            });
+          }
+          return paid;
+        }
+      } else if (held !== undefined) {
+        // another request or price: pass over the offer, so our proposal takes the nonce after it
+        entry.channel.passOffer(BigInt(held.next.nonce));
+      }
       const paymentId = `x402-${toHex(crypto.getRandomValues(new Uint8Array(12)))}`;
       const data = bindingData({ method: req.method, path: requestPath(req.url), amount, asset: accept.asset, paymentId });
       const proposed = entry.courier.expect((m) => m.type === 'proposal' && m.ops.some((op) => op.op === 'pay' && op.data !== undefined && toHex(op.data) === toHex(data)), this.channelMs);
@@ -271,6 +319,13 @@ export class Payer {
           kept = true;
           return this.propose(base, req, key, renewed, true, perRequest);
         }
+        if (!retried && answer.refusal.reason === RefusalReason.OfferStanding) {
+          // we lost the server's offer at this nonce (a lost response, a restart): pass over it
+          entry.channel.passOffer(nonce);
+          free();
+          kept = true;
+          return this.propose(base, req, key, terms, true, perRequest);
+        }
         throw new X402Error(X402Code.Refused, `the server refused the payment: ${answer.refusal.message}`, { details: { reason: answer.refusal.reason } });
       }
       const offer = answer.offer;
@@ -301,12 +356,50 @@ export class Payer {
       // its paid request has as long as the slot is held: a request never sent is forgotten then
       const forget = setTimeout(() => this.release(signedKey), this.holdMs);
       forget.unref?.();
-      this.signed.set(signedKey, { payload, entry, origin, retries, free: () => (clearTimeout(forget), free()) });
+      this.signed.set(signedKey, { payload, entry, origin, retries, amount: accept.amount, free: () => (clearTimeout(forget), free()) });
       kept = true;
       return res;
     } finally {
       if (!kept) free();
     }
+  }
+
+  /**
+   * Pay with the server's offer of this request's state (PROTOCOL §11, One request per
+   * call): sign it last and send the request with PAYMENT-SIGNATURE at once. Null when the
+   * offer cannot be taken (the channel moved, or it is not the state it names): it is
+   * passed over, and the caller proposes instead.
+   */
+  private async payWithOffer(base: Fetch, req: Request, terms: Terms, entry: PayerChannel, held: HeldOffer, origin: string, free: () => void): Promise<Response | null> {
+    const accept = terms.accept;
+    const amount = BigInt(accept.amount);
+    const nonce = BigInt(held.next.nonce);
+    const data = bindingData({ method: req.method, path: requestPath(req.url), amount, asset: accept.asset, paymentId: held.next.paymentId });
+    const last = entry.courier.expect((m) => m.type === 'signature' && !m.first && m.nonce === nonce, this.channelMs);
+    try {
+      await entry.channel.takeOffer({ nonce, hash: fromHex(held.next.hash), sig: fromHex(held.next.signature) }, amount, data);
+    } catch {
+      last.cancel();
+      entry.channel.passOffer(nonce);
+      return null;
+    }
+    const sig = await last.result;
+    if (sig === null || sig.type !== 'signature') throw new X402Error(X402Code.BadServerReply, 'the channel did not sign the offer in time');
+    this.spentTotal += amount;
+    this.spentByOrigin.set(origin, (this.spentByOrigin.get(origin) ?? 0n) + amount);
+    const payload: Payload = { channelId: toHex(entry.channel.channelId), nonce: held.next.nonce, hash: held.next.hash, signature: toHex(sig.sig), paymentId: held.next.paymentId };
+    const declared = terms.extensions?.[PAYMENT_IDENTIFIER];
+    const echoed = echoPaymentId(declared, payload.paymentId);
+    const extensions = echoed === null ? terms.extensions : { ...terms.extensions, [PAYMENT_IDENTIFIER]: echoed };
+    // the payload x402's client would build from the 402 (@x402/core createPaymentPayload)
+    const paymentPayload: PaymentPayload = {
+      x402Version: 2, payload: { ...payload }, accepted: accept, resource: terms.resource,
+      ...(extensions === undefined ? {} : { extensions }),
+    };
+    const paid = req.clone();
+    paid.headers.set('payment-signature', encodePaymentSignatureHeader(paymentPayload));
+    this.signed.set(`${payload.channelId}:${payload.nonce}`, { payload, entry, origin, retries: Math.min(this.retries, retriesOf(accept.extra)), amount: accept.amount, free });
+    return this.paid(base, paid);
   }
 
   /** The offer or refusal in a 402 for our accept (same scheme, network, asset and payTo). */
@@ -343,6 +436,8 @@ export class Payer {
         }
         const ack: Message = { v: WIRE_VERSION, type: 'ack', channelId: fromHex(receipt.channelId), nonce: BigInt(receipt.nonce), hash: fromHex(receipt.hash) };
         await signed.entry.channel.receive(messageToJson(ack)).catch(() => undefined);
+        // the server's offer of the next request's state, kept until that request (or another) comes
+        if (receipt.next !== undefined) this.offers.set(signed.entry.channel, { key: offerKey(req), amount: signed.amount, next: receipt.next });
       }
       return res;
     } finally {
@@ -374,10 +469,26 @@ export class Payer {
   }
 }
 
+/** What an offer binds of a request (PROTOCOL §11: the method, the path and query, no host): any instance behind the node takes it. */
+function offerKey(req: Request): string {
+  return `${req.method.toUpperCase()} ${requestPath(req.url)}`;
+}
+
 /** `channelId:nonce` of the payment a paid request carries, or null when its header is not ours. */
 function carriedKey(req: Request): string | null {
   const p = paymentOf(req.headers.get('payment-signature'));
   return p === null ? null : `${p.channelId}:${p.nonce}`;
+}
+
+/** x402's reason a paid request was refused (its PAYMENT-RESPONSE errorReason, or the 402's error), or null. */
+function refusedReason(res: Response): string | null {
+  try {
+    const header = res.headers.get('payment-response');
+    if (header !== null) return decodePaymentResponseHeader(header).errorReason ?? null;
+    return requiredOf(res)?.error ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** The receipt in a paid response's PAYMENT-RESPONSE, or null. */
