@@ -166,6 +166,7 @@ describe('offers', () => {
       expect((asked as { code?: string }).code).toBe(ChannelCode.OfferPassed);
       await carry(ca, b, (m) => m.type === 'error' && m.code === ChannelCode.OfferPassed);
       expect(b.offered).toBeNull();
+      expect(await codeOf(b.offer(10n, data('call 2')))).toBe(ChannelCode.Busy); // nothing at the passed nonce, ever
       // the payer never takes it now, and the payee's proposal takes the nonce after it
       expect(await codeOf(a.takeOffer({ nonce: 2n, hash: offer.hash, sig: offer.sig }, 10n, data('call 1')))).toBe(ChannelCode.OfferGone);
       const proposal = await carry(cb, a, (m) => m.type === 'proposal');
@@ -224,6 +225,12 @@ describe('offers', () => {
         await ca.expect((m) => m.type === 'proposal', 2000).result;
         expect(await codeOf(a.takeOffer({ nonce: 2n, hash: offer2.hash, sig: offer2.sig }, 10n, data('call 2')))).toBe(ChannelCode.Busy);
         expect(await codeOf(b2.offer(0n, data('x')))).toBe(ChannelCode.InvalidAmount);
+        b2.close();
+        // more than the payer holds is no offer either (the transition's rule, as the caller's error)
+        const fresh = await courierPair(90, 1000n);
+        expect(await codeOf(fresh.b.offer(5_000n, data('x')))).toBe(ChannelCode.InsufficientBalance);
+        expect(await codeOf(fresh.a.takeOffer({ nonce: 1n, hash: new Uint8Array(32), sig: new Uint8Array(65) }, 5_000n, data('x')))).toBe(ChannelCode.InsufficientBalance);
+        fresh.close();
       } finally {
         b2.close();
       }

@@ -293,16 +293,14 @@ export class Channel {
       if (this.shut) throw new UsageError(ChannelCode.Closed, 'channel object closed');
       this.checkUsageAmount(amount);
       if (!(data instanceof Uint8Array) || data.length !== 32) throw new UsageError(ChannelCode.BadOps, 'offer data must be 32 bytes');
-      if (this.proposal || this.pending || this.queue.length > 0) throw new UsageError(ChannelCode.Busy, 'an update is in flight or queued: no offer now');
-      const f = this.usableFooting();
       const nonce = this.latestSigned.state.nonce + 1n;
-      let state: ChannelState;
-      try {
-        // the counterparty's payment, as if it had proposed it
-        state = applyOps(f.base, nonce, [{ op: 'pay', amount, data }], this.role === 'b', this.rules());
-      } catch (e) {
-        throw e instanceof ProtocolError ? new UsageError(e.code as ChannelCode, e.message, { details: e.details }) : e;
+      // (a passed-over offer's nonce is never offered again: we proposed past it)
+      if (this.proposal || this.pending || this.queue.length > 0 || this.passedAt === nonce) {
+        throw new UsageError(ChannelCode.Busy, 'an update is in flight or queued: no offer now');
       }
+      const f = this.usableFooting();
+      // the counterparty's payment, as if it had proposed it
+      const state = this.paymentState(f.base, nonce, amount, data, this.role === 'b');
       const hash = stateHash(state, this.domainHash);
       const sig = await this.cfg.signer.signState(state, this.cfg.domain, hash);
       checkCanonical(sig);
@@ -332,12 +330,7 @@ export class Channel {
         throw new UsageError(ChannelCode.OfferGone, `the offer of state ${offer.nonce} is gone (the channel is at ${next - 1n}${this.passedAt === next ? ', and passed over it' : ''})`);
       }
       const f = this.usableFooting();
-      let state: ChannelState;
-      try {
-        state = applyOps(f.base, next, [{ op: 'pay', amount, data }], this.role === 'a', this.rules());
-      } catch (e) {
-        throw e instanceof ProtocolError ? new UsageError(e.code as ChannelCode, e.message, { details: e.details }) : e;
-      }
+      const state = this.paymentState(f.base, next, amount, data, this.role === 'a');
       const hash = stateHash(state, this.domainHash);
       if (!equalBytes(hash, offer.hash)) throw new ProtocolError(ChannelCode.StateMismatch, 'the offer is not the state of this payment');
       checkSignature(this.verifier, hash, offer.sig, this.cfg.counterpartyKeys);
@@ -671,6 +664,15 @@ export class Channel {
   /** What the next state builds on now (PROTOCOL §4.3). */
   private footing(): Footing {
     return footing(this.latestSigned.state, this.baseSigned?.state ?? null, this.chainView());
+  }
+
+  /** The state paying `amount` with `data` on `base` (by a if `payerIsA`); a rule it breaks is the caller's usage error. */
+  private paymentState(base: ChannelState, nonce: bigint, amount: bigint, data: Uint8Array, payerIsA: boolean): ChannelState {
+    try {
+      return applyOps(base, nonce, [{ op: 'pay', amount, data }], payerIsA, this.rules());
+    } catch (e) {
+      throw e instanceof ProtocolError ? new UsageError(e.code as ChannelCode, e.message, { details: e.details }) : e;
+    }
   }
 
   /** The footing, or the usage error of a channel closed or waiting on the chain. */

@@ -1,7 +1,8 @@
 // The client's side of x402 payments on its channels: the base fetch that @x402/fetch
-// wraps (it proposes the paying state on the unpaid request, hands the server's first
-// signature to the channel, and the receipt back), and the spend caps, checked before
-// anything is proposed. The scheme client only picks up the signature made here.
+// wraps (it signs the server's offer of the next state and pays at once, or proposes the
+// paying state on the unpaid request and hands the server's first signature to the
+// channel; and it takes each receipt back), and the spend caps, checked before anything
+// is signed or proposed. The scheme client only picks up the signature made here.
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader, encodePaymentSignatureHeader } from '@x402/core/http';
 import type { PaymentPayload, PaymentRequired, PaymentRequirements } from '@x402/core/types';
 import type { Channel } from '../channel/channel.js';
@@ -234,7 +235,11 @@ export class Payer {
     }
   }
 
-  /** Propose on the unpaid request; a 402 with the offer comes back signed last, ready for the wrapper. */
+  /**
+   * Pay for `req`: with the server's standing offer when it is for this very request (one
+   * request), else by proposing on the unpaid request, whose 402 with the offer comes back
+   * signed last, ready for the wrapper.
+   */
   private async propose(base: Fetch, req: Request, key: string, terms: Terms, retried: boolean, perRequest: bigint | undefined): Promise<Response> {
     const accept = terms.accept;
     const entry = this.channelOf(accept);
