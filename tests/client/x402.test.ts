@@ -10,6 +10,7 @@ import { wrapFetchWithPayment } from '@x402/fetch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../client/src/wire/json.js';
 import { BitStreamClientScheme, Courier, Payer, paymentOf, PROPOSAL_HEADER, X402Code, X402Error, type SpendCaps } from '../../client/src/x402/index.js';
+import { RefusalReason } from '../../client/src/x402/errors.js';
 import { bindingData } from '../../client/src/x402/binding.js';
 import { encodeProposalHeader } from '../../client/src/x402/forms.js';
 import { PRINCIPAL_A, PRINCIPAL_B } from './fixtures/peers.js';
@@ -607,6 +608,39 @@ describe('a server that fails while the proposal is out', () => {
       expect(w.b.awaiting?.state.nonce).toBe(1n);
       expect(w.a.paymentStatus(paymentId)?.status).toBe('in-flight');
       expect(w.served.size).toBe(0);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe('a server that refuses to settle the offer it made', () => {
+  it('is unanswered with the offer\'s payment id: the client signed last, nothing is served', async () => {
+    let down = false;
+    const w = await world({
+      desk: (real) => ({
+        offer: (header, candidates) => real.offer(header, candidates),
+        check: (p, priced) => real.check(p, priced),
+        // the node fails as the paid request comes in: the payment is refused unsettled
+        settle: (p, priced) => (down ? Promise.resolve({ ok: false, reason: RefusalReason.ChannelRefused, message: 'the node went away' }) : real.settle(p, priced)),
+      }),
+    });
+    try {
+      expect((await w.pay(`${w.base}/weather`)).status).toBe(200);
+      const offered = w.b.offered;
+      expect(offered?.state.nonce).toBe(2n);
+      down = true;
+      const err = await w.pay(`${w.base}/weather`).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(X402Error);
+      expect((err as X402Error).code).toBe(X402Code.Unanswered);
+      const details = (err as X402Error).details as { paymentId: string; nonce: string; reason: string | null };
+      expect(details.nonce).toBe('2');
+      expect(details.reason).toBe(RefusalReason.ChannelRefused);
+      // the client's state 2 is final on its side; the state binds the request and that id
+      expect(w.a.latest.state.nonce).toBe(2n);
+      expect(toHex(w.a.latest.state.data)).toBe(toHex(bindingData({ method: 'GET', path: '/weather', amount: 100n, asset: 'STX', paymentId: details.paymentId })));
+      expect(w.b.latest.state.nonce).toBe(1n);
+      expect(w.served.get('/weather')).toBe(1);
     } finally {
       await w.close();
     }

@@ -127,7 +127,8 @@ const RETRYABLE = new Set<string>([
  */
 export const OFFER_TAG: Uint8Array = new Uint8Array(32);
 
-const isOffer = (p: PendingState): boolean => p.tag.every((b) => b === 0);
+const isOfferTag = (tag: Uint8Array): boolean => tag.every((b) => b === 0);
+const isOffer = (p: PendingState): boolean => isOfferTag(p.tag);
 
 /** Our first signature on a state in which the counterparty pays us: it signs last if and when it wants. */
 export interface OfferedState {
@@ -819,7 +820,7 @@ export class Channel {
         await this.finish(p.state, p.hash, m.sig, p.items, p.lapsed, p.restored === true);
         return;
       }
-      if (m.state && m.tag && m.tag.every((b) => b === 0) && m.nonce === latest.state.nonce + 1n) {
+      if (m.state && m.tag && isOfferTag(m.tag) && m.nonce === latest.state.nonce + 1n) {
         // the peer offered this nonce (PROTOCOL §4.5), and never signs a second state there:
         // our proposal passes over the offer, to the nonce after it
         this.passedAt = m.nonce;
@@ -836,7 +837,7 @@ export class Channel {
       throw new ProtocolError(ChannelCode.StateMismatch, 'signature for a state we did not propose', { details: { nonce: m.nonce } });
     }
     if (!p && !this.pending && m.nonce === latest.state.nonce + 1n && m.state && m.tag) {
-      if (m.tag.every((b) => b === 0)) {
+      if (isOfferTag(m.tag)) {
         // the payee asks about its offer, which we did not take: we never will (§4.5)
         this.passedAt = m.nonce;
         throw new ProtocolError(ChannelCode.OfferPassed, 'we pass over the offer and never take it', { details: { nonce: m.nonce } });
@@ -1029,6 +1030,15 @@ export class Channel {
     this.sendFirst(n, hash, sig);
     this.pendingSentAt = Date.now();
     this.armTimer();
+  }
+
+  /**
+   * Is our pending first signature one to resend? Always, bar an offer: that is the
+   * application's to carry, and is shown to the payer only while we have something to
+   * propose behind it (askAboutOffer).
+   */
+  private resendsPending(): boolean {
+    return this.pending !== null && (!isOffer(this.pending) || this.queue.length > 0);
   }
 
   /** Show the payer our standing offer: it answers with its last signature, or that it passed over it for good. */
@@ -1230,9 +1240,7 @@ export class Channel {
     const now = Date.now();
     const stale = (t: number) => now - t >= every;
     if (this.proposal && stale(this.proposal.sentAt)) this.sendProposal(this.proposal);
-    // an offer is the application's to carry; the payer that wants it asks (takeOffer)
-    if (this.pending && isOffer(this.pending) && this.queue.length > 0 && stale(this.pendingSentAt)) this.askAboutOffer(this.pending);
-    else if (this.pending && !isOffer(this.pending) && stale(this.pendingSentAt)) {
+    if (this.pending && this.resendsPending() && stale(this.pendingSentAt)) {
       this.sendFirst(this.pending.state.nonce, this.pending.hash, this.pending.sig, this.pending);
       this.pendingSentAt = now;
     }
@@ -1244,8 +1252,7 @@ export class Channel {
     }
     // an expire request waits on the receiver's clock, not on a lost message: ask less often
     for (const e of this.expiring.values()) if (now - e.sentAt >= every * 10) this.sendExpire(e);
-    const asking = this.pending !== null && isOffer(this.pending) && this.queue.length > 0;
-    if (!this.proposal && (!this.pending || (isOffer(this.pending) && !asking)) && !this.unacked && this.expiring.size === 0 && this.timer) {
+    if (!this.proposal && !this.resendsPending() && !this.unacked && this.expiring.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = null;
     }

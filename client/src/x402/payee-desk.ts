@@ -315,8 +315,7 @@ export class PayeeDesk implements Desk {
     if (priced.amount > s.amount) return refuse(RefusalReason.WrongAmount, `the charge ${priced.amount} is over the ${s.amount} the state paid`);
     this.settled.delete(p.channelId);
     const back = s.amount - priced.amount;
-    const receipt = receiptOf(entry, p, this.standing(entry, p.channelId));
-    if (back === 0n) return { ok: true, value: receipt };
+    if (back === 0n) return { ok: true, value: receiptOf(entry, p, this.standing(entry, p.channelId)) };
     // a payment from us: we propose it over the channel's own link, the client signs first
     // and we last (§4.1). Behind an offer of ours (a failed handler on a route paid up
     // front) the channel first asks the client about the offer, which it passes over (§4.5)
